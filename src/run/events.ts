@@ -1,0 +1,27 @@
+// Events a run emits to `execute(task, { onEvent })`; every one carries the run's id.
+import type { ErrorInfo } from "../errors.js";
+import type { ParallelOrchestrationResult, StepStatus } from "./result.js";
+
+export interface RunStartEvent { type: "run:start"; runId: string; time: number; steps: number; waves: string[][] }
+export interface WaveStartEvent { type: "wave:start"; runId: string; time: number; wave: number; stepIds: string[] }
+export interface StepStartEvent {
+  type: "step:start"; runId: string; time: number; stepId: string; agent: string; wave: number; attempt: number;
+}
+export interface StepProgressEvent {
+  type: "step:progress"; runId: string; time: number; stepId: string; agent: string; wave: number;
+  attempt: number; threadId: number; progress: number; message?: string;
+}
+export interface StepEndEvent {
+  type: "step:end"; runId: string; time: number; stepId: string; agent: string; wave: number; attempt: number;
+  status: StepStatus; threadId: number; durationMs: number; error?: ErrorInfo;
+}
+export interface RunEndEvent { type: "run:end"; runId: string; time: number; result: ParallelOrchestrationResult }
+
+/** Any event of a run, discriminated by `type`. */
+export type RunEvent =
+  | RunStartEvent
+  | WaveStartEvent
+  | StepStartEvent
+  | StepProgressEvent
+  | StepEndEvent
+  | RunEndEvent;

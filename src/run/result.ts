@@ -1,0 +1,80 @@
+// The shape of what `execute` resolves with: one record per step, and the run as a whole.
+import type { ErrorInfo } from "../errors.js";
+
+/** Where a step ended up. `pending`/`running` appear only in live snapshots, never in a finished result. */
+export type StepStatus =
+  | "pending"
+  | "running"
+  | "completed"
+  | "failed"
+  | "timed_out"
+  | "skipped"
+  | "cancelled"
+  | "paused";
+
+/** One try of a step: a step retried twice has three of these. Times are epoch milliseconds. */
+export interface AttemptRecord {
+  attempt: number;
+  status: StepStatus;
+  threadId: number;
+  startedAt: number;
+  endedAt: number;
+  error?: ErrorInfo;
+}
+
+/** What happened to one step in one run. Times are epoch milliseconds. */
+export interface StepRecord {
+  stepId: string;
+  agent: string;
+  outputKey: string;
+  status: StepStatus;
+  /** The dependency level of the step (0 for steps that depend on nothing). */
+  wave: number;
+  /** The worker thread the last attempt ran on (`threadId` of node:worker_threads); -1 if it never ran. */
+  threadId: number;
+  /** When the last attempt started on its thread; undefined if the step never ran. */
+  startedAt?: number;
+  /** When the last attempt ended; undefined if the step never ran. */
+  endedAt?: number;
+  /** endedAt - startedAt of the last attempt, 0 if it never ran. */
+  durationMs: number;
+  /** How many times the step was started in this run (0 if never). */
+  attempts: number;
+  error?: ErrorInfo;
+  /** Every attempt that started on a thread, in order (empty if the step never ran). */
+  history: AttemptRecord[];
+}
+
+/** One approval a paused run waits for. */
+export interface PendingApproval {
+  stepId: string;
+  agent: string;
+  message: string;
+  payload?: unknown;
+}
+
+/** What `ParallelOrchestrator#execute` resolves with. */
+export interface ParallelOrchestrationResult {
+  runId: string;
+  /** Every step completed. */
+  success: boolean;
+  /** The run's signal aborted it (or fail-fast did). */
+  cancelled: boolean;
+  /** The run stopped to wait for approval. */
+  paused: boolean;
+  pauseReason?: string;
+  pendingApprovals: PendingApproval[];
+  /** Every completed output by output key, plus `task` and the inputs given to `execute`. */
+  context: Map<string, unknown>;
+  /** The planned dependency levels, step ids in definition order. */
+  waves: string[][];
+  /** One record per step, in definition order. */
+  steps: StepRecord[];
+  /** How many steps ran to completion in this run (steps restored from a saved state are not counted). */
+  stepsExecuted: number;
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+  /** The first failure, when the run did not succeed because a step failed. */
+  error?: ErrorInfo;
+}
