@@ -24,7 +24,7 @@ export class WavepoolError extends Error {
     if (options.stepId !== undefined) this.stepId = options.stepId;
     if (options.agent !== undefined) this.agent = options.agent;
     const chain: string[] = [];
-    for (let c = new.target; c && c !== Error; c = Object.getPrototypeOf(c)) chain.push(c.name);
+    for (let c: unknown = new.target; c !== Error && typeof c === "function"; c = Object.getPrototypeOf(c)) chain.push(c.name);
     Object.defineProperty(this, kBrand, { value: chain });
     Object.defineProperty(this, "name", { value: new.target.name, enumerable: false, writable: true, configurable: true });
   }
@@ -175,7 +175,8 @@ export interface ErrorInfo {
 /** Reduces any error to the `{ name, code, message }` record kept in results and state files. */
 export function errorInfo(error: unknown): ErrorInfo {
   if (error instanceof Error) {
-    const code = typeof (error as { code?: unknown }).code === "string" ? (error as { code: string }).code : "WAVEPOOL_ERROR";
+    const raw = (error as Error & { code?: unknown }).code;
+    const code = typeof raw === "string" ? raw : "WAVEPOOL_ERROR";
     const info: ErrorInfo = { name: error.name, code, message: error.message };
     if (error.stack !== undefined) info.stack = error.stack;
     return info;

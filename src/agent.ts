@@ -1,0 +1,87 @@
+// What an agent author imports: `defineAgent` and the context an agent runs with.
+// Kept free of heavy imports so that a worker loading an agent module stays light
+// (`wavepool/agent` exports just this).
+import type { Shareable } from "./pool/shareable.js";
+
+const kAgent = Symbol.for("wavepool.agent");
+
+/** A logger that forwards to the main thread's winston logger, tagged with run, step and thread. */
+export interface AgentLogger {
+  error(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  debug(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** What `ctx.requestApproval` asks a person. */
+export interface ApprovalRequest {
+  message: string;
+  payload?: unknown;
+}
+
+/** A person's answer to an approval request. */
+export interface ApprovalDecision {
+  approved: boolean;
+  note?: string;
+}
+
+/** Everything an agent gets besides its intent. Lives in the worker thread. */
+export interface AgentContext<Options = unknown> {
+  /** The context values the intent template read (outputs of earlier steps, `task`, inputs), cloned. */
+  inputs: Record<string, unknown>;
+  /** The `options` given at `addAgent`, cloned. */
+  options: Options;
+  /** Aborted when the step's timeout passes; the thread is terminated right after, so stop promptly. */
+  signal: AbortSignal;
+  stepId: string;
+  runId: string;
+  /** 1 for the first try, 2 for the first retry... */
+  attempt: number;
+  /** Forwarded to the main thread's winston logger. */
+  log: AgentLogger;
+  /** Reports progress in [0, 1]; emitted on the main thread as a `step:progress` event. */
+  progress(value: number, message?: string): Promise<void>;
+  /** Asks a person (the run's `onApproval` handler) to approve; resolves with their decision. */
+  requestApproval(request: ApprovalRequest): Promise<ApprovalDecision>;
+}
+
+/** What `defineAgent` takes. `execute` returns any structured-clone-safe value. */
+export interface AgentDefinition<Options = unknown, Output = unknown> {
+  name: string;
+  expertise?: string;
+  execute(intent: string, ctx: AgentContext<Options>): Output | Promise<Output>;
+}
+
+/** An agent made by `defineAgent`: the default export of an agent module. */
+export type Agent<Options = unknown, Output = unknown> = Readonly<AgentDefinition<Options, Output>> & {
+  readonly [kAgent]: true;
+};
+
+/**
+ * Declares an agent. The module that calls it is imported inside worker threads, never on the
+ * main thread.
+ * @example
+ * export default defineAgent({ name: "Echo", execute: (intent) => intent.toUpperCase() });
+ */
+export function defineAgent<Options = unknown, Output = unknown>(
+  definition: AgentDefinition<Options, Output>,
+): Agent<Options, Output> {
+  if (typeof definition !== "object" || definition === null) {
+    throw new TypeError(`defineAgent expects an object with \`name\` and \`execute\`, got ${typeof definition}`);
+  }
+  if (typeof definition.name !== "string" || definition.name === "") {
+    throw new TypeError("defineAgent expects `name` to be a non-empty string");
+  }
+  if (typeof definition.execute !== "function") {
+    throw new TypeError(`defineAgent expects \`execute\` to be a function (agent ${definition.name})`);
+  }
+  return Object.freeze({ ...definition, [kAgent]: true as const });
+}
+
+/** True for a value made by `defineAgent` (in any copy of the package). */
+export function isAgent(value: unknown): value is Agent {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[kAgent] === true &&
+    typeof (value as AgentDefinition).execute === "function";
+}
+
+export type { Shareable };

@@ -1,0 +1,156 @@
+// Turns a finished run into Chrome trace-event JSON (`wavepool run --trace`), the format that
+// Perfetto and chrome://tracing open: a track per worker thread, a slice per step attempt.
+import type { AttemptRecord, ParallelOrchestrationResult, StepRecord, StepStatus } from "../run/result.js";
+
+/** A slice: one step attempt on one thread (`ph: "X"`, a complete event). Times are microseconds. */
+export interface TraceCompleteEvent {
+  ph: "X";
+  name: string;
+  cat: StepStatus;
+  pid: number;
+  tid: number;
+  /** Start, in microseconds since the run started. */
+  ts: number;
+  /** Duration in microseconds. */
+  dur: number;
+  args: {
+    stepId: string;
+    agent: string;
+    wave: number;
+    attempt: number;
+    status: StepStatus;
+    error?: { name: string; code: string; message: string };
+  };
+}
+
+/** A marker across every track at the moment a wave's first step started (`ph: "i"`, global scope). */
+export interface TraceInstantEvent {
+  ph: "i";
+  s: "g";
+  name: string;
+  cat: "wave";
+  pid: number;
+  tid: number;
+  ts: number;
+  args: { wave: number };
+}
+
+/** Names and orders the process and its threads (`ph: "M"`). */
+export interface TraceMetadataEvent {
+  ph: "M";
+  name: "process_name" | "thread_name" | "thread_sort_index";
+  cat: "__metadata";
+  pid: number;
+  tid: number;
+  ts: 0;
+  args: { name: string } | { sort_index: number };
+}
+
+export type TraceEvent = TraceCompleteEvent | TraceInstantEvent | TraceMetadataEvent;
+
+/** The JSON object format of the trace-event spec; `JSON.stringify` it to a `.json` file. */
+export interface ChromeTrace {
+  traceEvents: TraceEvent[];
+  displayTimeUnit: "ms";
+  metadata?: {
+    runId: string;
+    success: boolean;
+    cancelled: boolean;
+    paused: boolean;
+    /** ISO time the run started; every `ts` is relative to it. */
+    startedAt: string;
+    durationMs: number;
+    steps: number;
+    /** Steps that have no slice, by status (skipped, cancelled before starting, restored from state). */
+    notRun: Record<string, string[]>;
+  };
+}
+
+/** Trace events share one process; Chrome requires a pid, and the run is one process either way. */
+const PID = 1;
+
+/**
+ * Converts a run result to a Chrome trace: one complete event per step attempt (from each
+ * step's `history`), `ts`/`dur` in microseconds from the run's start, `tid` = the worker's
+ * `threadId`, threads named "thread N" and sorted by first use, and a global instant event
+ * where each wave after the first began.
+ * @example await writeFile("run.json", JSON.stringify(toChromeTrace(result)));
+ */
+export function toChromeTrace(result: ParallelOrchestrationResult): ChromeTrace {
+  const ran: { record: StepRecord; attempt: AttemptRecord }[] = [];
+  for (const record of result.steps) {
+    for (const attempt of attemptsOf(record)) {
+      // Skipped attempts never ran; ones that ended before the run began were restored from a state file.
+      if (attempt.status !== "skipped" && attempt.endedAt >= result.startedAt) ran.push({ record, attempt });
+    }
+  }
+  // Stable sort: attempts that start in the same millisecond keep definition order.
+  ran.sort((a, b) => a.attempt.startedAt - b.attempt.startedAt);
+  const origin = Math.min(result.startedAt, ...ran.map((r) => r.attempt.startedAt));
+  // Whole microseconds: viewers accept fractions, but integers keep the file small and stable.
+  const micros = (ms: number): number => Math.max(0, Math.round(ms * 1000));
+
+  const slices: TraceEvent[] = [];
+  const threads: number[] = [];
+  const waveStarts = new Map<number, number>();
+  for (const { record, attempt } of ran) {
+    if (!threads.includes(attempt.threadId)) threads.push(attempt.threadId);
+    if (record.wave > 0) waveStarts.set(record.wave, Math.min(waveStarts.get(record.wave) ?? Infinity, attempt.startedAt));
+    const event: TraceCompleteEvent = {
+      ph: "X",
+      name: record.stepId,
+      cat: attempt.status,
+      pid: PID,
+      tid: attempt.threadId,
+      ts: micros(attempt.startedAt - origin),
+      dur: micros(attempt.endedAt - attempt.startedAt),
+      args: { stepId: record.stepId, agent: record.agent, wave: record.wave, attempt: attempt.attempt, status: attempt.status },
+    };
+    if (attempt.error !== undefined) {
+      // The stack stays out: it is long, and the step's record in `--json` output keeps it.
+      event.args.error = { name: attempt.error.name, code: attempt.error.code, message: attempt.error.message };
+    }
+    slices.push(event);
+  }
+  for (const [wave, start] of [...waveStarts].sort((a, b) => a[1] - b[1] || a[0] - b[0])) {
+    slices.push({ ph: "i", s: "g", name: `wave ${wave}`, cat: "wave", pid: PID, tid: threads[0] ?? 0, ts: micros(start - origin), args: { wave } });
+  }
+  slices.sort((a, b) => a.ts - b.ts);
+
+  const meta: TraceMetadataEvent[] = [
+    { ph: "M", name: "process_name", cat: "__metadata", pid: PID, tid: 0, ts: 0, args: { name: `wavepool run ${result.runId}` } },
+  ];
+  threads.forEach((tid, index) => {
+    const name = tid < 0 ? "no thread" : `thread ${tid}`;
+    meta.push({ ph: "M", name: "thread_name", cat: "__metadata", pid: PID, tid, ts: 0, args: { name } });
+    meta.push({ ph: "M", name: "thread_sort_index", cat: "__metadata", pid: PID, tid, ts: 0, args: { sort_index: index } });
+  });
+
+  const drawn = new Set(ran.map((r) => r.record));
+  const notRun: Record<string, string[]> = {};
+  for (const record of result.steps) {
+    if (!drawn.has(record)) (notRun[record.status] ??= []).push(record.stepId);
+  }
+  return {
+    traceEvents: [...meta, ...slices],
+    displayTimeUnit: "ms",
+    metadata: {
+      runId: result.runId,
+      success: result.success,
+      cancelled: result.cancelled,
+      paused: result.paused,
+      startedAt: Number.isFinite(result.startedAt) ? new Date(result.startedAt).toISOString() : "",
+      durationMs: result.durationMs,
+      steps: result.steps.length,
+      notRun,
+    },
+  };
+}
+
+/** A step's attempts; a record without history (an older state file) still yields its last attempt. */
+function attemptsOf(record: StepRecord): AttemptRecord[] {
+  if (record.history.length > 0 || record.startedAt === undefined || record.endedAt === undefined) return record.history;
+  const last: AttemptRecord = { attempt: Math.max(1, record.attempts), status: record.status, threadId: record.threadId, startedAt: record.startedAt, endedAt: record.endedAt };
+  if (record.error !== undefined) last.error = record.error;
+  return [last];
+}

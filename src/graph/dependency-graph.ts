@@ -1,0 +1,120 @@
+// The dependency graph of a strategy: edges from the variables templates read and from `dependsOn`,
+// a topological order (or the cycle that prevents one) and the dependency levels ("waves").
+import { CycleError, StrategyValidationError, UnknownInputError } from "../errors.js";
+import type { StrategyStep } from "../strategy/strategy-step.js";
+import type { ParsedTemplate } from "./template.js";
+
+/** A compiled strategy: steps by index, edges both ways, levels. Immutable once built. */
+export interface DependencyGraph {
+  readonly steps: readonly StrategyStep[];
+  readonly templates: readonly ParsedTemplate[];
+  readonly indexOf: ReadonlyMap<string, number>;
+  /** Direct predecessors of each step. */
+  readonly deps: readonly (readonly number[])[];
+  /** Direct successors of each step. */
+  readonly dependents: readonly (readonly number[])[];
+  /** For each step, the variables it reads that no step produces (`task` and run inputs). */
+  readonly externalReads: readonly (readonly string[])[];
+  /** For each step, the context key each read variable resolves to (an output key, or itself). */
+  readonly readKeys: readonly (readonly (readonly [variable: string, key: string])[])[];
+  /** A topological order of step indexes. */
+  readonly order: readonly number[];
+  /** Dependency level of each step: 0 without dependencies, else 1 + the highest level it waits for. */
+  readonly level: readonly number[];
+  /** Step ids by level, in definition order. */
+  readonly waves: string[][];
+}
+
+/** Builds the graph; throws `CycleError` or `StrategyValidationError` (unknown `dependsOn`). */
+export function buildGraph(steps: readonly StrategyStep[], templates: readonly ParsedTemplate[]): DependencyGraph {
+  const n = steps.length;
+  const indexOf = new Map<string, number>();
+  const producer = new Map<string, number>();
+  steps.forEach((s, i) => {
+    indexOf.set(s.stepId, i);
+    producer.set(s.outputKey, i);
+  });
+  steps.forEach((s, i) => {
+    if (!producer.has(`${s.stepId}_output`)) producer.set(`${s.stepId}_output`, i);
+  });
+  const depSets: Set<number>[] = steps.map(() => new Set<number>());
+  const externalReads: string[][] = [];
+  const readKeys: (readonly [string, string])[][] = [];
+  steps.forEach((step, i) => {
+    const external: string[] = [];
+    const keys: (readonly [string, string])[] = [];
+    for (const variable of templates[i]!.reads) {
+      const from = producer.get(variable);
+      if (from === undefined) {
+        external.push(variable);
+        keys.push([variable, variable]);
+      } else {
+        depSets[i]!.add(from);
+        keys.push([variable, steps[from]!.outputKey]);
+      }
+    }
+    step.dependsOn.forEach((id, k) => {
+      const from = indexOf.get(id);
+      if (from === undefined) {
+        throw new StrategyValidationError(
+          `step ${step.stepId} depends on unknown step ${JSON.stringify(id)}; name a step id of this strategy`,
+          { path: `steps[${i}].dependsOn[${k}]`, stepId: step.stepId, agent: step.assignedAgent },
+        );
+      }
+      depSets[i]!.add(from);
+    });
+    externalReads.push(external);
+    readKeys.push(keys);
+  });
+  const deps = depSets.map((s) => [...s].sort((a, b) => a - b));
+  const dependents: number[][] = steps.map(() => []);
+  deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
+
+  // Kahn's algorithm in index order, so the order (and everything derived) is deterministic.
+  const indegree = deps.map((d) => d.length);
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (indegree[i] === 0) order.push(i);
+  for (let head = 0; head < order.length; head++) {
+    for (const d of dependents[order[head]!]!) if (--indegree[d]! === 0) order.push(d);
+  }
+  if (order.length < n) throw new CycleError(findCycle(steps, deps, indegree));
+
+  const level = new Array<number>(n).fill(0);
+  for (const i of order) for (const d of deps[i]!) level[i] = Math.max(level[i]!, level[d]! + 1);
+  const waves: string[][] = [];
+  steps.forEach((s, i) => (waves[level[i]!] ??= []).push(s.stepId));
+  return { steps, templates, indexOf, deps, dependents, externalReads, readKeys, order, level, waves };
+}
+
+/** Walks predecessors among the steps Kahn could not order until one repeats: that loop is a cycle. */
+function findCycle(steps: readonly StrategyStep[], deps: number[][], indegree: number[]): string[] {
+  const stuck = (i: number) => indegree[i]! > 0;
+  let at = indegree.findIndex((d) => d > 0);
+  const seenAt = new Map<number, number>();
+  const walk: number[] = [];
+  while (!seenAt.has(at)) {
+    seenAt.set(at, walk.length);
+    walk.push(at);
+    at = deps[at]!.find(stuck)!;
+  }
+  const loop = walk.slice(seenAt.get(at)).reverse();
+  return [...loop, loop[0]!].map((i) => steps[i]!.stepId);
+}
+
+/**
+ * Checks that every variable a template reads exists: an output, `task`, or one of `inputs`.
+ * Throws `UnknownInputError` naming the step, its agent and the variable.
+ */
+export function checkInputs(graph: DependencyGraph, available: ReadonlySet<string>): void {
+  graph.externalReads.forEach((vars, i) => {
+    for (const variable of vars) {
+      if (available.has(variable)) continue;
+      const step = graph.steps[i]!;
+      throw new UnknownInputError(
+        `step ${step.stepId} (agent ${step.assignedAgent}) reads {{ ${variable} }}, which no step produces and no input provides; ` +
+          `add a step with outputKey "${variable}", or pass it as execute(task, { inputs: { ${variable}: ... } })`,
+        { path: `steps[${i}].intent`, stepId: step.stepId, agent: step.assignedAgent, variable },
+      );
+    }
+  });
+}

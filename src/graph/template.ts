@@ -1,0 +1,31 @@
+// Intent templates: one liquidjs engine for parsing, static analysis and rendering.
+// Dependencies come from liquidjs's own analysis of the parsed template (global variables),
+// so loops, filters, `assign` and nested paths are understood the way liquid runs them.
+import { Liquid, type Template } from "liquidjs";
+
+/** The engine every intent is parsed and rendered with. */
+export const liquid = new Liquid({ cache: false });
+
+/** A parsed intent template and the root variables it reads from the run context. */
+export interface ParsedTemplate {
+  source: string;
+  templates: Template[];
+  /** Root names of the global variables the template reads (`research` for `{{ research.a[0] }}`). */
+  reads: string[];
+  /** True when the template has no tags or outputs: rendering is the identity. */
+  isStatic: boolean;
+}
+
+/** Parses and analyses a template; throws liquidjs's own error on bad syntax. */
+export function parseTemplate(source: string): ParsedTemplate {
+  const templates = liquid.parse(source);
+  const reads = liquid.globalVariablesSync(templates);
+  const isStatic = !source.includes("{{") && !source.includes("{%");
+  return { source, templates, reads, isStatic };
+}
+
+/** Renders a parsed template with the values it reads. */
+export function renderTemplate(template: ParsedTemplate, scope: Record<string, unknown>): string {
+  if (template.isStatic) return template.source;
+  return liquid.renderSync(template.templates, scope) as string;
+}

@@ -1,0 +1,20 @@
+// wavepool's public API. Nothing is defined here.
+export { StrategyMap, type StrategyPlan } from "./strategy/strategy-map.js";
+export { StrategyStep, type StrategyStepOptions } from "./strategy/strategy-step.js";
+export type { StrategyJSON, StrategyStepJSON } from "./strategy/strategy-json.js";
+export { ParallelOrchestrator } from "./run/orchestrator.js";
+export { ParallelOrchestratorConfig, type ParallelOrchestratorOptions, type RetryPolicy } from "./run/config.js";
+export type { ExecuteOptions, ApprovalRequestEvent } from "./run/run.js";
+export type { ParallelOrchestrationResult, StepRecord, AttemptRecord, StepStatus, PendingApproval } from "./run/result.js";
+export type * from "./run/events.js";
+export { defineAgent, isAgent } from "./agent.js";
+export type { Agent, AgentContext, AgentDefinition, AgentLogger, ApprovalDecision, ApprovalRequest } from "./agent.js";
+export type { AgentRef } from "./pool/agent-registry.js";
+export type { Shareable } from "./pool/shareable.js";
+export type { Scheduling } from "./schedule/scheduling.js";
+export {
+  WavepoolError, StrategyValidationError, CycleError, DuplicateStepError, UnknownAgentError, UnknownInputError,
+  AgentNotShareableError, AgentLoadError, StepTimeoutError, StepFailedError, OutputNotCloneableError,
+  WorkerCrashedError, RunCancelledError, StateMismatchError, ApprovalRejectedError, OrchestratorClosedError,
+  type ErrorInfo, type AgentErrorInfo,
+} from "./errors.js";

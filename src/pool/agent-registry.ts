@@ -1,0 +1,117 @@
+// Agents registered on an orchestrator: where each module is, checked for shareability at
+// registration, and loaded once in a worker (preflight) before the first step that needs it.
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Piscina } from "piscina";
+import { AgentLoadError, AgentNotShareableError } from "../errors.js";
+import type { AgentSpec, LoadOutcome } from "./protocol.js";
+import { describeValue, findNotShareable, type Shareable } from "./shareable.js";
+import { WORKER_FILENAME } from "./worker-pool.js";
+
+/** Where an agent lives: an absolute path, a `file:` URL, or a module with an export and options. */
+export type AgentRef<Options extends Shareable = Shareable> =
+  | string
+  | URL
+  | { module: string | URL; export?: string; options?: Options };
+
+export class AgentRegistry {
+  readonly #specs = new Map<string, AgentSpec>();
+  readonly #loaded = new Map<string, Promise<void>>();
+
+  register(name: string, ref: unknown): void {
+    if (typeof name !== "string" || name === "") {
+      throw new TypeError(`addAgent expects a non-empty agent name, got ${JSON.stringify(name)}`);
+    }
+    this.#specs.set(name, toSpec(name, ref));
+    this.#loaded.delete(name);
+  }
+
+  has(name: string): boolean {
+    return this.#specs.has(name);
+  }
+
+  get(name: string): AgentSpec | undefined {
+    return this.#specs.get(name);
+  }
+
+  names(): string[] {
+    return [...this.#specs.keys()];
+  }
+
+  /**
+   * Loads the named agents in a worker (once per registration). Rejects with `AgentLoadError`
+   * naming the agent, the module and the import error.
+   */
+  async preflight(pool: Piscina, names: Iterable<string>): Promise<void> {
+    const todo: AgentSpec[] = [];
+    const waits: Promise<void>[] = [];
+    for (const name of new Set(names)) {
+      const known = this.#loaded.get(name);
+      if (known !== undefined) waits.push(known);
+      else todo.push(this.#specs.get(name)!);
+    }
+    if (todo.length > 0) {
+      const load = (pool.run({ kind: "load", agents: todo }, { filename: WORKER_FILENAME }) as Promise<LoadOutcome>)
+        .then(({ failures }) => {
+          const first = failures[0];
+          if (first === undefined) return;
+          const spec = this.#specs.get(first.name)!;
+          const stack = first.error.stack ? `\n${first.error.stack}` : "";
+          throw new AgentLoadError(
+            `agent ${first.name} could not be loaded from ${spec.module}: ${first.error.message}. ` +
+              `Check the path given to addAgent and that the module's ${spec.export} export is defineAgent({...}).`,
+            { agent: first.name, cause: Object.assign(new Error(first.error.message + stack), { name: first.error.name }) },
+          );
+        });
+      for (const spec of todo) {
+        const mine = load;
+        this.#loaded.set(spec.name, mine);
+        // A failed load is retried on the next run (the file may have been fixed).
+        mine.catch(() => this.#loaded.get(spec.name) === mine && this.#loaded.delete(spec.name));
+      }
+      waits.push(load);
+    }
+    await Promise.all(waits);
+  }
+}
+
+function toSpec(name: string, ref: unknown): AgentSpec {
+  const fail = (message: string, path?: string): never => {
+    throw new AgentNotShareableError(`agent ${name}: ${message}`, path === undefined ? { agent: name } : { agent: name, path });
+  };
+  if (typeof ref === "string" || ref instanceof URL) return { name, module: toModuleUrl(name, ref), export: "default" };
+  if (typeof ref !== "object" || ref === null) {
+    return fail(`expected a module path, a file: URL or { module, export?, options? }, got ${describeValue(ref)}`);
+  }
+  const { module, export: exp = "default", options, ...rest } = ref as { module?: unknown; export?: unknown; options?: unknown };
+  if (typeof module !== "string" && !(module instanceof URL)) return fail("`module` must be a path or a file: URL");
+  if (typeof exp !== "string") return fail("`export` must be the name of an export");
+  const extra = Object.keys(rest);
+  if (extra.length > 0) return fail(`unknown key ${JSON.stringify(extra[0])}; an agent ref has module, export and options`);
+  const badOption = findNotShareable(options, "options");
+  if (badOption !== undefined) {
+    const value = badOption.split(/[.[]/).slice(1).reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k.replace(/\]$/, "")], options);
+    return fail(
+      `${badOption} is ${describeValue(value)}, which cannot cross to a worker thread; pass plain data (strings, numbers, arrays, plain objects, Map, Set, Date) and build the rest inside the agent`,
+      badOption,
+    );
+  }
+  const spec: AgentSpec = { name, module: toModuleUrl(name, module as string | URL), export: exp };
+  if (options !== undefined) spec.options = options;
+  return spec;
+}
+
+function toModuleUrl(name: string, ref: string | URL): string {
+  if (ref instanceof URL || ref.startsWith("file:")) {
+    const url = new URL(ref);
+    if (url.protocol !== "file:") throw new AgentNotShareableError(`agent ${name}: only file: URLs can be loaded in a worker, got ${url.href}`, { agent: name });
+    return url.href;
+  }
+  if (!isAbsolute(ref)) {
+    throw new AgentNotShareableError(
+      `agent ${name}: module path ${JSON.stringify(ref)} is relative; pass an absolute path or new URL("./agent.js", import.meta.url)`,
+      { agent: name },
+    );
+  }
+  return pathToFileURL(ref).href;
+}

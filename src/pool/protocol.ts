@@ -1,0 +1,86 @@
+// The messages between the main thread and a worker, declared in one place.
+// Tasks go through Piscina; calls back from an agent (logs, progress, approval) go through one
+// comlink channel per worker thread that the worker opens on first use.
+import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
+import type { AgentErrorInfo } from "../errors.js";
+
+/** How a worker finds an agent: a module URL and the export that holds it. */
+export interface AgentSpec {
+  name: string;
+  /** A `file:` URL. */
+  module: string;
+  /** The export holding the agent. @default "default" */
+  export: string;
+  options?: unknown;
+}
+
+/**
+ * Per-run shared clock: two Int32 cells per step. The worker stores (start ms since `epoch`) + 1 and
+ * threadId + 1 the moment the step starts, so the main thread can time a step from its real start
+ * (not from when it was queued) and name its thread even if the thread dies.
+ */
+export const CLOCK_CELLS = 2;
+
+export interface StepTask {
+  kind: "step";
+  /** Routes the agent's calls back to this dispatch on the main thread. */
+  callId: number;
+  runId: string;
+  stepId: string;
+  attempt: number;
+  agent: AgentSpec;
+  intent: string;
+  inputs: Record<string, unknown>;
+  /** 0 for no timeout. */
+  timeoutMs: number;
+  clock: Int32Array;
+  slot: number;
+  epoch: number;
+  /** A decision recorded before this attempt (resume after approval): `requestApproval` answers it at once. */
+  approval?: ApprovalDecision;
+}
+
+export interface LoadTask {
+  kind: "load";
+  agents: AgentSpec[];
+}
+
+export type WorkerTask = StepTask | LoadTask;
+
+interface OutcomeTimes {
+  threadId: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface StepSucceeded extends OutcomeTimes {
+  ok: true;
+  output: unknown;
+}
+
+export interface StepErrored extends OutcomeTimes {
+  ok: false;
+  /** agent: execute threw; load: the module did not load; not-cloneable: the output cannot cross threads. */
+  reason: "agent" | "load" | "not-cloneable";
+  error: AgentErrorInfo;
+  /** not-cloneable: where in the output the offending value is. */
+  path?: string;
+}
+
+export type StepOutcome = StepSucceeded | StepErrored;
+
+export interface LoadOutcome {
+  failures: { name: string; error: AgentErrorInfo }[];
+}
+
+export type LogLevel = "error" | "warn" | "info" | "debug";
+
+/** What the main thread exposes to every worker over comlink. */
+export interface HostApi {
+  log(callId: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void;
+  progress(callId: number, value: number, message?: string): void;
+  requestApproval(callId: number, request: ApprovalRequest): Promise<ApprovalDecision>;
+}
+
+/** The key of the message a worker posts (through Piscina's `message` event) to hand over its port. */
+export const HOST_PORT_KEY = "wavepool:host-port";

@@ -1,0 +1,27 @@
+// The Piscina pool a orchestrator runs on, and the path of the worker entry every task names.
+import { availableParallelism } from "node:os";
+import { Piscina } from "piscina";
+
+/** The compiled worker entry (dist/workers/step.js), passed as `filename` with every task. */
+export const WORKER_FILENAME = new URL("../../workers/step.js", import.meta.url).href;
+
+export interface PoolOptions {
+  /** Worker threads. @default os.availableParallelism() */
+  threads?: number;
+  /** V8 heap limits of each worker (`maxOldGenerationSizeMb`...), as node:worker_threads takes them. */
+  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; codeRangeSizeMb?: number; stackSizeMb?: number };
+}
+
+/** A pool of warm threads: min = max, so a thread that is terminated is replaced at once. */
+export function createPool(options: PoolOptions = {}): Piscina {
+  const threads = options.threads ?? availableParallelism();
+  return new Piscina({
+    filename: WORKER_FILENAME,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+    // A step occupies its thread; queueing happens in our scheduler, not inside a busy worker.
+    concurrentTasksPerWorker: 1,
+    ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+  });
+}

@@ -1,0 +1,181 @@
+// ParallelOrchestratorConfig: immutable settings of an orchestrator. Every `with*` checks its
+// argument at once (RangeError/TypeError naming the option and the value) and returns a new config.
+import type { Piscina } from "piscina";
+import type winston from "winston";
+import { SCHEDULING_MODES, type Scheduling } from "../schedule/scheduling.js";
+import type { PoolOptions } from "../pool/worker-pool.js";
+
+/** Retry policy: `attempts` counts every try (1 = no retry). */
+export interface RetryPolicy {
+  /** Tries in all, first one included. @default 1 */
+  attempts: number;
+  /** Delay before the first retry; doubles each retry, with jitter. @default 100 */
+  backoffMs: number;
+  /** Upper bound of the delay. @default 30000 */
+  maxBackoffMs: number;
+}
+
+/** The plain-object form accepted by `new ParallelOrchestrator(strategy, options)`. */
+export interface ParallelOrchestratorOptions {
+  stepTimeoutMs?: number | null;
+  maxConcurrentTasks?: number | null;
+  scheduling?: Scheduling;
+  failFast?: boolean;
+  retries?: Partial<RetryPolicy>;
+  logger?: winston.Logger;
+  pool?: Piscina;
+  threads?: number;
+  resourceLimits?: PoolOptions["resourceLimits"];
+}
+
+interface Settings {
+  stepTimeoutMs: number | null;
+  maxConcurrentTasks: number | null;
+  scheduling: Scheduling;
+  failFast: boolean;
+  retries: RetryPolicy;
+  logger: winston.Logger | undefined;
+  pool: Piscina | undefined;
+  threads: number | undefined;
+  resourceLimits: PoolOptions["resourceLimits"] | undefined;
+}
+
+const DEFAULTS: Settings = {
+  stepTimeoutMs: null,
+  maxConcurrentTasks: null,
+  scheduling: "eager",
+  failFast: false,
+  retries: { attempts: 1, backoffMs: 100, maxBackoffMs: 30_000 },
+  logger: undefined,
+  pool: undefined,
+  threads: undefined,
+  resourceLimits: undefined,
+};
+
+/**
+ * Settings of a `ParallelOrchestrator`.
+ * @example
+ * const config = new ParallelOrchestratorConfig().withStepTimeout(30_000).withMaxConcurrentTasks(4);
+ */
+export class ParallelOrchestratorConfig {
+  readonly #s: Settings;
+
+  constructor(settings: Partial<Settings> = {}) {
+    this.#s = Object.freeze({ ...DEFAULTS, ...settings });
+  }
+
+  /** Builds a config from the plain options object, checking each field. */
+  static from(options: ParallelOrchestratorOptions | ParallelOrchestratorConfig = {}): ParallelOrchestratorConfig {
+    if (options instanceof ParallelOrchestratorConfig) return options;
+    let c = new ParallelOrchestratorConfig();
+    if (options.stepTimeoutMs != null) c = c.withStepTimeout(options.stepTimeoutMs);
+    if (options.maxConcurrentTasks != null) c = c.withMaxConcurrentTasks(options.maxConcurrentTasks);
+    if (options.scheduling !== undefined) c = c.withScheduling(options.scheduling);
+    if (options.failFast !== undefined) c = c.withFailFast(options.failFast);
+    if (options.retries !== undefined) c = c.withRetries(options.retries);
+    if (options.logger !== undefined) c = c.withLogger(options.logger);
+    if (options.pool !== undefined) c = c.withPool(options.pool);
+    if (options.threads !== undefined) c = c.withThreads(options.threads);
+    if (options.resourceLimits !== undefined) c = c.withResourceLimits(options.resourceLimits);
+    return c;
+  }
+
+  #with(patch: Partial<Settings>): ParallelOrchestratorConfig {
+    return new ParallelOrchestratorConfig({ ...this.#s, ...patch });
+  }
+
+  /** Every step times out after `ms` (a step's own `timeoutMs` wins). @default no timeout */
+  withStepTimeout(ms: number): ParallelOrchestratorConfig {
+    return this.#with({ stepTimeoutMs: positiveInteger("stepTimeout", ms) });
+  }
+
+  /** No step timeout (the default). */
+  withNoTimeout(): ParallelOrchestratorConfig {
+    return this.#with({ stepTimeoutMs: null });
+  }
+
+  /** At most `n` steps of one run in flight at once. @default the pool's thread count */
+  withMaxConcurrentTasks(n: number): ParallelOrchestratorConfig {
+    return this.#with({ maxConcurrentTasks: positiveInteger("maxConcurrentTasks", n) });
+  }
+
+  /** No limit of our own: every ready step is handed to the pool, which queues what it cannot run. */
+  withUnlimitedConcurrency(): ParallelOrchestratorConfig {
+    return this.#with({ maxConcurrentTasks: Infinity });
+  }
+
+  /** `"eager"` (critical path first, no barrier) or `"waves"` (strict level barrier). @default "eager" */
+  withScheduling(mode: Scheduling): ParallelOrchestratorConfig {
+    if (!SCHEDULING_MODES.includes(mode)) {
+      throw new TypeError(`Expected \`scheduling\` to be "eager" or "waves", got ${JSON.stringify(mode)} (${typeof mode})`);
+    }
+    return this.#with({ scheduling: mode });
+  }
+
+  /** Abort the whole run at the first failed step. @default false */
+  withFailFast(failFast = true): ParallelOrchestratorConfig {
+    if (typeof failFast !== "boolean") throw new TypeError(`Expected \`failFast\` to be a boolean, got ${typeof failFast}`);
+    return this.#with({ failFast });
+  }
+
+  /**
+   * Retry failed, timed-out and crashed steps with exponential backoff and jitter.
+   * @example config.withRetries({ attempts: 3, backoffMs: 200 })
+   */
+  withRetries(policy: Partial<RetryPolicy>): ParallelOrchestratorConfig {
+    if (typeof policy !== "object" || policy === null) throw new TypeError("Expected `retries` to be { attempts, backoffMs, maxBackoffMs? }");
+    const next = { ...this.#s.retries, ...policy };
+    positiveInteger("retries.attempts", next.attempts);
+    nonNegative("retries.backoffMs", next.backoffMs);
+    nonNegative("retries.maxBackoffMs", next.maxBackoffMs);
+    return this.#with({ retries: Object.freeze(next) });
+  }
+
+  /** Log to this winston logger instead of the default (JSON on stderr, level `warn`). */
+  withLogger(logger: winston.Logger): ParallelOrchestratorConfig {
+    if (typeof logger?.log !== "function") throw new TypeError("Expected `logger` to be a winston logger");
+    return this.#with({ logger });
+  }
+
+  /** Run on this Piscina pool (it stays the caller's: `close()` does not destroy it). */
+  withPool(pool: Piscina): ParallelOrchestratorConfig {
+    if (typeof (pool as { run?: unknown })?.run !== "function") throw new TypeError("Expected `pool` to be a Piscina instance");
+    return this.#with({ pool });
+  }
+
+  /** Threads of the orchestrator's own pool. @default os.availableParallelism() */
+  withThreads(n: number): ParallelOrchestratorConfig {
+    return this.#with({ threads: positiveInteger("threads", n) });
+  }
+
+  /** Heap limits of each worker; a step that exceeds them fails with `WorkerCrashedError`. */
+  withResourceLimits(limits: NonNullable<PoolOptions["resourceLimits"]>): ParallelOrchestratorConfig {
+    if (typeof limits !== "object" || limits === null) throw new TypeError("Expected `resourceLimits` to be an object");
+    for (const [key, value] of Object.entries(limits)) positiveInteger(`resourceLimits.${key}`, value as number);
+    return this.#with({ resourceLimits: Object.freeze({ ...limits }) });
+  }
+
+  get stepTimeoutMs(): number | null { return this.#s.stepTimeoutMs; }
+  get maxConcurrentTasks(): number | null { return this.#s.maxConcurrentTasks; }
+  get scheduling(): Scheduling { return this.#s.scheduling; }
+  get failFast(): boolean { return this.#s.failFast; }
+  get retries(): Readonly<RetryPolicy> { return this.#s.retries; }
+  get logger(): winston.Logger | undefined { return this.#s.logger; }
+  get pool(): Piscina | undefined { return this.#s.pool; }
+  get threads(): number | undefined { return this.#s.threads; }
+  get resourceLimits(): PoolOptions["resourceLimits"] | undefined { return this.#s.resourceLimits; }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`Expected \`${name}\` to be an integer from 1 and up, got \`${String(value)}\` (${typeof value})`);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`Expected \`${name}\` to be a finite number from 0 and up, got \`${String(value)}\` (${typeof value})`);
+  }
+  return value;
+}

@@ -1,0 +1,133 @@
+// ParallelOrchestrator: owns a pool and a registry of agents, checks a strategy before anything
+// runs (preflight), and starts runs. Several runs may be in flight on one orchestrator.
+import type { Piscina } from "piscina";
+import { OrchestratorClosedError, UnknownAgentError } from "../errors.js";
+import { checkInputs } from "../graph/dependency-graph.js";
+import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
+import { HostHub } from "../pool/host-channel.js";
+import { findNotShareable, type Shareable } from "../pool/shareable.js";
+import { createPool } from "../pool/worker-pool.js";
+import type { StrategyMap, StrategyPlan } from "../strategy/strategy-map.js";
+import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
+import { defaultLogger } from "./logger.js";
+import type { ParallelOrchestrationResult } from "./result.js";
+import { Run, type ExecuteOptions } from "./run.js";
+
+/** Weight of the newest measurement in the learned cost of a step (exponential moving average). */
+const LEARNING_RATE = 0.3;
+
+/**
+ * Runs a `StrategyMap` on a pool of worker threads.
+ * @example
+ * const orchestrator = ParallelOrchestrator.withConfig(strategy, new ParallelOrchestratorConfig().withStepTimeout(30_000));
+ * orchestrator.addAgent("ResearchAgent", new URL("./agents/research.js", import.meta.url));
+ * const result = await orchestrator.execute("Write about Rust");
+ * await orchestrator.close();
+ */
+export class ParallelOrchestrator {
+  readonly strategy: StrategyMap;
+  readonly config: ParallelOrchestratorConfig;
+  readonly #registry = new AgentRegistry();
+  readonly #learned = new Map<string, number>();
+  #pool: Piscina | undefined;
+  #closed = false;
+
+  constructor(strategy: StrategyMap, options: ParallelOrchestratorOptions | ParallelOrchestratorConfig = {}) {
+    this.strategy = strategy;
+    this.config = ParallelOrchestratorConfig.from(options);
+  }
+
+  /** The seed's constructor: `ParallelOrchestrator.withConfig(strategy, config)`. */
+  static withConfig(strategy: StrategyMap, config: ParallelOrchestratorConfig): ParallelOrchestrator {
+    return new ParallelOrchestrator(strategy, config);
+  }
+
+  /**
+   * Registers the module of an agent: an absolute path, a `file:` URL, or `{ module, export?, options? }`.
+   * `options` must be plain shareable data: a function or class instance there is a type error, and
+   * `AgentNotShareableError` at run time.
+   */
+  addAgent<Options extends Shareable>(name: string, ref: AgentRef<Options>): this {
+    this.#registry.register(name, ref);
+    return this;
+  }
+
+  /** The measured cost (ms, moving average) of each step that completed on this orchestrator. */
+  get learnedCosts(): ReadonlyMap<string, number> {
+    return this.#learned;
+  }
+
+  /** `strategy.plan()` with the costs this orchestrator measured for steps without a `cost` option. */
+  plan(): StrategyPlan {
+    const costs: Record<string, number> = {};
+    for (const step of this.strategy.steps) {
+      const cost = this.#cost(step.stepId);
+      if (cost !== undefined) costs[step.stepId] = cost;
+    }
+    return this.strategy.plan(costs);
+  }
+
+  /**
+   * Runs the strategy. Resolves with the result whatever the steps do; rejects only for misuse:
+   * an invalid graph (`CycleError`, `UnknownAgentError`, `UnknownInputError`), an agent that does not
+   * load (`AgentLoadError`), or a closed orchestrator.
+   */
+  async execute(task: string, options: ExecuteOptions = {}): Promise<ParallelOrchestrationResult> {
+    if (this.#closed) throw new OrchestratorClosedError("execute() was called after close(); create a new ParallelOrchestrator");
+    if (typeof task !== "string") throw new TypeError(`Expected \`task\` to be a string, got ${typeof task}`);
+    const inputs = options.inputs ?? {};
+    if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs)) {
+      throw new TypeError("Expected `inputs` to be a plain object of template variables");
+    }
+    const bad = findNotShareable(inputs, "inputs");
+    if (bad !== undefined) throw new TypeError(`${bad} cannot cross to a worker thread; pass plain data as inputs`);
+    const graph = this.strategy.graph();
+    const agents = graph.steps.map((step, i) => {
+      const spec = this.#registry.get(step.assignedAgent);
+      if (spec === undefined) {
+        const known = this.#registry.names();
+        throw new UnknownAgentError(
+          `step ${step.stepId} uses agent ${step.assignedAgent}, which is not registered; call orchestrator.addAgent(${JSON.stringify(step.assignedAgent)}, moduleUrl)` +
+            (known.length ? ` (registered: ${known.join(", ")})` : ""),
+          { path: `steps[${i}].agent`, stepId: step.stepId, agent: step.assignedAgent },
+        );
+      }
+      return spec;
+    });
+    checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
+    const pool = this.#ensurePool();
+    await this.#registry.preflight(pool, graph.steps.map((s) => s.assignedAgent));
+    if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
+    const run = new Run({
+      task, inputs, graph, agents, pool, hub: HostHub.of(pool), config: this.config,
+      logger: this.config.logger ?? defaultLogger(),
+      defaultLimit: pool.options.maxThreads,
+      cost: (stepId) => this.#cost(stepId),
+      learn: (stepId, ms) => {
+        const old = this.#learned.get(stepId);
+        this.#learned.set(stepId, old === undefined ? ms : old + LEARNING_RATE * (ms - old));
+      },
+    }, options);
+    return run.start();
+  }
+
+  /** Destroys the orchestrator's own pool (a pool given with `withPool` stays open). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pool = this.#pool;
+    this.#pool = undefined;
+    if (pool !== undefined && this.config.pool === undefined) await pool.destroy();
+  }
+
+  #cost(stepId: string): number | undefined {
+    return this.strategy.getStep(stepId)?.cost ?? this.#learned.get(stepId);
+  }
+
+  #ensurePool(): Piscina {
+    return (this.#pool ??= this.config.pool ?? createPool({
+      ...(this.config.threads !== undefined ? { threads: this.config.threads } : {}),
+      ...(this.config.resourceLimits !== undefined ? { resourceLimits: this.config.resourceLimits } : {}),
+    }));
+  }
+}

@@ -1,0 +1,391 @@
+// One execution of a strategy. All of its state lives here; steps are dispatched in exactly one
+// place (#dispatch) and every attempt's end is recorded in exactly one place (#ended). Which
+// steps go next is decided by the pure scheduler in ../schedule.
+import { randomUUID } from "node:crypto";
+import type { Piscina } from "piscina";
+import type winston from "winston";
+import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
+import { errorInfo, RunCancelledError, StrategyValidationError, type ErrorInfo, type WavepoolError } from "../errors.js";
+import { bottomLevels } from "../graph/critical-path.js";
+import type { DependencyGraph } from "../graph/dependency-graph.js";
+import { renderTemplate } from "../graph/template.js";
+import type { HostHub } from "../pool/host-channel.js";
+import { CLOCK_CELLS, type AgentSpec, type LogLevel, type StepOutcome, type StepTask } from "../pool/protocol.js";
+import { WORKER_FILENAME } from "../pool/worker-pool.js";
+import { nextSteps } from "../schedule/next-steps.js";
+import { priorityRule } from "../schedule/priority.js";
+import { ReadyQueue } from "../schedule/ready-queue.js";
+import { backoffDelay } from "./backoff.js";
+import type { ParallelOrchestratorConfig } from "./config.js";
+import type { RunEvent } from "./events.js";
+import type { ParallelOrchestrationResult, StepRecord, StepStatus } from "./result.js";
+import { fromOutcome, fromRejection, type AbortCause, type Failure } from "./step-failure.js";
+import { resetSlot, startedAt, threadOf, watch } from "./watchdog.js";
+
+/** What an `onApproval` handler receives. */
+export interface ApprovalRequestEvent extends ApprovalRequest {
+  runId: string;
+  stepId: string;
+  agent: string;
+}
+
+/** Options of one `execute` call. */
+export interface ExecuteOptions {
+  /** More top-level template variables besides `task`. */
+  inputs?: Record<string, unknown>;
+  /** Aborts the run: running steps are terminated, pending ones cancelled, finished outputs kept. */
+  signal?: AbortSignal;
+  /** Receives every run, wave and step event. Errors it throws are logged and ignored. */
+  onEvent?: (event: RunEvent) => void;
+  /** Answers `ctx.requestApproval` on the main thread. */
+  onApproval?: (request: ApprovalRequestEvent) => ApprovalDecision | Promise<ApprovalDecision>;
+}
+
+/** Everything a run needs from its orchestrator. */
+export interface RunSetup {
+  task: string;
+  inputs: Record<string, unknown>;
+  graph: DependencyGraph;
+  agents: readonly AgentSpec[];
+  pool: Piscina;
+  hub: HostHub;
+  config: ParallelOrchestratorConfig;
+  logger: winston.Logger;
+  /** Concurrency limit when the config sets none: the pool's thread count. */
+  defaultLimit: number;
+  /** The cost of a step for priority: its `cost` option, a learned duration, or 1. */
+  cost(stepId: string): number | undefined;
+  /** Called with the measured duration of every completed attempt. */
+  learn(stepId: string, durationMs: number): void;
+}
+
+interface Flight {
+  attempt: number;
+  callId: number;
+  controller: AbortController | undefined;
+  aborted: AbortCause | undefined;
+  disarm: (() => void) | undefined;
+}
+
+export class Run {
+  readonly runId = randomUUID();
+  readonly #s: RunSetup;
+  readonly #o: ExecuteOptions;
+  readonly #n: number;
+  readonly #status: StepStatus[];
+  readonly #records: StepRecord[];
+  readonly #waitingOn: Int32Array;
+  readonly #unsettled: number[];
+  readonly #waveStarted: boolean[];
+  readonly #ready: ReadyQueue;
+  readonly #flights = new Map<number, Flight>();
+  readonly #retries = new Map<number, NodeJS.Timeout>();
+  readonly #context = new Map<string, unknown>();
+  readonly #clock: Int32Array;
+  readonly #abortable: boolean;
+  readonly #limit: number;
+  readonly #logInfo: boolean;
+  readonly #logDebug: boolean;
+  #epoch = 0;
+  #running = 0;
+  #settled = 0;
+  #executed = 0;
+  #openLevel = 0;
+  #stopping: "cancelled" | undefined;
+  #firstError: ErrorInfo | undefined;
+  #done!: (result: ParallelOrchestrationResult) => void;
+
+  constructor(setup: RunSetup, options: ExecuteOptions) {
+    this.#s = setup;
+    this.#o = options;
+    const { graph, config } = setup;
+    const n = (this.#n = graph.steps.length);
+    this.#status = new Array<StepStatus>(n).fill("pending");
+    this.#records = graph.steps.map((step, i) => ({
+      stepId: step.stepId, agent: step.assignedAgent, outputKey: step.outputKey, status: "pending",
+      wave: graph.level[i]!, threadId: -1, durationMs: 0, attempts: 0, history: [],
+    }));
+    this.#waitingOn = Int32Array.from(graph.deps, (d) => d.length);
+    this.#unsettled = graph.waves.map((w) => w.length);
+    this.#waveStarted = graph.waves.map(() => false);
+    const bl = bottomLevels(graph, (i) => setup.cost(graph.steps[i]!.stepId) ?? 1);
+    this.#ready = new ReadyQueue(priorityRule(config.scheduling, { bottomLevel: bl, level: graph.level }));
+    this.#clock = new Int32Array(new SharedArrayBuffer(Math.max(1, n) * CLOCK_CELLS * 4));
+    this.#abortable = options.signal !== undefined || config.failFast;
+    this.#limit = config.maxConcurrentTasks ?? setup.defaultLimit;
+    this.#logInfo = setup.logger.isLevelEnabled("info");
+    this.#logDebug = setup.logger.isLevelEnabled("debug");
+  }
+
+  /** Runs to the end; resolves with the result (never rejects for step failures). */
+  start(): Promise<ParallelOrchestrationResult> {
+    const result = new Promise<ParallelOrchestrationResult>((resolve) => (this.#done = resolve));
+    const { task, inputs, graph } = this.#s;
+    this.#epoch = Date.now();
+    this.#context.set("task", task);
+    for (const [key, value] of Object.entries(inputs)) this.#context.set(key, value);
+    this.#emit({ type: "run:start", runId: this.runId, time: this.#epoch, steps: this.#n, waves: graph.waves });
+    const signal = this.#o.signal;
+    if (signal?.aborted) {
+      this.#stop(`the run's signal was aborted before it started`);
+    } else {
+      signal?.addEventListener("abort", () => this.#stop("the run's signal was aborted"), { once: true });
+      for (let i = 0; i < this.#n; i++) if (this.#waitingOn[i] === 0) this.#ready.push(i);
+      this.#pump();
+    }
+    return result;
+  }
+
+  #pump(): void {
+    if (this.#stopping === undefined) {
+      const picked = nextSteps({
+        mode: this.#s.config.scheduling, ready: this.#ready, running: this.#running, limit: this.#limit,
+        level: this.#s.graph.level, openLevel: this.#openLevel,
+      });
+      for (const i of picked) this.#dispatch(i);
+    }
+    if (this.#settled === this.#n && this.#running === 0) this.#finish();
+  }
+
+  /** The one place a step attempt is handed to the pool. */
+  #dispatch(i: number): void {
+    const { graph, config, pool, hub } = this.#s;
+    const step = graph.steps[i]!;
+    const record = this.#records[i]!;
+    const attempt = ++record.attempts;
+    const level = graph.level[i]!;
+    this.#status[i] = "running";
+    if (!this.#waveStarted[level]) {
+      this.#waveStarted[level] = true;
+      this.#emit({ type: "wave:start", runId: this.runId, time: Date.now(), wave: level, stepIds: graph.waves[level]! });
+    }
+    const inputs: Record<string, unknown> = {};
+    for (const [variable, key] of graph.readKeys[i]!) inputs[variable] = this.#context.get(key);
+    let intent: string;
+    try {
+      intent = renderTemplate(graph.templates[i]!, inputs);
+    } catch (cause) {
+      const error = new StrategyValidationError(
+        `the intent template of step ${step.stepId} failed to render: ${(cause as Error).message}`,
+        { path: `steps[${i}].intent`, stepId: step.stepId, agent: step.assignedAgent, cause },
+      );
+      this.#emit(this.#stepEnd(i, attempt, "failed", -1, 0, errorInfo(error)));
+      this.#finalize(i, "failed", error);
+      return;
+    }
+    const timeoutMs = step.timeoutMs ?? config.stepTimeoutMs ?? 0;
+    const controller = timeoutMs > 0 || this.#abortable ? new AbortController() : undefined;
+    const flight: Flight = { attempt, callId: 0, controller, aborted: undefined, disarm: undefined };
+    flight.callId = hub.listen({
+      log: (lvl, message, meta) => this.#agentLog(i, attempt, lvl, message, meta),
+      progress: (value, message) => this.#progress(i, attempt, value, message),
+      requestApproval: (request) => this.#approve(i, request),
+    });
+    resetSlot(this.#clock, i);
+    const spec = this.#s.agents[i]!;
+    const task: StepTask = {
+      kind: "step", callId: flight.callId, runId: this.runId, stepId: step.stepId, attempt, agent: spec,
+      intent, inputs, timeoutMs, clock: this.#clock, slot: i, epoch: this.#epoch,
+    };
+    if (timeoutMs > 0) {
+      flight.disarm = watch(this.#clock, i, this.#epoch, timeoutMs, () => {
+        flight.aborted = { kind: "timeout", timeoutMs };
+        controller!.abort();
+      });
+    }
+    this.#flights.set(i, flight);
+    this.#running++;
+    this.#emit({ type: "step:start", runId: this.runId, time: Date.now(), stepId: step.stepId, agent: step.assignedAgent, wave: level, attempt });
+    const options = controller ? { filename: WORKER_FILENAME, signal: controller.signal } : { filename: WORKER_FILENAME };
+    (pool.run(task, options) as Promise<StepOutcome>).then(
+      (outcome) => this.#ended(i, flight, outcome, undefined),
+      (reason: unknown) => this.#ended(i, flight, undefined, reason),
+    );
+  }
+
+  /** The one place an attempt's end is recorded: success, retry, or final failure. */
+  #ended(i: number, flight: Flight, outcome: StepOutcome | undefined, rejection: unknown): void {
+    this.#running--;
+    this.#flights.delete(i);
+    flight.disarm?.();
+    this.#s.hub.forget(flight.callId);
+    const step = this.#s.graph.steps[i]!;
+    const where = { stepId: step.stepId, agent: step.assignedAgent };
+    const threadId = outcome?.threadId ?? threadOf(this.#clock, i);
+    const started = outcome?.startedAt ?? startedAt(this.#clock, i, this.#epoch);
+    const ended = outcome?.endedAt ?? Date.now();
+    const failure: Failure | undefined = outcome?.ok ? undefined
+      : outcome ? fromOutcome(outcome, where) : fromRejection(rejection, flight.aborted, where);
+    const status = failure?.status ?? "completed";
+    const error = failure ? errorInfo(failure.error) : undefined;
+    const record = this.#records[i]!;
+    if (started !== undefined) {
+      record.history.push({ attempt: flight.attempt, status, threadId, startedAt: started, endedAt: ended, ...(error ? { error } : {}) });
+      Object.assign(record, { threadId, startedAt: started, endedAt: ended, durationMs: ended - started });
+    }
+    this.#emit(this.#stepEnd(i, flight.attempt, status, threadId, record.durationMs, error));
+    if (outcome?.ok) {
+      this.#context.set(step.outputKey, outcome.output);
+      this.#executed++;
+      this.#s.learn(step.stepId, ended - started!);
+      this.#finalize(i, "completed", undefined);
+    } else if (failure!.retryable && flight.attempt < this.#maxAttempts(i) && this.#stopping === undefined) {
+      this.#status[i] = "pending";
+      const delay = backoffDelay(this.#s.config.retries, flight.attempt + 1);
+      this.#retries.set(i, setTimeout(() => {
+        this.#retries.delete(i);
+        this.#ready.push(i);
+        this.#pump();
+      }, delay));
+    } else {
+      this.#finalize(i, failure!.status, failure!.error);
+    }
+    this.#pump();
+  }
+
+  #maxAttempts(i: number): number {
+    const own = this.#s.graph.steps[i]!.retries;
+    return own === undefined ? this.#s.config.retries.attempts : own + 1;
+  }
+
+  /** Puts step `i` in a final state; a failure skips its dependents and may stop the run. */
+  #finalize(i: number, status: StepStatus, error: WavepoolError | undefined): void {
+    this.#status[i] = status;
+    const record = this.#records[i]!;
+    record.status = status;
+    if (error) record.error = errorInfo(error);
+    this.#settle(i);
+    const { dependents, steps } = this.#s.graph;
+    if (status === "completed") {
+      for (const d of dependents[i]!) {
+        if (--this.#waitingOn[d]! === 0 && this.#status[d] === "pending") this.#ready.push(d);
+      }
+      return;
+    }
+    if (status !== "failed" && status !== "timed_out") return;
+    this.#firstError ??= record.error;
+    const stack = [...dependents[i]!];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      if (this.#status[d] !== "pending") continue;
+      this.#status[d] = this.#records[d]!.status = "skipped";
+      this.#settle(d);
+      this.#log("info", `step ${steps[d]!.stepId} skipped: it depends on ${steps[i]!.stepId}, which ${status === "failed" ? "failed" : "timed out"}`, d);
+      stack.push(...dependents[d]!);
+    }
+    if (this.#s.config.failFast) this.#stop(`step ${steps[i]!.stepId} failed and fail-fast is set`);
+  }
+
+  #settle(i: number): void {
+    this.#settled++;
+    const level = this.#s.graph.level[i]!;
+    this.#unsettled[level]!--;
+    while (this.#unsettled[this.#openLevel] === 0) this.#openLevel++;
+  }
+
+  /** Cancels the run: nothing new starts, running steps are terminated, what finished is kept. */
+  #stop(reason: string): void {
+    if (this.#stopping !== undefined) return;
+    this.#stopping = "cancelled";
+    this.#log("warn", `run cancelled: ${reason}`);
+    for (const [i, timer] of this.#retries) {
+      clearTimeout(timer);
+      this.#retries.delete(i);
+    }
+    this.#ready.drain();
+    const error = new RunCancelledError(`the run was cancelled before this step finished (${reason})`);
+    for (let i = 0; i < this.#n; i++) {
+      if (this.#status[i] === "pending") this.#finalize(i, "cancelled", error);
+    }
+    for (const flight of this.#flights.values()) {
+      flight.aborted = { kind: "cancel", reason };
+      flight.controller?.abort();
+    }
+    this.#pump();
+  }
+
+  #finish(): void {
+    const endedAt = Date.now();
+    const success = this.#records.every((r) => r.status === "completed");
+    const result: ParallelOrchestrationResult = {
+      runId: this.runId, success, cancelled: this.#stopping === "cancelled", paused: false, pendingApprovals: [],
+      context: this.#context, waves: this.#s.graph.waves.map((w) => [...w]), steps: this.#records,
+      stepsExecuted: this.#executed, startedAt: this.#epoch, endedAt, durationMs: endedAt - this.#epoch,
+    };
+    if (!success && this.#firstError) result.error = this.#firstError;
+    this.#emit({ type: "run:end", runId: this.runId, time: endedAt, result });
+    this.#done(result);
+  }
+
+  #stepEnd(i: number, attempt: number, status: StepStatus, threadId: number, durationMs: number, error?: ErrorInfo): RunEvent {
+    const step = this.#s.graph.steps[i]!;
+    return {
+      type: "step:end", runId: this.runId, time: Date.now(), stepId: step.stepId, agent: step.assignedAgent,
+      wave: this.#s.graph.level[i]!, attempt, status, threadId, durationMs, ...(error ? { error } : {}),
+    };
+  }
+
+  #progress(i: number, attempt: number, value: number, message?: string): void {
+    const step = this.#s.graph.steps[i]!;
+    this.#emit({
+      type: "step:progress", runId: this.runId, time: Date.now(), stepId: step.stepId, agent: step.assignedAgent,
+      wave: this.#s.graph.level[i]!, attempt, threadId: threadOf(this.#clock, i), progress: Number(value),
+      ...(message !== undefined ? { message } : {}),
+    });
+  }
+
+  async #approve(i: number, request: ApprovalRequest): Promise<ApprovalDecision> {
+    const step = this.#s.graph.steps[i]!;
+    const handler = this.#o.onApproval;
+    if (handler === undefined) {
+      throw new Error(`step ${step.stepId} asked for approval but execute() was given no onApproval handler`);
+    }
+    const decision = await handler({ runId: this.runId, stepId: step.stepId, agent: step.assignedAgent, ...request });
+    if (typeof decision?.approved !== "boolean") {
+      throw new TypeError(`onApproval must return { approved: boolean, note?: string }, got ${JSON.stringify(decision)}`);
+    }
+    return decision.note === undefined ? { approved: decision.approved } : { approved: decision.approved, note: String(decision.note) };
+  }
+
+  #agentLog(i: number, attempt: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void {
+    const step = this.#s.graph.steps[i]!;
+    this.#s.logger.log({
+      ...meta, level, message, runId: this.runId, stepId: step.stepId, agent: step.assignedAgent,
+      wave: this.#s.graph.level[i]!, threadId: threadOf(this.#clock, i), attempt,
+    });
+  }
+
+  #log(level: LogLevel, message: string, i?: number): void {
+    if (level === "info" && !this.#logInfo) return;
+    if (level === "debug" && !this.#logDebug) return;
+    const meta: Record<string, unknown> = { runId: this.runId };
+    if (i !== undefined) {
+      const step = this.#s.graph.steps[i]!;
+      Object.assign(meta, { stepId: step.stepId, agent: step.assignedAgent, wave: this.#s.graph.level[i]! });
+    }
+    this.#s.logger.log({ level, message, ...meta });
+  }
+
+  #emit(event: RunEvent): void {
+    if (this.#logInfo) this.#logEvent(event);
+    const onEvent = this.#o.onEvent;
+    if (onEvent === undefined) return;
+    try {
+      onEvent(event);
+    } catch (error) {
+      this.#s.logger.warn(`onEvent threw on ${event.type}; the run goes on`, { runId: this.runId, error: errorInfo(error) });
+    }
+  }
+
+  #logEvent(event: RunEvent): void {
+    const { type: _type, time: _time, ...fields } = event as RunEvent & Record<string, unknown>;
+    if (event.type === "run:end") {
+      const r = event.result;
+      this.#s.logger.info("run:end", { runId: r.runId, success: r.success, cancelled: r.cancelled, durationMs: r.durationMs, stepsExecuted: r.stepsExecuted });
+      return;
+    }
+    const level = event.type === "step:end" && event.status !== "completed" ? "warn" : event.type === "step:progress" || event.type === "wave:start" ? "debug" : "info";
+    if (level === "debug" && !this.#logDebug) return;
+    this.#s.logger.log({ level, message: event.type, ...fields });
+  }
+}

@@ -1,0 +1,72 @@
+// Turns how an attempt ended (an agent error value, or a rejection from the pool) into the typed
+// error, status and retry decision of the step.
+import {
+  AgentLoadError, OutputNotCloneableError, RunCancelledError, StepFailedError, StepTimeoutError,
+  WorkerCrashedError, type WavepoolError,
+} from "../errors.js";
+import type { StepErrored } from "../pool/protocol.js";
+import type { StepStatus } from "./result.js";
+
+export interface Failure {
+  status: Extract<StepStatus, "failed" | "timed_out" | "cancelled">;
+  error: WavepoolError;
+  retryable: boolean;
+}
+
+interface Where { stepId: string; agent: string }
+
+/** An attempt whose agent threw, failed to load, or returned an uncloneable value. */
+export function fromOutcome(outcome: StepErrored, where: Where): Failure {
+  const { stepId, agent } = where;
+  const e = outcome.error;
+  if (outcome.reason === "load") {
+    return { status: "failed", retryable: false, error: new AgentLoadError(`agent ${agent} could not be loaded for step ${stepId}: ${e.message}`, { stepId, agent }) };
+  }
+  if (outcome.reason === "not-cloneable") {
+    return {
+      status: "failed", retryable: false,
+      error: new OutputNotCloneableError(
+        `step ${stepId} (agent ${agent}) returned a value that cannot cross threads at ${outcome.path}: return plain data (no functions, symbols, promises or weak collections)`,
+        { stepId, agent, ...(outcome.path !== undefined ? { path: outcome.path } : {}) },
+      ),
+    };
+  }
+  const error = new StepFailedError(`step ${stepId} (agent ${agent}) failed: ${e.name}: ${e.message}`, { stepId, agent, agentError: e });
+  if (e.stack !== undefined) error.stack = `${error.name}: ${error.message}\n    agent stack:\n${e.stack}`;
+  return { status: "failed", retryable: e.retryable !== false, error };
+}
+
+/** Why the main thread aborted an attempt, if it did. */
+export type AbortCause = { kind: "timeout"; timeoutMs: number } | { kind: "cancel"; reason: string };
+
+/** An attempt whose `pool.run` rejected: aborted by us, or its worker died. */
+export function fromRejection(reason: unknown, aborted: AbortCause | undefined, where: Where): Failure {
+  const { stepId, agent } = where;
+  if (aborted?.kind === "timeout") {
+    return {
+      status: "timed_out", retryable: true,
+      error: new StepTimeoutError(
+        `step ${stepId} (agent ${agent}) ran past its ${aborted.timeoutMs} ms timeout; its thread was terminated. Raise timeoutMs or make the step cheaper`,
+        { stepId, agent, timeoutMs: aborted.timeoutMs },
+      ),
+    };
+  }
+  if (aborted?.kind === "cancel") {
+    return { status: "cancelled", retryable: false, error: new RunCancelledError(`step ${stepId} (agent ${agent}) was cancelled: ${aborted.reason}`, { stepId, agent }) };
+  }
+  const err = reason as { name?: string; message?: string; code?: string } | undefined;
+  if (err?.name === "DataCloneError") {
+    return {
+      status: "failed", retryable: false,
+      error: new OutputNotCloneableError(`step ${stepId} (agent ${agent}) returned a value that cannot be structured-cloned: ${err.message}`, { stepId, agent, cause: reason }),
+    };
+  }
+  const code = err?.code ? ` (${err.code})` : "";
+  return {
+    status: "failed", retryable: true,
+    error: new WorkerCrashedError(
+      `the worker thread running step ${stepId} (agent ${agent}) died: ${err?.message ?? String(reason)}${code}; the pool replaced it`,
+      { stepId, agent, cause: reason },
+    ),
+  };
+}

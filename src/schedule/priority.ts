@@ -1,0 +1,23 @@
+// The one priority rule shared by live runs and `simulate`: which ready step goes first.
+//
+// eager: the longest remaining critical path (bottom level) first; ties go to the step defined
+//        first in the strategy (lower index). Deterministic for equal input.
+// waves: the lower dependency level first (the barrier only releases one level at a time),
+//        then the same rule as eager inside the level.
+import type { Scheduling } from "./scheduling.js";
+
+/** Everything the rule looks at, per step index. */
+export interface PriorityInputs {
+  bottomLevel: ArrayLike<number>;
+  level: ArrayLike<number>;
+}
+
+/** Returns true when step `a` must be dispatched before step `b`. */
+export type Before = (a: number, b: number) => boolean;
+
+export function priorityRule(mode: Scheduling, inputs: PriorityInputs): Before {
+  const { bottomLevel: bl, level } = inputs;
+  const eager: Before = (a, b) => (bl[a]! !== bl[b]! ? bl[a]! > bl[b]! : a < b);
+  if (mode === "eager") return eager;
+  return (a, b) => (level[a]! !== level[b]! ? level[a]! < level[b]! : eager(a, b));
+}

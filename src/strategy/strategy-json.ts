@@ -1,0 +1,110 @@
+// The plain-object form of a strategy (the strategy file's shape) and its field-by-field validation.
+import { StrategyValidationError, WavepoolError } from "../errors.js";
+import { StrategyStep, type StrategyStepOptions } from "./strategy-step.js";
+import type { StrategyMap } from "./strategy-map.js";
+
+/** One step of a strategy file. */
+export interface StrategyStepJSON {
+  id: string;
+  description: string;
+  agent: string;
+  intent: string;
+  output: string;
+  dependsOn?: string[];
+  timeoutMs?: number;
+  retries?: number;
+  cost?: number;
+}
+
+/** A strategy file: `agents` maps agent names to module paths (relative to the file) or `{ module, options }`. */
+export interface StrategyJSON {
+  goal: string;
+  agents?: Record<string, string | { module: string; export?: string; options?: unknown }>;
+  steps: StrategyStepJSON[];
+}
+
+const STEP_KEYS = new Set(["id", "description", "agent", "intent", "output", "dependsOn", "timeoutMs", "retries", "cost"]);
+const TOP_KEYS = new Set(["goal", "agents", "steps"]);
+
+export function strategyToJSON(map: StrategyMap): StrategyJSON {
+  return {
+    goal: map.goal,
+    steps: map.steps.map((s) => {
+      const json: StrategyStepJSON = {
+        id: s.stepId, description: s.description, agent: s.assignedAgent, intent: s.intentTemplate, output: s.outputKey,
+      };
+      if (s.dependsOn.length > 0) json.dependsOn = [...s.dependsOn];
+      if (s.timeoutMs !== undefined) json.timeoutMs = s.timeoutMs;
+      if (s.retries !== undefined) json.retries = s.retries;
+      if (s.cost !== undefined) json.cost = s.cost;
+      return json;
+    }),
+  };
+}
+
+export function strategyFromJSON(json: unknown, create: (goal: string) => StrategyMap): StrategyMap {
+  const top = requireObject(json, "(root)");
+  for (const key of Object.keys(top)) {
+    if (!TOP_KEYS.has(key)) fail(key, `unknown key; a strategy has ${[...TOP_KEYS].join(", ")}`);
+  }
+  const goal = top.goal;
+  if (typeof goal !== "string") fail("goal", `expected a string, got ${describe(goal)}`);
+  if (top.agents !== undefined) requireObject(top.agents, "agents");
+  if (!Array.isArray(top.steps)) fail("steps", `expected an array of steps, got ${describe(top.steps)}`);
+  const map = create(goal as string);
+  (top.steps as unknown[]).forEach((raw, i) => {
+    const path = `steps[${i}]`;
+    const s = requireObject(raw, path);
+    for (const key of Object.keys(s)) {
+      if (!STEP_KEYS.has(key)) fail(`${path}.${key}`, `unknown key; a step has ${[...STEP_KEYS].join(", ")}`);
+    }
+    for (const key of ["id", "description", "agent", "intent", "output"] as const) {
+      if (typeof s[key] !== "string") fail(`${path}.${key}`, `expected a string, got ${describe(s[key])}`);
+    }
+    const options: StrategyStepOptions = {};
+    if (s.dependsOn !== undefined) {
+      if (!Array.isArray(s.dependsOn)) fail(`${path}.dependsOn`, `expected an array of step ids, got ${describe(s.dependsOn)}`);
+      (s.dependsOn as unknown[]).forEach((d, k) => {
+        if (typeof d !== "string") fail(`${path}.dependsOn[${k}]`, `expected a step id, got ${describe(d)}`);
+      });
+      options.dependsOn = s.dependsOn as string[];
+    }
+    for (const key of ["timeoutMs", "retries", "cost"] as const) {
+      if (s[key] === undefined) continue;
+      if (typeof s[key] !== "number") fail(`${path}.${key}`, `expected a number, got ${describe(s[key])}`);
+      options[key] = s[key] as number;
+    }
+    const fieldOf: Record<string, string> = {
+      stepId: "id", assignedAgent: "agent", intentTemplate: "intent", outputKey: "output", description: "description",
+    };
+    try {
+      const step = new StrategyStep(s.id as string, s.description as string, s.agent as string, s.intent as string, s.output as string, options);
+      map.addStep(step);
+    } catch (error) {
+      if (!(error instanceof StrategyValidationError)) throw error;
+      // Re-anchor the path on the file's field names: "step a.outputKey" -> "steps[0].output".
+      const field = error.path?.replace(/^step [^.]*\.|^steps\[\d+\]\./, "") ?? "";
+      const name = fieldOf[field] ?? field;
+      const Ctor = error.constructor as new (m: string, o: object) => WavepoolError;
+      const bare = error.path ? error.message.slice(error.path.length + 2) : error.message;
+      throw new Ctor(bare, { path: name ? `${path}.${name}` : path, cause: error.cause, stepId: error.stepId, agent: error.agent });
+    }
+  });
+  return map;
+}
+
+function requireObject(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(path, `expected an object, got ${describe(value)}`);
+  return value as Record<string, unknown>;
+}
+
+function fail(path: string, message: string): never {
+  throw new StrategyValidationError(message, { path });
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing (the field is missing)";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}

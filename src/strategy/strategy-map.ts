@@ -1,0 +1,118 @@
+// A workflow: a goal and its steps. Validates as steps are added and compiles (once, cached)
+// into the dependency graph that planning and running use.
+import { DuplicateStepError, StrategyValidationError } from "../errors.js";
+import { bottomLevels, criticalPath } from "../graph/critical-path.js";
+import { buildGraph, type DependencyGraph } from "../graph/dependency-graph.js";
+import { parseTemplate, type ParsedTemplate } from "../graph/template.js";
+import { StrategyStep } from "./strategy-step.js";
+import { strategyFromJSON, strategyToJSON, type StrategyJSON } from "./strategy-json.js";
+
+/** What `plan()` returns: the waves and the costliest chain, computed without running anything. */
+export interface StrategyPlan {
+  waves: string[][];
+  criticalPath: string[];
+  criticalPathCost: number;
+}
+
+/**
+ * A workflow of steps; dependencies are inferred from the templates.
+ * @example
+ * const strategy = new StrategyMap("Write an article")
+ *   .addStep(new StrategyStep("a", "Research", "ResearchAgent", "Research {{ task }}", "research"))
+ *   .addStep(new StrategyStep("b", "Write", "WriterAgent", "Write from {{ research }}", "article"));
+ */
+export class StrategyMap {
+  readonly goal: string;
+  readonly #steps: StrategyStep[] = [];
+  readonly #templates: ParsedTemplate[] = [];
+  readonly #ids = new Map<string, number>();
+  readonly #outputs = new Map<string, number>();
+  #graph: DependencyGraph | undefined;
+
+  constructor(goal: string) {
+    if (typeof goal !== "string") {
+      throw new StrategyValidationError(`expected the goal to be a string, got ${typeof goal}`, { path: "goal" });
+    }
+    this.goal = goal;
+  }
+
+  /** The steps in the order they were added. */
+  get steps(): readonly StrategyStep[] {
+    return this.#steps;
+  }
+
+  /** The step with this id, if any. */
+  getStep(stepId: string): StrategyStep | undefined {
+    const i = this.#ids.get(stepId);
+    return i === undefined ? undefined : this.#steps[i];
+  }
+
+  /**
+   * Adds a step; returns the map for chaining. Throws `DuplicateStepError` for a repeated step id or
+   * output key and `StrategyValidationError` for a template liquid cannot parse.
+   */
+  addStep(step: StrategyStep): this {
+    if (!(step instanceof StrategyStep)) {
+      throw new StrategyValidationError("addStep expects a StrategyStep", { path: `steps[${this.#steps.length}]` });
+    }
+    const path = `steps[${this.#steps.length}]`;
+    const where = { stepId: step.stepId, agent: step.assignedAgent };
+    if (this.#ids.has(step.stepId)) {
+      throw new DuplicateStepError(`step id ${JSON.stringify(step.stepId)} is already used by steps[${this.#ids.get(step.stepId)}]; give each step its own id`, { path: `${path}.id`, ...where });
+    }
+    const owner = this.#outputs.get(step.outputKey);
+    if (owner !== undefined) {
+      throw new DuplicateStepError(
+        `output key ${JSON.stringify(step.outputKey)} is already written by step ${this.#steps[owner]!.stepId}; give each step its own output key`,
+        { path: `${path}.output`, ...where },
+      );
+    }
+    let template: ParsedTemplate;
+    try {
+      template = parseTemplate(step.intentTemplate);
+    } catch (cause) {
+      throw new StrategyValidationError(
+        `the intent template of step ${step.stepId} is not valid liquid: ${(cause as Error).message}`,
+        { path: `${path}.intent`, cause, ...where },
+      );
+    }
+    this.#ids.set(step.stepId, this.#steps.length);
+    this.#outputs.set(step.outputKey, this.#steps.length);
+    this.#steps.push(step);
+    this.#templates.push(template);
+    this.#graph = undefined;
+    return this;
+  }
+
+  /** The compiled dependency graph (cached until the next `addStep`). Throws `CycleError` on a cycle. */
+  graph(): DependencyGraph {
+    return (this.#graph ??= buildGraph(this.#steps, this.#templates));
+  }
+
+  /**
+   * Waves and critical path without starting a thread. Costs: `costs[stepId]`, else the step's
+   * `cost` option, else 1.
+   */
+  plan(costs: Readonly<Record<string, number>> = {}): StrategyPlan {
+    const graph = this.graph();
+    const bl = bottomLevels(graph, (i) => {
+      const step = graph.steps[i]!;
+      return costs[step.stepId] ?? step.cost ?? 1;
+    });
+    const { path, cost } = criticalPath(graph, bl);
+    return { waves: graph.waves.map((w) => [...w]), criticalPath: path, criticalPathCost: cost };
+  }
+
+  /** The plain object of a strategy file's shape (without `agents`). */
+  toJSON(): StrategyJSON {
+    return strategyToJSON(this);
+  }
+
+  /**
+   * Builds a strategy from a plain object of the strategy file's shape, checking every field.
+   * Throws `StrategyValidationError` with the path of the bad field (`steps[3].intent`).
+   */
+  static fromJSON(json: unknown): StrategyMap {
+    return strategyFromJSON(json, (goal) => new StrategyMap(goal));
+  }
+}

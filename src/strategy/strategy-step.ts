@@ -1,0 +1,90 @@
+// One step of a workflow: which agent runs, what it is asked (a liquid template), where its output goes.
+import { StrategyValidationError } from "../errors.js";
+
+/** Per-step options. */
+export interface StrategyStepOptions {
+  /** Step ids this step waits for, on top of the outputs its template reads. @default [] */
+  dependsOn?: string[];
+  /** Overrides the orchestrator's step timeout for this step, in ms. @default the config's */
+  timeoutMs?: number;
+  /** Extra tries after the first failure (see `withRetries`). @default the config's */
+  retries?: number;
+  /** Relative cost used for critical-path priority and `simulate`. @default measured, else 1 */
+  cost?: number;
+}
+
+const ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/**
+ * A step of a `StrategyMap`.
+ * @example
+ * new StrategyStep("step_3", "Write Article", "WriterAgent", "Topic A: {{ topic_a_research }}", "final_article");
+ */
+export class StrategyStep {
+  readonly stepId: string;
+  readonly description: string;
+  readonly assignedAgent: string;
+  readonly intentTemplate: string;
+  readonly outputKey: string;
+  readonly dependsOn: readonly string[];
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+  readonly cost?: number;
+
+  constructor(
+    stepId: string,
+    description: string,
+    assignedAgent: string,
+    intentTemplate: string,
+    outputKey: string,
+    options: StrategyStepOptions = {},
+  ) {
+    const where = typeof stepId === "string" ? `step ${stepId}` : "step";
+    requireId(stepId, `${where}.stepId`);
+    requireString(description, `${where}.description`);
+    requireString(assignedAgent, `${where}.assignedAgent`, true);
+    requireString(intentTemplate, `${where}.intentTemplate`);
+    requireId(outputKey, `${where}.outputKey`);
+    this.stepId = stepId;
+    this.description = description;
+    this.assignedAgent = assignedAgent;
+    this.intentTemplate = intentTemplate;
+    this.outputKey = outputKey;
+    const { dependsOn = [], timeoutMs, retries, cost } = options ?? {};
+    if (!Array.isArray(dependsOn) || dependsOn.some((d) => typeof d !== "string")) {
+      throw new StrategyValidationError(`expected an array of step ids, got ${JSON.stringify(dependsOn)}`, {
+        path: `${where}.dependsOn`, stepId,
+      });
+    }
+    this.dependsOn = Object.freeze([...dependsOn]);
+    if (timeoutMs !== undefined) this.timeoutMs = requireNumber(timeoutMs, `${where}.timeoutMs`, 1, true);
+    if (retries !== undefined) this.retries = requireNumber(retries, `${where}.retries`, 0, true);
+    if (cost !== undefined) this.cost = requireNumber(cost, `${where}.cost`, 0, false);
+  }
+}
+
+function requireString(value: unknown, path: string, nonEmpty = false): void {
+  if (typeof value !== "string" || (nonEmpty && value === "")) {
+    throw new StrategyValidationError(`expected a ${nonEmpty ? "non-empty " : ""}string, got ${JSON.stringify(value) ?? typeof value}`, { path });
+  }
+}
+
+function requireId(value: unknown, path: string): void {
+  requireString(value, path, true);
+  if (!ID.test(value as string)) {
+    throw new StrategyValidationError(
+      `expected an identifier (letters, digits, _ and -, not starting with a digit) that templates can name, got ${JSON.stringify(value)}`,
+      { path },
+    );
+  }
+}
+
+function requireNumber(value: unknown, path: string, min: number, integer: boolean): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new StrategyValidationError(
+      `expected ${integer ? "an integer" : "a finite number"} >= ${min}, got ${JSON.stringify(value) ?? typeof value}`,
+      { path },
+    );
+  }
+  return value;
+}

@@ -1,0 +1,54 @@
+// Builds the `ctx` an agent runs with: inputs, options, signal, and the calls back to the main thread.
+// Calls back are tracked so the step's result is only sent once the main thread has seen them all.
+import type { AgentContext, AgentLogger, ApprovalDecision } from "../src/agent.js";
+import type { LogLevel, StepTask } from "../src/pool/protocol.js";
+import { hostApi } from "./host-link.js";
+
+export interface StepContext {
+  ctx: AgentContext;
+  /** Resolves once every log/progress call made so far has reached the main thread. */
+  settle(): Promise<void>;
+  /** Clears the timeout timer. */
+  dispose(): void;
+}
+
+export function createContext(task: StepTask): StepContext {
+  const controller = new AbortController();
+  const pending = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>): void => {
+    pending.add(p);
+    p.then(() => pending.delete(p), () => pending.delete(p));
+  };
+  const timer = task.timeoutMs > 0
+    ? setTimeout(() => controller.abort(new Error(`step ${task.stepId} timed out after ${task.timeoutMs} ms`)), task.timeoutMs)
+    : undefined;
+  timer?.unref();
+  const send = (level: LogLevel) => (message: string, meta?: Record<string, unknown>) =>
+    track(Promise.resolve(hostApi().log(task.callId, level, String(message), meta)));
+  const log: AgentLogger = { error: send("error"), warn: send("warn"), info: send("info"), debug: send("debug") };
+  const ctx: AgentContext = {
+    inputs: task.inputs,
+    options: task.agent.options,
+    signal: controller.signal,
+    stepId: task.stepId,
+    runId: task.runId,
+    attempt: task.attempt,
+    log,
+    progress(value: number, message?: string) {
+      const call = Promise.resolve(hostApi().progress(task.callId, value, message));
+      track(call);
+      return call.then(() => undefined);
+    },
+    requestApproval(request): Promise<ApprovalDecision> {
+      if (task.approval !== undefined) return Promise.resolve(task.approval);
+      return hostApi().requestApproval(task.callId, { message: String(request?.message ?? ""), payload: request?.payload });
+    },
+  };
+  return {
+    ctx,
+    settle: async () => {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    dispose: () => clearTimeout(timer),
+  };
+}

@@ -1,0 +1,61 @@
+// The worker entry Piscina runs: load the agent once per thread, run it on the rendered intent,
+// return its output. Agent errors come back as values (never thrown), so that a failing agent
+// keeps its own error name, code and stack, and the thread stays alive for the next step.
+import { threadId } from "node:worker_threads";
+import type { AgentErrorInfo } from "../src/errors.js";
+import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
+import { loadAgent } from "./agent-cache.js";
+import { createContext } from "./agent-context.js";
+import { findUncloneable } from "./cloneable.js";
+
+export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
+  return task.kind === "load" ? preload(task) : runStep(task);
+}
+
+async function runStep(task: StepTask): Promise<StepOutcome> {
+  const startedAt = Date.now();
+  const cell = task.slot * 2;
+  Atomics.store(task.clock, cell + 1, threadId + 1);
+  Atomics.store(task.clock, cell, startedAt - task.epoch + 1);
+  let agent;
+  try {
+    agent = await loadAgent(task.agent);
+  } catch (error) {
+    return { ok: false, reason: "load", error: toInfo(error), threadId, startedAt, endedAt: Date.now() };
+  }
+  const { ctx, settle, dispose } = createContext(task);
+  try {
+    const output = await agent.execute(task.intent, ctx);
+    await settle();
+    const endedAt = Date.now();
+    const path = findUncloneable(output);
+    if (path !== undefined) {
+      const error = { name: "DataCloneError", message: `the value at ${path} cannot be structured-cloned` };
+      return { ok: false, reason: "not-cloneable", error, path, threadId, startedAt, endedAt };
+    }
+    return { ok: true, output, threadId, startedAt, endedAt };
+  } catch (error) {
+    await settle();
+    return { ok: false, reason: "agent", error: toInfo(error), threadId, startedAt, endedAt: Date.now() };
+  } finally {
+    dispose();
+  }
+}
+
+async function preload(task: LoadTask): Promise<LoadOutcome> {
+  const failures: LoadOutcome["failures"] = [];
+  await Promise.all(task.agents.map((spec) => loadAgent(spec).catch((error: unknown) => {
+    failures.push({ name: spec.name, error: toInfo(error) });
+  })));
+  return { failures };
+}
+
+function toInfo(error: unknown): AgentErrorInfo {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const info: AgentErrorInfo = { name: error.name, message: error.message };
+  if (error.stack !== undefined) info.stack = error.stack;
+  const { code, retryable } = error as { code?: unknown; retryable?: unknown };
+  if (typeof code === "string") info.code = code;
+  if (typeof retryable === "boolean") info.retryable = retryable;
+  return info;
+}
