@@ -7,6 +7,7 @@ export { ParallelOrchestratorConfig, type ParallelOrchestratorOptions, type Retr
 export type { ExecuteOptions, ApprovalRequestEvent } from "./run/run.js";
 export type { ParallelOrchestrationResult, StepRecord, AttemptRecord, StepStatus, PendingApproval } from "./run/result.js";
 export type * from "./run/events.js";
+export { simulate, type SimulateOptions, type Simulation, type SimulatedStep } from "./schedule/simulate.js";
 export { defineAgent, isAgent } from "./agent.js";
 export type { Agent, AgentContext, AgentDefinition, AgentLogger, ApprovalDecision, ApprovalRequest } from "./agent.js";
 export type { AgentRef } from "./pool/agent-registry.js";
