@@ -84,13 +84,12 @@ export function renderTimeline(result: ParallelOrchestrationResult, options: Tim
   }
 
   const step = tickStep(span, Math.max(2, Math.floor(plotWidth / 90)));
+  // Multiples of the step rather than a running sum, which drifts (0.1 + 0.2 ms).
+  const ticks = Array.from({ length: Math.floor(span / step + 1e-9) + 1 }, (_, i) => i * step);
   out.push(`<g class="axis" stroke="#ced4da">`);
-  for (let t = 0; t <= span + step * 1e-9; t += step) {
-    const x = num(xOf(origin + t));
-    out.push(`<line x1="${x}" x2="${x}" y1="${plotTop}" y2="${plotBottom + 4}"/>`);
-  }
+  for (const t of ticks) out.push(`<line x1="${num(xOf(origin + t))}" x2="${num(xOf(origin + t))}" y1="${plotTop}" y2="${plotBottom + 4}"/>`);
   out.push(`</g><g class="axis-labels" fill="#495057" font-size="10" text-anchor="middle">`);
-  for (let t = 0; t <= span + step * 1e-9; t += step) out.push(`<text x="${num(xOf(origin + t))}" y="${plotBottom + 16}">${formatTick(t, step)}</text>`);
+  for (const t of ticks) out.push(`<text x="${num(xOf(origin + t))}" y="${plotBottom + 16}">${formatTick(t, step, span)}</text>`);
   out.push(`</g><line x1="${LEFT}" x2="${LEFT + plotWidth}" y1="${plotBottom}" y2="${plotBottom}" stroke="#868e96"/>`);
 
   rows.forEach((row, i) => {
@@ -214,8 +213,10 @@ function tickStep(span: number, maxTicks: number): number {
   return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
 }
 
-function formatTick(t: number, step: number): string {
-  if (step >= 100) return `${(t / 1000).toFixed(Math.max(0, Math.ceil(-Math.log10(step / 1000) - 1e-9)))} s`;
+/** A tick label in seconds for runs of a second or more, else in milliseconds; decimals follow the step. */
+function formatTick(t: number, step: number, span: number): string {
+  if (t === 0) return span >= 1000 ? "0 s" : "0 ms";
+  if (span >= 1000) return `${(t / 1000).toFixed(Math.max(0, Math.ceil(-Math.log10(step / 1000) - 1e-9)))} s`;
   return `${t.toFixed(Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)))} ms`;
 }
 

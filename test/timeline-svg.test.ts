@@ -1,0 +1,167 @@
+// The SVG timeline: well-formed XML, a bar per attempt, a row per thread, wave lines, escaping.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { renderTimeline } from "../src/cli/timeline-svg.js";
+import { fakeResult, ODD_IDS } from "./fixtures/fake-result.js";
+
+interface Element { name: string; attrs: Map<string, string>; text: string; parent: Element | undefined }
+
+const ENTITY = /&(?:#\d+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);/g;
+
+/** A small XML well-formedness check: tags nest and close, attributes are quoted, text holds no bare `<` or `&`. */
+function parseXml(source: string): Element[] {
+  const body = source.replace(/^<\?xml[^?]*\?>\s*/, "");
+  const elements: Element[] = [];
+  const open: Element[] = [];
+  const token = /<(\/?)([A-Za-z][\w:.-]*)((?:\s+[\w:.-]+="[^"]*")*)\s*(\/?)>|([^<]+)|(<)/gy;
+  let roots = 0;
+  for (let m = token.exec(body); m !== null && m[0] !== ""; m = token.exec(body)) {
+    const [, closing, name, attrText, selfClosing, text, stray] = m;
+    if (stray !== undefined) assert.fail(`unparseable markup at ${m.index}: ${body.slice(m.index, m.index + 40)}`);
+    if (text !== undefined) {
+      assert.doesNotMatch(text.replace(ENTITY, ""), /&/, `bare & in text: ${text}`);
+      // `text` is the textContent: a <text> holding <tspan>s gets theirs too.
+      for (const element of open) element.text += decode(text);
+      if (open.length === 0) assert.match(text, /^\s*$/, "text outside the root element");
+      continue;
+    }
+    if (closing === "/") {
+      assert.equal(open.pop()?.name, name, `</${name}> closes the wrong element`);
+      continue;
+    }
+    const attrs = new Map<string, string>();
+    for (const [, key = "", value = ""] of (attrText ?? "").matchAll(/([\w:.-]+)="([^"]*)"/g)) {
+      assert.ok(!attrs.has(key), `duplicate attribute ${key} on <${name}>`);
+      assert.doesNotMatch(value, /</, `< inside attribute ${key}`);
+      assert.doesNotMatch(value.replace(ENTITY, ""), /&/, `bare & in attribute ${key}`);
+      attrs.set(key, decode(value));
+    }
+    const element: Element = { name: name ?? "", attrs, text: "", parent: open.at(-1) };
+    elements.push(element);
+    if (open.length === 0) roots++;
+    if (selfClosing !== "/") open.push(element);
+  }
+  assert.equal(token.lastIndex === 0 ? body.length : token.lastIndex, body.length, "the document ends inside markup");
+  assert.deepEqual(open.map((e) => e.name), [], "every element is closed");
+  assert.equal(roots, 1, "exactly one root element");
+  return elements;
+}
+
+function decode(text: string): string {
+  return text.replace(ENTITY, (e) => {
+    const named: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'" };
+    if (named[e] !== undefined) return named[e];
+    return String.fromCodePoint(e[2] === "x" ? parseInt(e.slice(3, -1), 16) : parseInt(e.slice(2, -1), 10));
+  });
+}
+
+const ofClass = (elements: Element[], name: string, cls: string): Element[] =>
+  elements.filter((e) => e.name === name && e.attrs.get("class") === cls);
+
+test("the checker itself rejects malformed XML", () => {
+  assert.throws(() => parseXml(`<svg><g></svg>`), /closes the wrong element/);
+  assert.throws(() => parseXml(`<svg><text>a<b</text></svg>`), /unparseable markup|closes/);
+  assert.throws(() => parseXml(`<svg><text>a & b</text></svg>`), /bare &/);
+  assert.throws(() => parseXml(`<svg a="1" a="2"/>`), /duplicate attribute/);
+  assert.equal(parseXml(`<svg><text>a &lt; b</text></svg>`)[1]?.text, "a < b");
+});
+
+test("a 50-step run is well-formed SVG with one bar per attempt and one row per thread", () => {
+  const { result, attempts, threads } = fakeResult();
+  const svg = renderTimeline(result);
+  const elements = parseXml(svg);
+  assert.equal(elements[0]?.name, "svg");
+  assert.equal(elements[0]?.attrs.get("xmlns"), "http://www.w3.org/2000/svg");
+  assert.equal(ofClass(elements, "rect", "bar").length, attempts);
+  assert.ok(attempts > 50, "the fixture has retries");
+  const labels = ofClass(elements, "text", "row-label").map((e) => e.text);
+  assert.deepEqual(labels, threads.map((t) => `thread ${t}`), "rows in order of first use");
+  assert.equal(new Set(labels).size, labels.length);
+  // Every attempt has a tooltip with the full id, agent, duration and status.
+  const titles = elements.filter((e) => e.name === "title").map((e) => e.text);
+  assert.equal(titles.length, attempts);
+  assert.ok(titles.some((t) => t.startsWith(`${ODD_IDS[0]}\n`) && t.includes("agent: ") && /completed · \d+ ms/.test(t)));
+});
+
+test("bars are coloured by status and skipped steps are counted, not drawn", () => {
+  const { result } = fakeResult();
+  const elements = parseXml(renderTimeline(result));
+  const fills = new Set(ofClass(elements, "rect", "bar").map((e) => e.attrs.get("fill")));
+  assert.equal(fills.size, 5, "completed, failed, timed_out, cancelled, paused");
+  const footnote = ofClass(elements, "text", "footnote")[0]?.text ?? "";
+  assert.match(footnote, /2 skipped/);
+  assert.match(footnote, /1 cancelled before starting/);
+  assert.ok(elements.some((e) => e.name === "text" && e.text === "timed out (1)"));
+});
+
+test("each wave after the first gets a dashed line at its earliest start", () => {
+  const { result } = fakeResult();
+  const elements = parseXml(renderTimeline(result));
+  const waves = ofClass(elements, "line", "wave");
+  assert.equal(waves.length, result.waves.length - 1);
+  assert.ok(waves.every((w) => w.attrs.get("stroke-dasharray") !== undefined));
+  assert.deepEqual(ofClass(elements, "text", "wave-label").map((e) => e.text), result.waves.slice(1).map((_, i) => `wave ${i + 1}`));
+  const xs = waves.map((w) => Number(w.attrs.get("x1")));
+  assert.deepEqual([...xs].sort((a, b) => a - b), xs, "wave lines go left to right");
+  // Wave 1's line sits on the left edge of its first bar.
+  const firstOfWave1 = result.steps.filter((s) => s.wave === 1).flatMap((s) => s.history).sort((a, b) => a.startedAt - b.startedAt)[0];
+  const bar = ofClass(elements, "rect", "bar").find((b) => Math.abs(Number(b.attrs.get("x")) - (xs[0] ?? -1)) < 0.2);
+  assert.ok(firstOfWave1 && bar, "a bar starts where wave 1's line is");
+});
+
+test("ids with XML special characters are escaped, and labels never overflow narrow bars", () => {
+  const { result } = fakeResult();
+  const svg = renderTimeline(result, { width: 600 });
+  for (const id of ODD_IDS.slice(0, 2)) assert.ok(!svg.includes(id), `raw ${id} must not appear`);
+  assert.ok(svg.includes("a&#60;b&#38;&#34;c&#34;"));
+  const elements = parseXml(svg);
+  assert.match(elements.find((e) => e.name === "text" && e.text.startsWith("wavepool run"))?.text ?? "", /^wavepool run run-<1>&2 · 50 steps · [\d.]+ (ms|s) · failed$/);
+  const long = ofClass(parseXml(renderTimeline(result, { width: 3000 })), "text", "bar-label").filter((e) => e.text.startsWith("ré"));
+  assert.equal(long.length, 1);
+  assert.ok(long.every((e) => e.text.includes("…") && e.text.endsWith("fit")), "a long id loses its middle");
+  const barLabels = ofClass(elements, "text", "bar-label");
+  assert.ok(barLabels.length > 0 && barLabels.length < ofClass(elements, "rect", "bar").length, "labels that do not fit are dropped");
+  for (const label of barLabels) {
+    const bar = elements.find((e) => e.parent === label.parent && e.attrs.get("class") === "bar");
+    // 11px sans-serif glyphs are at most ~0.62em wide on average.
+    assert.ok(Array.from(label.text).length * 11 * 0.62 <= Number(bar?.attrs.get("width")), `${label.text} fits its bar`);
+  }
+});
+
+test("odd thread ids, an empty run and control characters still give valid SVG", () => {
+  const { result, threads } = fakeResult(50, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+  const elements = parseXml(renderTimeline(result));
+  assert.equal(threads.length, 17, "16 threads and the one that replaced a timed-out thread");
+  assert.equal(ofClass(elements, "text", "row-label").length, 17);
+  const empty = { ...result, steps: result.steps.map((s) => ({ ...s, history: [], status: "skipped" as const, startedAt: undefined, endedAt: undefined })) };
+  const emptyElements = parseXml(renderTimeline(empty));
+  assert.equal(ofClass(emptyElements, "rect", "bar").length, 0);
+  assert.ok(emptyElements.some((e) => e.text === "no step ran in this run"));
+  const control = { ...result, runId: "bell\u0007\ud800" };
+  assert.ok(parseXml(renderTimeline(control)).some((e) => e.text.startsWith("wavepool run bell\ufffd\ufffd")));
+});
+
+test("the output is deterministic and ignores attempts restored from an earlier run", () => {
+  const { result, attempts } = fakeResult();
+  assert.equal(renderTimeline(result), renderTimeline(result));
+  const first = result.steps[0];
+  assert.ok(first);
+  const restored = { ...first, history: [{ attempt: 1, status: "completed" as const, threadId: 99, startedAt: result.startedAt - 60_000, endedAt: result.startedAt - 59_000 }] };
+  const resumed = { ...result, steps: [restored, ...result.steps.slice(1)] };
+  const elements = parseXml(renderTimeline(resumed));
+  assert.equal(ofClass(elements, "rect", "bar").length, attempts - first.history.length);
+  assert.ok(!ofClass(elements, "text", "row-label").some((e) => e.text === "thread 99"));
+  assert.match(ofClass(elements, "text", "footnote")[0]?.text ?? "", /1 attempt from an earlier run/);
+});
+
+test("the time axis has a few round ticks whatever the run's length", () => {
+  const { result } = fakeResult();
+  for (const [durationMs, unit] of [[0.5, "ms"], [950, "ms"], [12_000, "s"], [180_000, "s"]] as const) {
+    const elements = parseXml(renderTimeline({ ...result, steps: [], endedAt: result.startedAt + durationMs, durationMs }));
+    const labels = elements.filter((e) => e.parent?.attrs.get("class") === "axis-labels").map((e) => e.text);
+    assert.ok(labels.length >= 3 && labels.length <= 14, `${labels.length} ticks for ${durationMs} ms`);
+    assert.equal(labels[0], `0 ${unit}`);
+    const values = labels.map((l) => Number(/^(\d+(?:\.\d{1,3})?) (?:ms|s)$/.exec(l)?.[1]));
+    assert.ok(values.every((v, i) => i === 0 || v > (values[i - 1] ?? Infinity)), labels.join(", "));
+  }
+});
