@@ -170,6 +170,10 @@ export interface ErrorInfo {
   code: string;
   message: string;
   stack?: string;
+  /** StepFailedError: the agent's own error (name, message, stack, code). */
+  agentError?: AgentErrorInfo;
+  /** Errors that point into a value or a strategy: where. */
+  path?: string;
 }
 
 /** Reduces any error to the `{ name, code, message }` record kept in results and state files. */
@@ -179,6 +183,9 @@ export function errorInfo(error: unknown): ErrorInfo {
     const code = typeof raw === "string" ? raw : "WAVEPOOL_ERROR";
     const info: ErrorInfo = { name: error.name, code, message: error.message };
     if (error.stack !== undefined) info.stack = error.stack;
+    const { agentError, path } = error as { agentError?: AgentErrorInfo; path?: unknown };
+    if (agentError !== undefined) info.agentError = agentError;
+    if (typeof path === "string") info.path = path;
     return info;
   }
   return { name: "Error", code: "WAVEPOOL_ERROR", message: String(error) };
