@@ -1,0 +1,261 @@
+// The durable state of a run: what `saveStateTo` writes and `resumeFrom` reads. One file per run,
+// replaced atomically, so a crash at any moment leaves the previous or the next complete state.
+import { createHash } from "node:crypto";
+import { open, readFile, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { threadId } from "node:worker_threads";
+import { deserialize, serialize } from "node:v8";
+import { StateMismatchError } from "../errors.js";
+import type { PendingApproval, StepRecord } from "./result.js";
+
+/** Everything a run needs to resume: the task, its inputs, every finished output and every step record. */
+export interface SavedRunState {
+  format: "wavepool-state";
+  version: 1;
+  /** `strategyFingerprint` of the strategy that wrote the state; a resume checks it. */
+  fingerprint: string;
+  runId: string;
+  task: string;
+  inputs: Record<string, unknown>;
+  /** Every finished output by output key; any structured-clone-safe value round-trips. */
+  outputs: Map<string, unknown>;
+  steps: StepRecord[];
+  pendingApprovals: PendingApproval[];
+  /** Answers given so far, by step id. */
+  approvals: Record<string, { approved: boolean; note?: string }>;
+  /** Epoch milliseconds. */
+  savedAt: number;
+}
+
+// Header: magic, format version (u16), payload length (u64), sha256 of the payload, all big-endian.
+// The length and the digest are what tell a truncated or damaged file from a state.
+const MAGIC = Buffer.from("WAVEPOOL-STATE\n", "latin1");
+const FORMAT_VERSION = 1;
+const HEADER_LENGTH = MAGIC.length + 2 + 8 + 32;
+const WHAT_TO_DO = "delete it or pass the state file written by this strategy";
+
+/** Encodes a state as the bytes of a state file (header, then `v8.serialize` of the state). */
+export function encodeState(state: SavedRunState): Buffer {
+  checkShape(state, "the state to save", (message) => new TypeError(message));
+  const payload = serialize(state);
+  const header = Buffer.alloc(HEADER_LENGTH);
+  MAGIC.copy(header, 0);
+  header.writeUInt16BE(FORMAT_VERSION, MAGIC.length);
+  header.writeBigUInt64BE(BigInt(payload.length), MAGIC.length + 2);
+  createHash("sha256").update(payload).digest().copy(header, MAGIC.length + 10);
+  return Buffer.concat([header, payload]);
+}
+
+/**
+ * Decodes the bytes of a state file. Anything that is not a complete state of this format (foreign,
+ * truncated, damaged, another version, a wrong shape) throws `StateMismatchError`, never a raw error.
+ * @param source names the bytes in messages. @default "the state"
+ */
+export function decodeState(bytes: Buffer, source = "the state"): SavedRunState {
+  const fail = (why: string, cause?: unknown): never => {
+    throw new StateMismatchError(`${source} ${why}; ${WHAT_TO_DO}`, { cause });
+  };
+  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC.subarray(0, Math.min(bytes.length, MAGIC.length)))) {
+    fail("is not a wavepool state file (it does not start with WAVEPOOL-STATE)");
+  }
+  if (bytes.length < HEADER_LENGTH) fail(`is truncated (${bytes.length} bytes, shorter than its header)`);
+  const version = bytes.readUInt16BE(MAGIC.length);
+  if (version !== FORMAT_VERSION) fail(`has state format version ${version}; this wavepool reads version ${FORMAT_VERSION}`);
+  const expected = bytes.readBigUInt64BE(MAGIC.length + 2);
+  const actual = BigInt(bytes.length - HEADER_LENGTH);
+  if (actual < expected) fail(`is truncated (${actual} of ${expected} payload bytes)`);
+  if (actual > expected) fail(`has ${actual - expected} bytes after its end`);
+  const payload = bytes.subarray(HEADER_LENGTH);
+  if (!createHash("sha256").update(payload).digest().equals(bytes.subarray(MAGIC.length + 10, HEADER_LENGTH))) {
+    fail("is damaged (its checksum does not match its contents)");
+  }
+  let state: unknown;
+  try {
+    state = deserialize(payload);
+  } catch (error) {
+    fail("cannot be decoded", error);
+  }
+  checkShape(state, source, (message) => new StateMismatchError(`${message}; ${WHAT_TO_DO}`));
+  return state;
+}
+
+/** Reads and decodes a state file; a missing file is a `StateMismatchError` too, other I/O errors are not. */
+export async function readStateFile(file: string): Promise<SavedRunState> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    throw new StateMismatchError(`state file ${file} does not exist; pass the file given as saveStateTo, or start without resumeFrom`, { cause: error });
+  }
+  return decodeState(bytes, `state file ${file}`);
+}
+
+// pid + threadId + counter is unique among live writers (each thread loads this module with its own
+// counter), so a file that already has the name is debris of a dead process and safe to overwrite.
+let tempCounter = 0;
+
+/**
+ * Writes `state` to `file` atomically: into a temp file beside it, fsync, rename over `file`, then
+ * fsync the directory (best effort) so the rename itself survives a power cut. A crash at any moment
+ * leaves either the old or the new complete file (and at worst a stray `.<name>.*.tmp` beside it).
+ * @example await writeStateFile("run.state", state);
+ */
+export async function writeStateFile(file: string, state: SavedRunState): Promise<void> {
+  const bytes = encodeState(state); // before touching the disk: an unserialisable state leaves no file
+  const dir = dirname(file);
+  const temp = join(dir, `.${basename(file)}.${process.pid}.${threadId}.${++tempCounter}.tmp`);
+  try {
+    const handle = await open(temp, "w");
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  // Some platforms (Windows) and file systems cannot open or fsync a directory; the rename stands.
+  const handle = await open(dir, "r").catch(() => undefined);
+  await handle?.sync().catch(() => undefined);
+  await handle?.close().catch(() => undefined);
+}
+
+interface Attempt {
+  generation: number;
+  failure?: { error: unknown };
+}
+
+interface Waiter {
+  generation: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Saves the states of one run to one file, one write at a time. Saves requested while a write is in
+ * flight coalesce: only the newest is written next. A state is encoded when its write starts, so it
+ * may hold live objects as long as they are consistent whenever the event loop turns.
+ * @example
+ * const writer = new StateWriter("run.state");
+ * writer.save(state);     // returns at once
+ * await writer.flush();   // the newest saved state is on disk, or this rejects with why not
+ */
+export class StateWriter {
+  /** The file every state is written to. */
+  readonly file: string;
+  #requested = 0;
+  #next: { generation: number; state: SavedRunState } | undefined;
+  #last: Attempt = { generation: 0 };
+  #draining = false;
+  #waiters: Waiter[] = [];
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  /** Queues `state` to be written; errors surface from `flush()`, never as unhandled rejections. */
+  save(state: SavedRunState): void {
+    this.#next = { generation: ++this.#requested, state };
+    if (!this.#draining) void this.#drain();
+  }
+
+  /**
+   * Resolves once the newest state saved so far (or a newer one) is on disk; rejects with the write
+   * error if that write failed, and keeps rejecting until a later save is written.
+   */
+  flush(): Promise<void> {
+    const generation = this.#requested;
+    const last = this.#last;
+    if (last.generation >= generation) return last.failure ? Promise.reject(last.failure.error) : Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ generation, resolve, reject }));
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    for (let job = this.#next; job !== undefined; job = this.#next) {
+      this.#next = undefined;
+      const attempt: Attempt = { generation: job.generation };
+      try {
+        await writeStateFile(this.file, job.state);
+      } catch (error) {
+        attempt.failure = { error };
+      }
+      this.#last = attempt;
+      // A write covers every older save too: they were coalesced into it.
+      this.#waiters = this.#waiters.filter((w) => {
+        if (w.generation > attempt.generation) return true;
+        if (attempt.failure) w.reject(attempt.failure.error);
+        else w.resolve();
+        return false;
+      });
+    }
+    this.#draining = false;
+  }
+}
+
+/**
+ * A sha256 (hex) of the canonical JSON of `shape`: object keys sorted at every level, so the same
+ * strategy always gives the same fingerprint however its keys were ordered. Pass plain JSON data
+ * (the runtime passes the strategy's `toJSON()` without its agents).
+ */
+export function strategyFingerprint(shape: unknown): string {
+  const json = JSON.stringify(shape, sortKeys) ?? "null";
+  return createHash("sha256").update(json).digest("hex");
+}
+
+function sortKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Throws `StateMismatchError` unless `state` was written by the strategy with this fingerprint. */
+export function assertStateMatches(state: SavedRunState, fingerprint: string, source = "the state"): void {
+  if (state.fingerprint === fingerprint) return;
+  throw new StateMismatchError(
+    `${source} was written by a different strategy (fingerprint ${state.fingerprint.slice(0, 12)}, this strategy is ${fingerprint.slice(0, 12)}); ${WHAT_TO_DO}, or start without resumeFrom`,
+  );
+}
+
+// Checks what the rest of the runtime relies on, so a resumed run cannot trip over a malformed state.
+function checkShape(value: unknown, source: string, error: (message: string) => Error): asserts value is SavedRunState {
+  const fail = (path: string, expected: string): never => {
+    throw error(`${source} is not a valid wavepool state: ${path} should be ${expected}`);
+  };
+  const record = (v: unknown, path: string): Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, "an object");
+  const field = (o: Record<string, unknown>, key: string, type: string, path: string, optional = false): void => {
+    if (!(optional && o[key] === undefined) && typeof o[key] !== type) fail(`${path}.${key}`, `a ${type}`);
+  };
+  const list = (v: unknown, path: string): unknown[] => (Array.isArray(v) ? v : fail(path, "an array"));
+  const s = record(value, "the state");
+  if (s.format !== "wavepool-state") fail("format", `"wavepool-state"`);
+  if (s.version !== 1) fail("version", "1");
+  for (const key of ["fingerprint", "runId", "task"]) field(s, key, "string", "state");
+  field(s, "savedAt", "number", "state");
+  record(s.inputs, "inputs");
+  if (!(s.outputs instanceof Map)) fail("outputs", "a Map");
+  for (const key of (s.outputs as Map<unknown, unknown>).keys()) if (typeof key !== "string") fail("outputs keys", "strings");
+  list(s.steps, "steps").forEach((step, i) => {
+    const r = record(step, `steps[${i}]`);
+    for (const key of ["stepId", "agent", "outputKey", "status"]) field(r, key, "string", `steps[${i}]`);
+    for (const key of ["wave", "threadId", "durationMs", "attempts"]) field(r, key, "number", `steps[${i}]`);
+    list(r.history, `steps[${i}].history`);
+  });
+  list(s.pendingApprovals, "pendingApprovals").forEach((pending, i) => {
+    const r = record(pending, `pendingApprovals[${i}]`);
+    for (const key of ["stepId", "agent", "message"]) field(r, key, "string", `pendingApprovals[${i}]`);
+  });
+  for (const [stepId, answer] of Object.entries(record(s.approvals, "approvals"))) {
+    const r = record(answer, `approvals.${stepId}`);
+    field(r, "approved", "boolean", `approvals.${stepId}`);
+    field(r, "note", "string", `approvals.${stepId}`, true);
+  }
+}
