@@ -159,6 +159,11 @@ export class ApprovalRejectedError extends WavepoolError {
   override readonly code = "WAVEPOOL_APPROVAL_REJECTED";
 }
 
+/** `approvals` given to `execute` name a step that is not paused in the state being resumed. */
+export class InvalidApprovalError extends WavepoolError {
+  override readonly code = "WAVEPOOL_INVALID_APPROVAL";
+}
+
 /** `execute` was called on an orchestrator after `close()`. */
 export class OrchestratorClosedError extends WavepoolError {
   override readonly code = "WAVEPOOL_ORCHESTRATOR_CLOSED";

@@ -16,6 +16,6 @@ export type { Scheduling } from "./schedule/scheduling.js";
 export {
   WavepoolError, StrategyValidationError, CycleError, DuplicateStepError, UnknownAgentError, UnknownInputError,
   AgentNotShareableError, AgentLoadError, StepTimeoutError, StepFailedError, OutputNotCloneableError,
-  WorkerCrashedError, RunCancelledError, StateMismatchError, ApprovalRejectedError, OrchestratorClosedError,
+  WorkerCrashedError, RunCancelledError, StateMismatchError, ApprovalRejectedError, InvalidApprovalError, OrchestratorClosedError,
   type ErrorInfo, type AgentErrorInfo,
 } from "./errors.js";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as wavepool from "wavepool";
 import {
-  AgentLoadError, AgentNotShareableError, ApprovalRejectedError, CycleError, DuplicateStepError,
+  AgentLoadError, AgentNotShareableError, ApprovalRejectedError, CycleError, DuplicateStepError, InvalidApprovalError,
   OrchestratorClosedError, OutputNotCloneableError, RunCancelledError, StateMismatchError, StepFailedError,
   StepTimeoutError, StrategyValidationError, UnknownAgentError, UnknownInputError, WavepoolError, WorkerCrashedError,
 } from "wavepool";
@@ -23,6 +23,7 @@ const table = [
   { make: () => new RunCancelledError("stop"), Class: RunCancelledError, code: "WAVEPOOL_RUN_CANCELLED", message: /stop/ },
   { make: () => new StateMismatchError("other"), Class: StateMismatchError, code: "WAVEPOOL_STATE_MISMATCH", message: /other/ },
   { make: () => new ApprovalRejectedError("no"), Class: ApprovalRejectedError, code: "WAVEPOOL_APPROVAL_REJECTED", message: /no/ },
+  { make: () => new InvalidApprovalError("approve what"), Class: InvalidApprovalError, code: "WAVEPOOL_INVALID_APPROVAL", message: /approve what/ },
   { make: () => new OrchestratorClosedError("closed"), Class: OrchestratorClosedError, code: "WAVEPOOL_ORCHESTRATOR_CLOSED", message: /closed/ },
 ];
 

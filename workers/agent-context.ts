@@ -4,8 +4,15 @@ import type { AgentContext, AgentLogger, ApprovalDecision } from "../src/agent.j
 import type { LogLevel, StepTask } from "../src/pool/protocol.js";
 import { hostApi } from "./host-link.js";
 
+/** Thrown into the agent by `requestApproval` when the run pauses; the step ends `paused` whatever the agent does. */
+export class StepPausedSignal extends Error {
+  override name = "StepPausedSignal";
+}
+
 export interface StepContext {
   ctx: AgentContext;
+  /** Set once `requestApproval` was answered with a pause. */
+  paused(): boolean;
   /** Resolves once every log/progress call made so far has reached the main thread. */
   settle(): Promise<void>;
   /** Clears the timeout timer. */
@@ -14,6 +21,7 @@ export interface StepContext {
 
 export function createContext(task: StepTask): StepContext {
   const controller = new AbortController();
+  let paused = false;
   const pending = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>): void => {
     pending.add(p);
@@ -39,13 +47,19 @@ export function createContext(task: StepTask): StepContext {
       track(call);
       return call.then(() => undefined);
     },
-    requestApproval(request): Promise<ApprovalDecision> {
-      if (task.approval !== undefined) return Promise.resolve(task.approval);
-      return hostApi().requestApproval(task.callId, { message: String(request?.message ?? ""), payload: request?.payload });
+    async requestApproval(request): Promise<ApprovalDecision> {
+      if (task.approval !== undefined) return task.approval;
+      const answer = await hostApi().requestApproval(task.callId, { message: String(request?.message ?? ""), payload: request?.payload });
+      if ("pause" in answer) {
+        paused = true;
+        throw new StepPausedSignal(`step ${task.stepId} is paused until a person answers: ${request?.message ?? ""}`);
+      }
+      return answer;
     },
   };
   return {
     ctx,
+    paused: () => paused,
     settle: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },

@@ -23,11 +23,12 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
   } catch (error) {
     return { ok: false, reason: "load", error: toInfo(error), threadId, startedAt, endedAt: Date.now() };
   }
-  const { ctx, settle, dispose } = createContext(task);
+  const { ctx, settle, dispose, paused } = createContext(task);
   try {
     const output = await agent.execute(task.intent, ctx);
     await settle();
     const endedAt = Date.now();
+    if (paused()) return pausedOutcome(startedAt, endedAt);
     const path = findUncloneable(output);
     if (path !== undefined) {
       const error = { name: "DataCloneError", message: `the value at ${path} cannot be structured-cloned` };
@@ -36,10 +37,18 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     return { ok: true, output, threadId, startedAt, endedAt };
   } catch (error) {
     await settle();
+    if (paused()) return pausedOutcome(startedAt, Date.now());
     return { ok: false, reason: "agent", error: toInfo(error), threadId, startedAt, endedAt: Date.now() };
   } finally {
     dispose();
   }
+}
+
+// Whatever the agent did after its approval request was turned into a pause (caught the signal,
+// returned something), the step is paused: it runs again, answered, on resume.
+function pausedOutcome(startedAt: number, endedAt: number): StepOutcome {
+  const error = { name: "StepPausedSignal", message: "paused for approval" };
+  return { ok: false, reason: "paused", error, threadId, startedAt, endedAt };
 }
 
 async function preload(task: LoadTask): Promise<LoadOutcome> {

@@ -5,13 +5,13 @@ import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import type { Piscina } from "piscina";
 import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
-import { HOST_PORT_KEY, type HostApi, type LogLevel } from "./protocol.js";
+import { HOST_PORT_KEY, type HostApi, type LogLevel, type PauseAnswer } from "./protocol.js";
 
 /** What one in-flight step does with its agent's calls. */
 export interface StepListener {
   log(level: LogLevel, message: string, meta?: Record<string, unknown>): void;
   progress(value: number, message?: string): void;
-  requestApproval(request: ApprovalRequest): Promise<ApprovalDecision>;
+  requestApproval(request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
 }
 
 const hubs = new WeakMap<Piscina, HostHub>();

@@ -60,8 +60,11 @@ export interface StepSucceeded extends OutcomeTimes {
 
 export interface StepErrored extends OutcomeTimes {
   ok: false;
-  /** agent: execute threw; load: the module did not load; not-cloneable: the output cannot cross threads. */
-  reason: "agent" | "load" | "not-cloneable";
+  /**
+   * agent: execute threw; load: the module did not load; not-cloneable: the output cannot cross
+   * threads; paused: the agent asked for approval and the run is pausing (nobody can answer now).
+   */
+  reason: "agent" | "load" | "not-cloneable" | "paused";
   error: AgentErrorInfo;
   /** not-cloneable: where in the output the offending value is. */
   path?: string;
@@ -75,11 +78,16 @@ export interface LoadOutcome {
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 
+/** The host's answer to an approval request when no handler can answer: the step must pause. */
+export interface PauseAnswer {
+  pause: true;
+}
+
 /** What the main thread exposes to every worker over comlink. */
 export interface HostApi {
   log(callId: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void;
   progress(callId: number, value: number, message?: string): void;
-  requestApproval(callId: number, request: ApprovalRequest): Promise<ApprovalDecision>;
+  requestApproval(callId: number, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
 }
 
 /** The key of the message a worker posts (through Piscina's `message` event) to hand over its port. */

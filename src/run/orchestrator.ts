@@ -11,7 +11,9 @@ import type { StrategyMap, StrategyPlan } from "../strategy/strategy-map.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
 import { defaultLogger } from "./logger.js";
 import type { ParallelOrchestrationResult } from "./result.js";
+import { checkApprovals, loadResumeState } from "./resume.js";
 import { Run, type ExecuteOptions } from "./run.js";
+import { StateWriter, strategyFingerprint, type SavedRunState } from "./state-file.js";
 
 /** Weight of the newest measurement in the learned cost of a step (exponential moving average). */
 const LEARNING_RATE = 0.3;
@@ -75,10 +77,11 @@ export class ParallelOrchestrator {
   async execute(task: string, options: ExecuteOptions = {}): Promise<ParallelOrchestrationResult> {
     if (this.#closed) throw new OrchestratorClosedError("execute() was called after close(); create a new ParallelOrchestrator");
     if (typeof task !== "string") throw new TypeError(`Expected \`task\` to be a string, got ${typeof task}`);
-    const inputs = options.inputs ?? {};
-    if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs)) {
+    const given = options.inputs ?? {};
+    if (typeof given !== "object" || given === null || Array.isArray(given)) {
       throw new TypeError("Expected `inputs` to be a plain object of template variables");
     }
+    const inputs: Record<string, unknown> = { ...given };
     const bad = findNotShareable(inputs, "inputs");
     if (bad !== undefined) throw new TypeError(`${bad} cannot cross to a worker thread; pass plain data as inputs`);
     const graph = this.strategy.graph();
@@ -94,7 +97,22 @@ export class ParallelOrchestrator {
       }
       return spec;
     });
+    const durable = options.saveStateTo !== undefined || options.resumeFrom !== undefined;
+    const fingerprint = durable ? strategyFingerprint(this.strategy.toJSON()) : "";
+    let restored: SavedRunState | undefined;
+    if (options.resumeFrom !== undefined) {
+      restored = await loadResumeState(options.resumeFrom, this.strategy, fingerprint, task);
+      Object.assign(inputs, { ...restored.inputs, ...given });
+    }
+    const approvals = checkApprovals(options.approvals ?? {}, restored);
     checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
+    let writer: StateWriter | undefined;
+    if (options.saveStateTo !== undefined) {
+      if (typeof options.saveStateTo !== "string" || options.saveStateTo === "") {
+        throw new TypeError("Expected `saveStateTo` to be a file path");
+      }
+      writer = new StateWriter(options.saveStateTo);
+    }
     const pool = this.#ensurePool();
     await this.#registry.preflight(pool, graph.steps.map((s) => s.assignedAgent));
     if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
@@ -107,7 +125,13 @@ export class ParallelOrchestrator {
         const old = this.#learned.get(stepId);
         this.#learned.set(stepId, old === undefined ? ms : old + LEARNING_RATE * (ms - old));
       },
+      approvals, fingerprint,
+      ...(restored ? { restored } : {}),
+      ...(writer ? { writer } : {}),
     }, options);
+    // The first save happens before any step runs, so an unwritable path is a misuse error now,
+    // not a lost state later.
+    if (writer !== undefined) await run.persist();
     return run.start();
   }
 

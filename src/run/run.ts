@@ -5,12 +5,14 @@ import { randomUUID } from "node:crypto";
 import type { Piscina } from "piscina";
 import type winston from "winston";
 import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
-import { errorInfo, RunCancelledError, StrategyValidationError, type ErrorInfo, type WavepoolError } from "../errors.js";
+import {
+  ApprovalRejectedError, errorInfo, RunCancelledError, StrategyValidationError, type ErrorInfo, type WavepoolError,
+} from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import { renderTemplate } from "../graph/template.js";
 import type { HostHub } from "../pool/host-channel.js";
-import { CLOCK_CELLS, type AgentSpec, type LogLevel, type StepOutcome, type StepTask } from "../pool/protocol.js";
+import { CLOCK_CELLS, type AgentSpec, type LogLevel, type PauseAnswer, type StepOutcome, type StepTask } from "../pool/protocol.js";
 import { WORKER_FILENAME } from "../pool/worker-pool.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
@@ -18,7 +20,8 @@ import { ReadyQueue } from "../schedule/ready-queue.js";
 import { backoffDelay } from "./backoff.js";
 import type { ParallelOrchestratorConfig } from "./config.js";
 import type { RunEvent } from "./events.js";
-import type { ParallelOrchestrationResult, StepRecord, StepStatus } from "./result.js";
+import type { ParallelOrchestrationResult, PendingApproval, StepRecord, StepStatus } from "./result.js";
+import type { SavedRunState, StateWriter } from "./state-file.js";
 import { fromOutcome, fromRejection, type AbortCause, type Failure } from "./step-failure.js";
 import { resetSlot, startedAt, threadOf, watch } from "./watchdog.js";
 
@@ -39,6 +42,12 @@ export interface ExecuteOptions {
   onEvent?: (event: RunEvent) => void;
   /** Answers `ctx.requestApproval` on the main thread. */
   onApproval?: (request: ApprovalRequestEvent) => ApprovalDecision | Promise<ApprovalDecision>;
+  /** Rewrites this file atomically after every step that ends: a complete state to resume from. */
+  saveStateTo?: string;
+  /** Resume a saved run (a state file or a state object): completed steps are not run again. */
+  resumeFrom?: string | SavedRunState;
+  /** Answers to the approvals a paused state waits for, by step id. */
+  approvals?: Record<string, ApprovalDecision>;
 }
 
 /** Everything a run needs from its orchestrator. */
@@ -57,6 +66,14 @@ export interface RunSetup {
   cost(stepId: string): number | undefined;
   /** Called with the measured duration of every completed attempt. */
   learn(stepId: string, durationMs: number): void;
+  /** A saved state to resume: its completed steps are restored, not run. */
+  restored?: SavedRunState;
+  /** Decisions for steps paused in `restored`. */
+  approvals: Readonly<Record<string, ApprovalDecision>>;
+  /** Where to save the state after every step that ends. */
+  writer?: StateWriter;
+  /** Fingerprint of the strategy, stored in saved states. */
+  fingerprint: string;
 }
 
 interface Flight {
@@ -91,8 +108,11 @@ export class Run {
   #settled = 0;
   #executed = 0;
   #openLevel = 0;
-  #stopping: "cancelled" | undefined;
+  #stopping: "cancelled" | "paused" | undefined;
+  readonly #pending: PendingApproval[] = [];
   #firstError: ErrorInfo | undefined;
+  #pauseReason = "";
+  #finished = false;
   #done!: (result: ParallelOrchestrationResult) => void;
 
   constructor(setup: RunSetup, options: ExecuteOptions) {
@@ -115,6 +135,19 @@ export class Run {
     this.#limit = config.maxConcurrentTasks ?? setup.defaultLimit;
     this.#logInfo = setup.logger.isLevelEnabled("info");
     this.#logDebug = setup.logger.isLevelEnabled("debug");
+    if (setup.restored) this.#restore(setup.restored);
+  }
+
+  /** Takes every step the saved state completed as done: its record and output come from the state. */
+  #restore(state: SavedRunState): void {
+    const byId = new Map(state.steps.map((r) => [r.stepId, r]));
+    this.#s.graph.steps.forEach((step, i) => {
+      const saved = byId.get(step.stepId);
+      if (saved?.status !== "completed" || !state.outputs.has(step.outputKey)) return;
+      this.#records[i] = structuredClone(saved);
+      this.#context.set(step.outputKey, state.outputs.get(step.outputKey));
+      this.#finalize(i, "completed", undefined);
+    });
   }
 
   /** Runs to the end; resolves with the result (never rejects for step failures). */
@@ -130,7 +163,7 @@ export class Run {
       this.#stop(`the run's signal was aborted before it started`);
     } else {
       signal?.addEventListener("abort", () => this.#stop("the run's signal was aborted"), { once: true });
-      for (let i = 0; i < this.#n; i++) if (this.#waitingOn[i] === 0) this.#ready.push(i);
+      for (let i = 0; i < this.#n; i++) if (this.#waitingOn[i] === 0 && this.#status[i] === "pending") this.#ready.push(i);
       this.#pump();
     }
     return result;
@@ -144,7 +177,9 @@ export class Run {
       });
       for (const i of picked) this.#dispatch(i);
     }
-    if (this.#settled === this.#n && this.#running === 0) this.#finish();
+    if (this.#running === 0 && (this.#settled === this.#n || (this.#stopping === "paused" && this.#retries.size === 0))) {
+      void this.#finish();
+    }
   }
 
   /** The one place a step attempt is handed to the pool. */
@@ -173,6 +208,16 @@ export class Run {
       this.#finalize(i, "failed", error);
       return;
     }
+    const approval = this.#s.approvals[step.stepId];
+    if (approval?.approved === false) {
+      const error = new ApprovalRejectedError(
+        `step ${step.stepId} (agent ${step.assignedAgent}) was rejected by its approver${approval.note ? `: ${approval.note}` : ""}; its dependents are skipped`,
+        { stepId: step.stepId, agent: step.assignedAgent },
+      );
+      this.#emit(this.#stepEnd(i, attempt, "failed", -1, 0, errorInfo(error)));
+      this.#finalize(i, "failed", error);
+      return;
+    }
     const timeoutMs = step.timeoutMs ?? config.stepTimeoutMs ?? 0;
     const controller = timeoutMs > 0 || this.#abortable ? new AbortController() : undefined;
     const flight: Flight = { attempt, callId: 0, controller, aborted: undefined, disarm: undefined };
@@ -187,6 +232,7 @@ export class Run {
       kind: "step", callId: flight.callId, runId: this.runId, stepId: step.stepId, attempt, agent: spec,
       intent, inputs, timeoutMs, clock: this.#clock, slot: i, epoch: this.#epoch,
     };
+    if (approval !== undefined) task.approval = approval;
     if (timeoutMs > 0) {
       flight.disarm = watch(this.#clock, i, this.#epoch, timeoutMs, () => {
         flight.aborted = { kind: "timeout", timeoutMs };
@@ -214,9 +260,10 @@ export class Run {
     const threadId = outcome?.threadId ?? threadOf(this.#clock, i);
     const started = outcome?.startedAt ?? startedAt(this.#clock, i, this.#epoch);
     const ended = outcome?.endedAt ?? Date.now();
-    const failure: Failure | undefined = outcome?.ok ? undefined
+    const paused = outcome !== undefined && !outcome.ok && outcome.reason === "paused";
+    const failure: Failure | undefined = outcome?.ok || paused ? undefined
       : outcome ? fromOutcome(outcome, where) : fromRejection(rejection, flight.aborted, where);
-    const status = failure?.status ?? "completed";
+    const status = paused ? "paused" : failure?.status ?? "completed";
     const error = failure ? errorInfo(failure.error) : undefined;
     const record = this.#records[i]!;
     if (started !== undefined) {
@@ -224,7 +271,9 @@ export class Run {
       Object.assign(record, { threadId, startedAt: started, endedAt: ended, durationMs: ended - started });
     }
     this.#emit(this.#stepEnd(i, flight.attempt, status, threadId, record.durationMs, error));
-    if (outcome?.ok) {
+    if (paused) {
+      this.#finalize(i, "paused", undefined);
+    } else if (outcome?.ok) {
       this.#context.set(step.outputKey, outcome.output);
       this.#executed++;
       this.#s.learn(step.stepId, ended - started!);
@@ -256,9 +305,11 @@ export class Run {
     if (error) record.error = errorInfo(error);
     this.#settle(i);
     const { dependents, steps } = this.#s.graph;
+    this.#save();
     if (status === "completed") {
+      // Before start() (restoring a state) nothing is queued: start() queues every ready step once.
       for (const d of dependents[i]!) {
-        if (--this.#waitingOn[d]! === 0 && this.#status[d] === "pending") this.#ready.push(d);
+        if (--this.#waitingOn[d]! === 0 && this.#status[d] === "pending" && this.#epoch > 0) this.#ready.push(d);
       }
       return;
     }
@@ -285,7 +336,7 @@ export class Run {
 
   /** Cancels the run: nothing new starts, running steps are terminated, what finished is kept. */
   #stop(reason: string): void {
-    if (this.#stopping !== undefined) return;
+    if (this.#stopping === "cancelled") return;
     this.#stopping = "cancelled";
     this.#log("warn", `run cancelled: ${reason}`);
     for (const [i, timer] of this.#retries) {
@@ -304,15 +355,57 @@ export class Run {
     this.#pump();
   }
 
-  #finish(): void {
+  /** Stops starting steps; the run ends paused once the running ones have finished. */
+  #pause(reason: string): void {
+    if (this.#stopping !== undefined) return;
+    this.#stopping = "paused";
+    this.#pauseReason = reason;
+    this.#log("warn", `run pausing: ${reason}`);
+    // A retry waiting for its backoff is not running: it starts again on resume.
+    for (const timer of this.#retries.values()) clearTimeout(timer);
+    this.#retries.clear();
+  }
+
+  /** Writes the state as it is now and waits for it to be on disk (rejects if it cannot be written). */
+  persist(): Promise<void> {
+    this.#save(true);
+    return this.#s.writer?.flush() ?? Promise.resolve();
+  }
+
+  /** Queues the current state for the state file (the writer coalesces and writes atomically). */
+  #save(force = false): void {
+    const writer = this.#s.writer;
+    if (writer === undefined || (this.#epoch === 0 && !force)) return;
+    const outputs = new Map<string, unknown>();
+    this.#records.forEach((r, i) => {
+      if (this.#status[i] === "completed") outputs.set(r.outputKey, this.#context.get(r.outputKey));
+    });
+    writer.save({
+      format: "wavepool-state", version: 1, fingerprint: this.#s.fingerprint, runId: this.runId, task: this.#s.task,
+      inputs: this.#s.inputs, outputs, steps: this.#records, pendingApprovals: this.#pending,
+      approvals: { ...this.#s.approvals }, savedAt: Date.now(),
+    });
+  }
+
+  async #finish(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#save();
+    try {
+      await this.#s.writer?.flush();
+    } catch (error) {
+      this.#log("error", `could not save the state to ${this.#s.writer!.file}: ${(error as Error).message}`);
+    }
     const endedAt = Date.now();
     const success = this.#records.every((r) => r.status === "completed");
+    const paused = this.#stopping === "paused";
     const result: ParallelOrchestrationResult = {
-      runId: this.runId, success, cancelled: this.#stopping === "cancelled", paused: false, pendingApprovals: [],
+      runId: this.runId, success, cancelled: this.#stopping === "cancelled", paused, pendingApprovals: this.#pending,
       context: this.#context, waves: this.#s.graph.waves.map((w) => [...w]), steps: this.#records,
       stepsExecuted: this.#executed, startedAt: this.#epoch, endedAt, durationMs: endedAt - this.#epoch,
     };
     if (!success && this.#firstError) result.error = this.#firstError;
+    if (paused) result.pauseReason = this.#pauseReason;
     this.#emit({ type: "run:end", runId: this.runId, time: endedAt, result });
     this.#done(result);
   }
@@ -334,11 +427,15 @@ export class Run {
     });
   }
 
-  async #approve(i: number, request: ApprovalRequest): Promise<ApprovalDecision> {
+  async #approve(i: number, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer> {
     const step = this.#s.graph.steps[i]!;
     const handler = this.#o.onApproval;
     if (handler === undefined) {
-      throw new Error(`step ${step.stepId} asked for approval but execute() was given no onApproval handler`);
+      // Nobody can answer now: the step ends `paused`, nothing new starts, running steps finish,
+      // and the result lists the request so that a person can answer it with `approvals` on resume.
+      this.#pending.push({ stepId: step.stepId, agent: step.assignedAgent, message: request.message, payload: request.payload });
+      this.#pause(`step ${step.stepId} waits for approval: ${request.message}`);
+      return { pause: true };
     }
     const decision = await handler({ runId: this.runId, stepId: step.stepId, agent: step.assignedAgent, ...request });
     if (typeof decision?.approved !== "boolean") {

@@ -1,0 +1,57 @@
+// Checks what a resumed run is given: the saved state belongs to this strategy and task, and every
+// approval answers a step that is paused in that state.
+import type { ApprovalDecision } from "../agent.js";
+import { InvalidApprovalError, StateMismatchError } from "../errors.js";
+import type { StrategyMap } from "../strategy/strategy-map.js";
+import { assertStateMatches, readStateFile, type SavedRunState } from "./state-file.js";
+
+/** Loads (if given a path) and checks a state to resume from. */
+export async function loadResumeState(
+  from: string | SavedRunState, strategy: StrategyMap, fingerprint: string, task: string,
+): Promise<SavedRunState> {
+  const source = typeof from === "string" ? `state file ${from}` : "the state given as resumeFrom";
+  const state = typeof from === "string" ? await readStateFile(from) : from;
+  if (typeof state !== "object" || state === null || state.format !== "wavepool-state") {
+    throw new StateMismatchError(`${source} is not a wavepool state; pass a file written with saveStateTo or the state read from one`);
+  }
+  assertStateMatches(state, fingerprint, source);
+  if (state.task !== task) {
+    throw new StateMismatchError(
+      `${source} was saved for the task ${JSON.stringify(state.task)}, not ${JSON.stringify(task)}; resume with the same task`,
+    );
+  }
+  for (const record of state.steps) {
+    if (strategy.getStep(record.stepId) === undefined) {
+      throw new StateMismatchError(`${source} has step ${record.stepId}, which this strategy does not`);
+    }
+  }
+  return state;
+}
+
+/** Checks that every approval names a step the state is paused on and is `{ approved: boolean, note? }`. */
+export function checkApprovals(
+  approvals: Record<string, ApprovalDecision>, state: SavedRunState | undefined,
+): Record<string, ApprovalDecision> {
+  if (typeof approvals !== "object" || approvals === null) {
+    throw new InvalidApprovalError("approvals must be an object: { [stepId]: { approved, note? } }");
+  }
+  const checked: Record<string, ApprovalDecision> = { ...state?.approvals };
+  const paused = new Set(state?.steps.filter((r) => r.status === "paused").map((r) => r.stepId));
+  for (const [stepId, decision] of Object.entries(approvals)) {
+    if (!paused.has(stepId)) {
+      const waiting = [...paused];
+      throw new InvalidApprovalError(
+        state === undefined
+          ? `approvals name step ${stepId}, but nothing is paused: pass approvals together with resumeFrom`
+          : `approvals name step ${stepId}, which is not paused in the state` +
+            (waiting.length ? ` (paused: ${waiting.join(", ")})` : " (no step is paused)"),
+        { stepId },
+      );
+    }
+    if (typeof decision?.approved !== "boolean" || (decision.note !== undefined && typeof decision.note !== "string")) {
+      throw new InvalidApprovalError(`the approval of step ${stepId} must be { approved: boolean, note?: string }, got ${JSON.stringify(decision)}`, { stepId });
+    }
+    checked[stepId] = decision.note === undefined ? { approved: decision.approved } : { approved: decision.approved, note: decision.note };
+  }
+  return checked;
+}
