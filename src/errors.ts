@@ -179,6 +179,8 @@ export interface ErrorInfo {
   agentError?: AgentErrorInfo;
   /** Errors that point into a value or a strategy: where. */
   path?: string;
+  /** The underlying failure (e.g. Node's `ERR_WORKER_OUT_OF_MEMORY` under a WorkerCrashedError). */
+  cause?: { name: string; message: string; code?: string };
 }
 
 /** Reduces any error to the `{ name, code, message }` record kept in results and state files. */
@@ -191,6 +193,11 @@ export function errorInfo(error: unknown): ErrorInfo {
     const { agentError, path } = error as { agentError?: AgentErrorInfo; path?: unknown };
     if (agentError !== undefined) info.agentError = agentError;
     if (typeof path === "string") info.path = path;
+    const cause = error.cause as { name?: unknown; message?: unknown; code?: unknown } | undefined;
+    if (typeof cause === "object" && cause !== null && typeof cause.message === "string") {
+      info.cause = { name: String(cause.name ?? "Error"), message: cause.message };
+      if (typeof cause.code === "string") info.cause.code = cause.code;
+    }
     return info;
   }
   return { name: "Error", code: "WAVEPOOL_ERROR", message: String(error) };
