@@ -1,5 +1,6 @@
 // ParallelOrchestrator: owns a pool and a registry of agents, checks a strategy before anything
 // runs (preflight), and starts runs. Several runs may be in flight on one orchestrator.
+import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
 import { OrchestratorClosedError, UnknownAgentError } from "../errors.js";
 import { checkInputs } from "../graph/dependency-graph.js";
@@ -7,6 +8,7 @@ import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
 import { HostHub } from "../pool/host-channel.js";
 import { findNotShareable, type Shareable } from "../pool/shareable.js";
 import { createPool } from "../pool/worker-pool.js";
+import { simulate, type SimulateOptions, type Simulation } from "../schedule/simulate.js";
 import type { StrategyMap, StrategyPlan } from "../strategy/strategy-map.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
 import { defaultLogger } from "./logger.js";
@@ -61,12 +63,26 @@ export class ParallelOrchestrator {
 
   /** `strategy.plan()` with the costs this orchestrator measured for steps without a `cost` option. */
   plan(): StrategyPlan {
+    return this.strategy.plan(this.#costs());
+  }
+
+  /**
+   * `simulate()` with the costs a live run would use: each step's `cost` option, else its measured
+   * duration on this orchestrator, else 1. `threads` defaults to the pool size.
+   */
+  simulate(options: Partial<SimulateOptions> = {}): Simulation {
+    const threads = options.threads ?? this.config.threads ?? this.#pool?.options.maxThreads ?? availableParallelism();
+    const given = options.costs instanceof Map ? Object.fromEntries(options.costs) : options.costs;
+    return simulate(this.strategy, { scheduling: this.config.scheduling, ...options, threads, costs: { ...this.#costs(), ...given } });
+  }
+
+  #costs(): Record<string, number> {
     const costs: Record<string, number> = {};
     for (const step of this.strategy.steps) {
       const cost = this.#cost(step.stepId);
       if (cost !== undefined) costs[step.stepId] = cost;
     }
-    return this.strategy.plan(costs);
+    return costs;
   }
 
   /**
