@@ -41,10 +41,10 @@ function onEvent(event: RunEvent): void {
   const at = `+${String(event.time - runStart).padStart(5)} ms`;
   if (event.type === "run:start") runStart = event.time;
   else if (event.type === "step:start") {
-    console.log(`${at}  start  ${event.stepId} ${descriptions.get(event.stepId) ?? ""} (${event.agent}, wave ${event.wave})`);
+    console.log(`${at}  ${"start".padEnd(9)} ${event.stepId} ${descriptions.get(event.stepId) ?? ""} (${event.agent}, wave ${event.wave})`);
   } else if (event.type === "step:end") {
     const error = event.error ? `: ${event.error.message}` : "";
-    console.log(`${at}  ${event.status.padEnd(6)} ${event.stepId} on thread ${event.threadId} after ${event.durationMs} ms${error}`);
+    console.log(`${at}  ${event.status.padEnd(9)} ${event.stepId} on thread ${event.threadId} after ${event.durationMs} ms${error}`);
   }
 }
 
@@ -69,9 +69,9 @@ try {
     console.log(`\n${"=".repeat(72)}\n\n${article.markdown}\n\n${"=".repeat(72)}`);
     console.log(`${article.words} words, reading ease ${article.readability.readingEase} ` +
       `(grade ${article.readability.grade}), ${Math.round(article.coverage * 100)}% of key terms used, ` +
-      `sources: ${article.sources.join(", ")}\n`);
+      `sources: ${article.sources.join(", ")}`);
   }
-  console.log(table(result.steps, result.startedAt));
+  console.log(`\n${table(result.steps, result.startedAt)}`);
   const busy = result.steps.reduce((sum, step) => sum + step.durationMs, 0);
   console.log(`\ntotal: ${result.stepsExecuted}/${result.steps.length} steps in ${result.durationMs} ms ` +
     `(${busy} ms of step time, ${(busy / Math.max(1, result.durationMs)).toFixed(2)}x parallelism)`);

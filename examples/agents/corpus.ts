@@ -1,6 +1,6 @@
 // The bundled corpus as the research agent sees it: documents split into sentences and terms,
 // with TF-IDF weights to compare them.
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sentenceTerms, splitSentences, type SentenceTerms } from "./text.js";
 
@@ -19,6 +19,9 @@ export const PHRASE_BOOST = 1.5;
 
 /** Reads every `.txt` file of a folder; the first line of each is its `# Title`. */
 export function loadCorpus(dir: string): Doc[] {
+  if (!existsSync(dir)) {
+    throw new Error(`corpus folder ${dir} does not exist; the example reads examples/data from the source checkout`);
+  }
   return readdirSync(dir).filter((file) => file.endsWith(".txt")).sort().map((file) => {
     const [head = "", ...body] = readFileSync(join(dir, file), "utf8").split("\n");
     const sentences = splitSentences(body.join("\n"));

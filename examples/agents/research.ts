@@ -104,7 +104,7 @@ export default defineAgent<ResearchOptions, Research>({
     const matches = docs.map((doc) => ({ doc, match: cosine(queryVector, tfidf(doc.counts, idf)) })).sort((a, b) => b.match - a.match);
     const { doc, match } = matches[0] ?? { doc: undefined, match: 0 };
     if (doc === undefined) throw new Error(`no .txt documents in ${ctx.options.dataDir}`);
-    ctx.log.info("document chosen", { file: doc.file, match, documents: docs.length });
+    ctx.log.info("document chosen", { file: doc.file, match: round3(match), documents: docs.length });
     await ctx.progress(0.1, `reading ${doc.file}`);
 
     const weights = tfidf(doc.counts, idf);
