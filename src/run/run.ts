@@ -12,7 +12,7 @@ import { bottomLevels } from "../graph/critical-path.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import { renderTemplate } from "../graph/template.js";
 import type { HostHub } from "../pool/host-channel.js";
-import { CLOCK_CELLS, type AgentSpec, type LogLevel, type PauseAnswer, type StepOutcome, type StepTask } from "../pool/protocol.js";
+import { CLOCK_CELLS, type AgentSpec, type PauseAnswer, type StepOutcome, type StepTask } from "../pool/protocol.js";
 import { WORKER_FILENAME } from "../pool/worker-pool.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
@@ -22,6 +22,7 @@ import type { ParallelOrchestratorConfig } from "./config.js";
 import type { RunEvent } from "./events.js";
 import type { ParallelOrchestrationResult, PendingApproval, StepRecord, StepStatus } from "./result.js";
 import type { SavedRunState, StateWriter } from "./state-file.js";
+import { RunReporter, type RunListener } from "./run-reporter.js";
 import { fromOutcome, fromRejection, type AbortCause, type Failure } from "./step-failure.js";
 import { resetSlot, startedAt, threadOf, watch } from "./watchdog.js";
 
@@ -74,6 +75,8 @@ export interface RunSetup {
   writer?: StateWriter;
   /** Fingerprint of the strategy, stored in saved states. */
   fingerprint: string;
+  /** Listeners besides `onEvent` (the tracer's). */
+  listeners?: RunListener[];
 }
 
 interface Flight {
@@ -101,8 +104,7 @@ export class Run {
   readonly #clock: Int32Array;
   readonly #abortable: boolean;
   readonly #limit: number;
-  readonly #logInfo: boolean;
-  readonly #logDebug: boolean;
+  readonly #report: RunReporter;
   #epoch = 0;
   #running = 0;
   #settled = 0;
@@ -133,8 +135,8 @@ export class Run {
     this.#clock = new Int32Array(new SharedArrayBuffer(Math.max(1, n) * CLOCK_CELLS * 4));
     this.#abortable = options.signal !== undefined || config.failFast;
     this.#limit = config.maxConcurrentTasks ?? setup.defaultLimit;
-    this.#logInfo = setup.logger.isLevelEnabled("info");
-    this.#logDebug = setup.logger.isLevelEnabled("debug");
+    const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
+    this.#report = new RunReporter(this.runId, setup.logger, graph, listeners);
     if (setup.restored) this.#restore(setup.restored);
   }
 
@@ -157,7 +159,7 @@ export class Run {
     this.#epoch = Date.now();
     this.#context.set("task", task);
     for (const [key, value] of Object.entries(inputs)) this.#context.set(key, value);
-    this.#emit({ type: "run:start", runId: this.runId, time: this.#epoch, steps: this.#n, waves: graph.waves });
+    this.#report.emit({ type: "run:start", runId: this.runId, time: this.#epoch, steps: this.#n, waves: graph.waves });
     const signal = this.#o.signal;
     if (signal?.aborted) {
       this.#stop(`the run's signal was aborted before it started`);
@@ -192,7 +194,7 @@ export class Run {
     this.#status[i] = "running";
     if (!this.#waveStarted[level]) {
       this.#waveStarted[level] = true;
-      this.#emit({ type: "wave:start", runId: this.runId, time: Date.now(), wave: level, stepIds: graph.waves[level]! });
+      this.#report.emit({ type: "wave:start", runId: this.runId, time: Date.now(), wave: level, stepIds: graph.waves[level]! });
     }
     const inputs: Record<string, unknown> = {};
     for (const [variable, key] of graph.readKeys[i]!) inputs[variable] = this.#context.get(key);
@@ -204,7 +206,7 @@ export class Run {
         `the intent template of step ${step.stepId} failed to render: ${(cause as Error).message}`,
         { path: `steps[${i}].intent`, stepId: step.stepId, agent: step.assignedAgent, cause },
       );
-      this.#emit(this.#stepEnd(i, attempt, "failed", -1, 0, errorInfo(error)));
+      this.#report.stepEnd(i, attempt, "failed", -1, 0, errorInfo(error));
       this.#finalize(i, "failed", error);
       return;
     }
@@ -214,7 +216,7 @@ export class Run {
         `step ${step.stepId} (agent ${step.assignedAgent}) was rejected by its approver${approval.note ? `: ${approval.note}` : ""}; its dependents are skipped`,
         { stepId: step.stepId, agent: step.assignedAgent },
       );
-      this.#emit(this.#stepEnd(i, attempt, "failed", -1, 0, errorInfo(error)));
+      this.#report.stepEnd(i, attempt, "failed", -1, 0, errorInfo(error));
       this.#finalize(i, "failed", error);
       return;
     }
@@ -222,8 +224,8 @@ export class Run {
     const controller = timeoutMs > 0 || this.#abortable ? new AbortController() : undefined;
     const flight: Flight = { attempt, callId: 0, controller, aborted: undefined, disarm: undefined };
     flight.callId = hub.listen({
-      log: (lvl, message, meta) => this.#agentLog(i, attempt, lvl, message, meta),
-      progress: (value, message) => this.#progress(i, attempt, value, message),
+      log: (lvl, message, meta) => this.#report.agentLog(i, attempt, threadOf(this.#clock, i), lvl, message, meta),
+      progress: (value, message) => this.#report.progress(i, attempt, threadOf(this.#clock, i), value, message),
       requestApproval: (request) => this.#approve(i, request),
     });
     resetSlot(this.#clock, i);
@@ -241,7 +243,7 @@ export class Run {
     }
     this.#flights.set(i, flight);
     this.#running++;
-    this.#emit({ type: "step:start", runId: this.runId, time: Date.now(), stepId: step.stepId, agent: step.assignedAgent, wave: level, attempt });
+    this.#report.stepStart(i, attempt);
     const options = controller ? { filename: WORKER_FILENAME, signal: controller.signal } : { filename: WORKER_FILENAME };
     (pool.run(task, options) as Promise<StepOutcome>).then(
       (outcome) => this.#ended(i, flight, outcome, undefined),
@@ -270,7 +272,7 @@ export class Run {
       record.history.push({ attempt: flight.attempt, status, threadId, startedAt: started, endedAt: ended, ...(error ? { error } : {}) });
       Object.assign(record, { threadId, startedAt: started, endedAt: ended, durationMs: ended - started });
     }
-    this.#emit(this.#stepEnd(i, flight.attempt, status, threadId, record.durationMs, error));
+    this.#report.stepEnd(i, flight.attempt, status, threadId, record.durationMs, error);
     if (paused) {
       this.#finalize(i, "paused", undefined);
     } else if (outcome?.ok) {
@@ -321,7 +323,7 @@ export class Run {
       if (this.#status[d] !== "pending") continue;
       this.#status[d] = this.#records[d]!.status = "skipped";
       this.#settle(d);
-      this.#log("info", `step ${steps[d]!.stepId} skipped: it depends on ${steps[i]!.stepId}, which ${status === "failed" ? "failed" : "timed out"}`, d);
+      this.#report.log("info", `step ${steps[d]!.stepId} skipped: it depends on ${steps[i]!.stepId}, which ${status === "failed" ? "failed" : "timed out"}`, d);
       stack.push(...dependents[d]!);
     }
     if (this.#s.config.failFast) this.#stop(`step ${steps[i]!.stepId} failed and fail-fast is set`);
@@ -338,7 +340,7 @@ export class Run {
   #stop(reason: string): void {
     if (this.#stopping === "cancelled") return;
     this.#stopping = "cancelled";
-    this.#log("warn", `run cancelled: ${reason}`);
+    this.#report.log("warn", `run cancelled: ${reason}`);
     for (const [i, timer] of this.#retries) {
       clearTimeout(timer);
       this.#retries.delete(i);
@@ -360,7 +362,7 @@ export class Run {
     if (this.#stopping !== undefined) return;
     this.#stopping = "paused";
     this.#pauseReason = reason;
-    this.#log("warn", `run pausing: ${reason}`);
+    this.#report.log("warn", `run pausing: ${reason}`);
     // A retry waiting for its backoff is not running: it starts again on resume.
     for (const timer of this.#retries.values()) clearTimeout(timer);
     this.#retries.clear();
@@ -394,7 +396,7 @@ export class Run {
     try {
       await this.#s.writer?.flush();
     } catch (error) {
-      this.#log("error", `could not save the state to ${this.#s.writer!.file}: ${(error as Error).message}`);
+      this.#report.log("error", `could not save the state to ${this.#s.writer!.file}: ${(error as Error).message}`);
     }
     const endedAt = Date.now();
     const success = this.#records.every((r) => r.status === "completed");
@@ -406,25 +408,8 @@ export class Run {
     };
     if (!success && this.#firstError) result.error = this.#firstError;
     if (paused) result.pauseReason = this.#pauseReason;
-    this.#emit({ type: "run:end", runId: this.runId, time: endedAt, result });
+    this.#report.emit({ type: "run:end", runId: this.runId, time: endedAt, result });
     this.#done(result);
-  }
-
-  #stepEnd(i: number, attempt: number, status: StepStatus, threadId: number, durationMs: number, error?: ErrorInfo): RunEvent {
-    const step = this.#s.graph.steps[i]!;
-    return {
-      type: "step:end", runId: this.runId, time: Date.now(), stepId: step.stepId, agent: step.assignedAgent,
-      wave: this.#s.graph.level[i]!, attempt, status, threadId, durationMs, ...(error ? { error } : {}),
-    };
-  }
-
-  #progress(i: number, attempt: number, value: number, message?: string): void {
-    const step = this.#s.graph.steps[i]!;
-    this.#emit({
-      type: "step:progress", runId: this.runId, time: Date.now(), stepId: step.stepId, agent: step.assignedAgent,
-      wave: this.#s.graph.level[i]!, attempt, threadId: threadOf(this.#clock, i), progress: Number(value),
-      ...(message !== undefined ? { message } : {}),
-    });
   }
 
   async #approve(i: number, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer> {
@@ -442,47 +427,5 @@ export class Run {
       throw new TypeError(`onApproval must return { approved: boolean, note?: string }, got ${JSON.stringify(decision)}`);
     }
     return decision.note === undefined ? { approved: decision.approved } : { approved: decision.approved, note: String(decision.note) };
-  }
-
-  #agentLog(i: number, attempt: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void {
-    const step = this.#s.graph.steps[i]!;
-    this.#s.logger.log({
-      ...meta, level, message, runId: this.runId, stepId: step.stepId, agent: step.assignedAgent,
-      wave: this.#s.graph.level[i]!, threadId: threadOf(this.#clock, i), attempt,
-    });
-  }
-
-  #log(level: LogLevel, message: string, i?: number): void {
-    if (level === "info" && !this.#logInfo) return;
-    if (level === "debug" && !this.#logDebug) return;
-    const meta: Record<string, unknown> = { runId: this.runId };
-    if (i !== undefined) {
-      const step = this.#s.graph.steps[i]!;
-      Object.assign(meta, { stepId: step.stepId, agent: step.assignedAgent, wave: this.#s.graph.level[i]! });
-    }
-    this.#s.logger.log({ level, message, ...meta });
-  }
-
-  #emit(event: RunEvent): void {
-    if (this.#logInfo) this.#logEvent(event);
-    const onEvent = this.#o.onEvent;
-    if (onEvent === undefined) return;
-    try {
-      onEvent(event);
-    } catch (error) {
-      this.#s.logger.warn(`onEvent threw on ${event.type}; the run goes on`, { runId: this.runId, error: errorInfo(error) });
-    }
-  }
-
-  #logEvent(event: RunEvent): void {
-    const { type: _type, time: _time, ...fields } = event as RunEvent & Record<string, unknown>;
-    if (event.type === "run:end") {
-      const r = event.result;
-      this.#s.logger.info("run:end", { runId: r.runId, success: r.success, cancelled: r.cancelled, durationMs: r.durationMs, stepsExecuted: r.stepsExecuted });
-      return;
-    }
-    const level = event.type === "step:end" && event.status !== "completed" ? "warn" : event.type === "step:progress" || event.type === "wave:start" ? "debug" : "info";
-    if (level === "debug" && !this.#logDebug) return;
-    this.#s.logger.log({ level, message: event.type, ...fields });
   }
 }

@@ -1,0 +1,88 @@
+// Where a run's events go: the `onEvent` listeners (and the tracer's) and one structured winston
+// entry per event, with runId, stepId, wave, agent, threadId, attempt and durationMs.
+import type winston from "winston";
+import { errorInfo, type ErrorInfo } from "../errors.js";
+import type { DependencyGraph } from "../graph/dependency-graph.js";
+import type { LogLevel } from "../pool/protocol.js";
+import type { RunEvent } from "./events.js";
+import type { StepStatus } from "./result.js";
+
+export type RunListener = (event: RunEvent) => void;
+
+export class RunReporter {
+  readonly #runId: string;
+  readonly #logger: winston.Logger;
+  readonly #graph: DependencyGraph;
+  readonly #listeners: RunListener[];
+  // Checked once per run: building entries nobody logs would be work on the hot path.
+  readonly #info: boolean;
+  readonly #debug: boolean;
+
+  constructor(runId: string, logger: winston.Logger, graph: DependencyGraph, listeners: RunListener[]) {
+    this.#runId = runId;
+    this.#logger = logger;
+    this.#graph = graph;
+    this.#listeners = listeners;
+    this.#info = logger.isLevelEnabled("info");
+    this.#debug = logger.isLevelEnabled("debug");
+  }
+
+  /** Sends an event to every listener; a listener that throws is logged and the run goes on. */
+  emit(event: RunEvent): void {
+    if (this.#info) this.#logEvent(event);
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#logger.warn(`an event listener threw on ${event.type}; the run goes on`, { runId: this.#runId, error: errorInfo(error) });
+      }
+    }
+  }
+
+  stepStart(i: number, attempt: number): void {
+    this.emit({ type: "step:start", runId: this.#runId, time: Date.now(), ...this.#where(i), attempt });
+  }
+
+  stepEnd(i: number, attempt: number, status: StepStatus, threadId: number, durationMs: number, error?: ErrorInfo): void {
+    this.emit({
+      type: "step:end", runId: this.#runId, time: Date.now(), ...this.#where(i), attempt, status, threadId, durationMs,
+      ...(error ? { error } : {}),
+    });
+  }
+
+  progress(i: number, attempt: number, threadId: number, value: number, message?: string): void {
+    this.emit({
+      type: "step:progress", runId: this.#runId, time: Date.now(), ...this.#where(i), attempt, threadId,
+      progress: Number(value), ...(message !== undefined ? { message } : {}),
+    });
+  }
+
+  /** A log line an agent sent through `ctx.log`, tagged with where it came from. */
+  agentLog(i: number, attempt: number, threadId: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void {
+    this.#logger.log({ ...meta, level, message, runId: this.#runId, ...this.#where(i), threadId, attempt });
+  }
+
+  /** A line of the runtime's own, about the run or about step `i`. */
+  log(level: LogLevel, message: string, i?: number): void {
+    if ((level === "info" && !this.#info) || (level === "debug" && !this.#debug)) return;
+    this.#logger.log({ level, message, runId: this.#runId, ...(i === undefined ? {} : this.#where(i)) });
+  }
+
+  #where(i: number): { stepId: string; agent: string; wave: number } {
+    const step = this.#graph.steps[i]!;
+    return { stepId: step.stepId, agent: step.assignedAgent, wave: this.#graph.level[i]! };
+  }
+
+  #logEvent(event: RunEvent): void {
+    if (event.type === "run:end") {
+      const r = event.result;
+      this.#logger.info("run:end", { runId: r.runId, success: r.success, cancelled: r.cancelled, paused: r.paused, durationMs: r.durationMs, stepsExecuted: r.stepsExecuted });
+      return;
+    }
+    const { type: _type, time: _time, ...fields } = event as RunEvent & Record<string, unknown>;
+    const failed = event.type === "step:end" && event.status !== "completed";
+    const level = failed ? "warn" : event.type === "step:progress" || event.type === "wave:start" ? "debug" : "info";
+    if (level === "debug" && !this.#debug) return;
+    this.#logger.log({ level, message: event.type, ...fields });
+  }
+}
