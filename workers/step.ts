@@ -13,16 +13,19 @@ export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome
 }
 
 async function runStep(task: StepTask): Promise<StepOutcome> {
-  const startedAt = Date.now();
   const cell = task.slot * 2;
   Atomics.store(task.clock, cell + 1, threadId + 1);
-  Atomics.store(task.clock, cell, startedAt - task.epoch + 1);
   let agent;
   try {
     agent = await loadAgent(task.agent);
   } catch (error) {
-    return { ok: false, reason: "load", error: toInfo(error), threadId, startedAt, endedAt: Date.now() };
+    const now = Date.now();
+    return { ok: false, reason: "load", error: toInfo(error), threadId, startedAt: now, endedAt: now };
   }
+  // The step's clock (and its timeout) starts once the agent is loaded: importing a module on a
+  // fresh thread (after a crash or a timeout replaced it) is not the step's work.
+  const startedAt = Date.now();
+  Atomics.store(task.clock, cell, startedAt - task.epoch + 1);
   const { ctx, settle, dispose, paused } = createContext(task);
   try {
     const output = await agent.execute(task.intent, ctx);

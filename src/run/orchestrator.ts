@@ -56,6 +56,11 @@ export class ParallelOrchestrator {
     return this;
   }
 
+  /** Worker threads alive in the pool now (0 before the first run and after `close()`). */
+  get poolThreads(): number {
+    return this.#pool?.threads.length ?? 0;
+  }
+
   /** The measured cost (ms, moving average) of each step that completed on this orchestrator. */
   get learnedCosts(): ReadonlyMap<string, number> {
     return this.#learned;
