@@ -26,7 +26,7 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
   // fresh thread (after a crash or a timeout replaced it) is not the step's work.
   const startedAt = Date.now();
   Atomics.store(task.clock, cell, startedAt - task.epoch + 1);
-  const { ctx, settle, dispose, paused } = createContext(task);
+  const { ctx, settle, dispose, paused } = createContext(task, startedAt);
   try {
     const output = await agent.execute(task.intent, ctx);
     await settle();

@@ -1,5 +1,5 @@
 // The main thread's side of the comlink channels: one per worker thread, all routed by call id
-// to the step dispatch that is listening (its logger, progress events, approval handler).
+// to the run that is listening (one registration per run, not per step: nothing to do per dispatch).
 import type { MessagePort } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
@@ -7,18 +7,18 @@ import type { Piscina } from "piscina";
 import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
 import { HOST_PORT_KEY, type HostApi, type LogLevel, type PauseAnswer } from "./protocol.js";
 
-/** What one in-flight step does with its agent's calls. */
-export interface StepListener {
-  log(level: LogLevel, message: string, meta?: Record<string, unknown>): void;
-  progress(value: number, message?: string): void;
-  requestApproval(request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
+/** What a run does with the calls of its steps' agents; `slot` is the step's index in the run. */
+export interface CallListener {
+  log(slot: number, attempt: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void;
+  progress(slot: number, attempt: number, value: number, message?: string): void;
+  requestApproval(slot: number, attempt: number, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
 }
 
 const hubs = new WeakMap<Piscina, HostHub>();
 
 /** Routes agent calls from every thread of a pool to the listener of the step that made them. */
 export class HostHub {
-  readonly #listeners = new Map<number, StepListener>();
+  readonly #listeners = new Map<number, CallListener>();
   #nextId = 1;
 
   /** The hub of `pool`, created (and attached to its `message` event) on first use. */
@@ -37,7 +37,7 @@ export class HostHub {
   }
 
   /** Registers a listener; returns the call id the worker tags its calls with. */
-  listen(listener: StepListener): number {
+  listen(listener: CallListener): number {
     const id = this.#nextId++;
     this.#listeners.set(id, listener);
     return id;
@@ -50,12 +50,12 @@ export class HostHub {
   #expose(port: MessagePort): void {
     const listeners = this.#listeners;
     const api: HostApi = {
-      log: (id, level, message, meta) => listeners.get(id)?.log(level, message, meta),
-      progress: (id, value, message) => listeners.get(id)?.progress(value, message),
-      requestApproval: (id, request) => {
+      log: ([id, slot, attempt], level, message, meta) => listeners.get(id)?.log(slot, attempt, level, message, meta),
+      progress: ([id, slot, attempt], value, message) => listeners.get(id)?.progress(slot, attempt, value, message),
+      requestApproval: ([id, slot, attempt], request) => {
         const listener = listeners.get(id);
-        if (listener === undefined) return Promise.reject(new Error("the step asking for approval is no longer running"));
-        return listener.requestApproval(request);
+        if (listener === undefined) return Promise.reject(new Error("the run asking for approval has ended"));
+        return listener.requestApproval(slot, attempt, request);
       },
     };
     Comlink.expose(api, nodeEndpoint(port));

@@ -23,7 +23,7 @@ export const CLOCK_CELLS = 2;
 
 export interface StepTask {
   kind: "step";
-  /** Routes the agent's calls back to this dispatch on the main thread. */
+  /** Routes the agent's calls back to this step's run on the main thread (one id per run). */
   callId: number;
   runId: string;
   stepId: string;
@@ -83,11 +83,14 @@ export interface PauseAnswer {
   pause: true;
 }
 
+/** Which step attempt a call back comes from: the run's call id, the step's slot, the attempt. */
+export type CallTag = readonly [callId: number, slot: number, attempt: number];
+
 /** What the main thread exposes to every worker over comlink. */
 export interface HostApi {
-  log(callId: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void;
-  progress(callId: number, value: number, message?: string): void;
-  requestApproval(callId: number, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
+  log(from: CallTag, level: LogLevel, message: string, meta?: Record<string, unknown>): void;
+  progress(from: CallTag, value: number, message?: string): void;
+  requestApproval(from: CallTag, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
 }
 
 /** The key of the message a worker posts (through Piscina's `message` event) to hand over its port. */

@@ -17,6 +17,8 @@ export class RunReporter {
   // Checked once per run: building entries nobody logs would be work on the hot path.
   readonly #info: boolean;
   readonly #debug: boolean;
+  /** Nobody listens and nothing is logged at info: step events need not even be built. */
+  readonly #quiet: boolean;
 
   constructor(runId: string, logger: winston.Logger, graph: DependencyGraph, listeners: RunListener[]) {
     this.#runId = runId;
@@ -25,6 +27,7 @@ export class RunReporter {
     this.#listeners = listeners;
     this.#info = logger.isLevelEnabled("info");
     this.#debug = logger.isLevelEnabled("debug");
+    this.#quiet = listeners.length === 0 && !this.#info;
   }
 
   /** Sends an event to every listener; a listener that throws is logged and the run goes on. */
@@ -40,10 +43,12 @@ export class RunReporter {
   }
 
   stepStart(i: number, attempt: number): void {
+    if (this.#quiet) return;
     this.emit({ type: "step:start", runId: this.#runId, time: Date.now(), ...this.#where(i), attempt });
   }
 
   stepEnd(i: number, attempt: number, status: StepStatus, threadId: number, durationMs: number, error?: ErrorInfo): void {
+    if (this.#quiet && status === "completed") return;
     this.emit({
       type: "step:end", runId: this.#runId, time: Date.now(), ...this.#where(i), attempt, status, threadId, durationMs,
       ...(error ? { error } : {}),
@@ -51,6 +56,7 @@ export class RunReporter {
   }
 
   progress(i: number, attempt: number, threadId: number, value: number, message?: string): void {
+    if (this.#quiet) return;
     this.emit({
       type: "step:progress", runId: this.#runId, time: Date.now(), ...this.#where(i), attempt, threadId,
       progress: Number(value), ...(message !== undefined ? { message } : {}),

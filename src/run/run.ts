@@ -81,7 +81,6 @@ export interface RunSetup {
 
 interface Flight {
   attempt: number;
-  callId: number;
   controller: AbortController | undefined;
   aborted: AbortCause | undefined;
   disarm: (() => void) | undefined;
@@ -114,6 +113,7 @@ export class Run {
   readonly #pending: PendingApproval[] = [];
   #firstError: ErrorInfo | undefined;
   #pauseReason = "";
+  #callId = 0;
   #finished = false;
   #done!: (result: ParallelOrchestrationResult) => void;
 
@@ -157,6 +157,20 @@ export class Run {
     const result = new Promise<ParallelOrchestrationResult>((resolve) => (this.#done = resolve));
     const { task, inputs, graph } = this.#s;
     this.#epoch = Date.now();
+    // One registration per run routes every agent's logs, progress and approval requests here;
+    // calls from an attempt that is no longer the step's current one are dropped.
+    this.#callId = this.#s.hub.listen({
+      log: (i, attempt, level, message, meta) => {
+        if (this.#current(i, attempt)) this.#report.agentLog(i, attempt, threadOf(this.#clock, i), level, message, meta);
+      },
+      progress: (i, attempt, value, message) => {
+        if (this.#current(i, attempt)) this.#report.progress(i, attempt, threadOf(this.#clock, i), value, message);
+      },
+      requestApproval: (i, attempt, request) => {
+        if (!this.#current(i, attempt)) return Promise.reject(new Error("this attempt of the step has already ended"));
+        return this.#approve(i, request);
+      },
+    });
     this.#context.set("task", task);
     for (const [key, value] of Object.entries(inputs)) this.#context.set(key, value);
     this.#report.emit({ type: "run:start", runId: this.runId, time: this.#epoch, steps: this.#n, waves: graph.waves });
@@ -186,7 +200,7 @@ export class Run {
 
   /** The one place a step attempt is handed to the pool. */
   #dispatch(i: number): void {
-    const { graph, config, pool, hub } = this.#s;
+    const { graph, config, pool } = this.#s;
     const step = graph.steps[i]!;
     const record = this.#records[i]!;
     const attempt = ++record.attempts;
@@ -222,16 +236,11 @@ export class Run {
     }
     const timeoutMs = step.timeoutMs ?? config.stepTimeoutMs ?? 0;
     const controller = timeoutMs > 0 || this.#abortable ? new AbortController() : undefined;
-    const flight: Flight = { attempt, callId: 0, controller, aborted: undefined, disarm: undefined };
-    flight.callId = hub.listen({
-      log: (lvl, message, meta) => this.#report.agentLog(i, attempt, threadOf(this.#clock, i), lvl, message, meta),
-      progress: (value, message) => this.#report.progress(i, attempt, threadOf(this.#clock, i), value, message),
-      requestApproval: (request) => this.#approve(i, request),
-    });
+    const flight: Flight = { attempt, controller, aborted: undefined, disarm: undefined };
     resetSlot(this.#clock, i);
     const spec = this.#s.agents[i]!;
     const task: StepTask = {
-      kind: "step", callId: flight.callId, runId: this.runId, stepId: step.stepId, attempt, agent: spec,
+      kind: "step", callId: this.#callId, runId: this.runId, stepId: step.stepId, attempt, agent: spec,
       intent, inputs, timeoutMs, clock: this.#clock, slot: i, epoch: this.#epoch,
     };
     if (approval !== undefined) task.approval = approval;
@@ -256,7 +265,6 @@ export class Run {
     this.#running--;
     this.#flights.delete(i);
     flight.disarm?.();
-    this.#s.hub.forget(flight.callId);
     const step = this.#s.graph.steps[i]!;
     const where = { stepId: step.stepId, agent: step.assignedAgent };
     const threadId = outcome?.threadId ?? threadOf(this.#clock, i);
@@ -389,9 +397,14 @@ export class Run {
     });
   }
 
+  #current(i: number, attempt: number): boolean {
+    return this.#flights.get(i)?.attempt === attempt;
+  }
+
   async #finish(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
+    this.#s.hub.forget(this.#callId);
     this.#save();
     try {
       await this.#s.writer?.flush();
