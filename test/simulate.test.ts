@@ -109,18 +109,21 @@ test("bad input is refused with an error naming the value", () => {
 });
 
 test("a live run dispatches steps in the order simulate predicts", async () => {
-  // Distinct, well-separated costs, and agents that spin for cost x 4 ms, so the real completion
-  // order is the simulated one.
-  const ms = { a: 60, b: 25, c: 45, d: 10, e: 35, f: 15 } as const;
+  // Costs chosen so that no two steps end within 10 units of each other in the simulation
+  // (ends at 25, 60, 70, 80, 85, 115), and agents that spin for cost x 5 ms: the real completion
+  // order is then the simulated one, with 50 ms to spare at every decision.
+  const ms = { a: 60, b: 25, c: 45, d: 20, e: 35, f: 15 } as const;
   const strategy = strategyOf(
-    ["a", "Spin", `spin ${ms.a * 4}`, "a", { cost: ms.a }],
-    ["b", "Spin", `spin ${ms.b * 4}`, "b", { cost: ms.b }],
-    ["c", "Spin", `spin ${ms.c * 4} {{ b }}`, "c", { cost: ms.c }],
-    ["d", "Spin", `spin ${ms.d * 4}`, "d", { cost: ms.d }],
-    ["e", "Spin", `spin ${ms.e * 4} {{ d }}`, "e", { cost: ms.e }],
-    ["f", "Spin", `spin ${ms.f * 4} {{ a }} {{ c }}`, "f", { cost: ms.f }],
+    ["a", "Spin", `spin ${ms.a * 5}`, "a", { cost: ms.a }],
+    ["b", "Spin", `spin ${ms.b * 5}`, "b", { cost: ms.b }],
+    ["c", "Spin", `spin ${ms.c * 5} {{ b }}`, "c", { cost: ms.c }],
+    ["d", "Spin", `spin ${ms.d * 5}`, "d", { cost: ms.d }],
+    ["e", "Spin", `spin ${ms.e * 5} {{ d }}`, "e", { cost: ms.e }],
+    ["f", "Spin", `spin ${ms.f * 5} {{ a }} {{ c }}`, "f", { cost: ms.f }],
   );
-  const predicted = simulate(strategy, { threads: 2 }).schedule.map((s) => s.stepId);
+  const simulated = simulate(strategy, { threads: 2 });
+  assert.deepEqual(simulated.schedule.map((s) => s.end).sort((x, y) => x - y), [25, 60, 70, 80, 85, 115]);
+  const predicted = simulated.schedule.map((s) => s.stepId);
   const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(2)).addAgent("Spin", agent("spin"));
   after(() => o.close());
   const order: string[] = [];

@@ -4,9 +4,9 @@
 import { threadId } from "node:worker_threads";
 import type { AgentErrorInfo } from "../src/errors.js";
 import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
+import { findNotShareable } from "../src/pool/shareable.js";
 import { loadAgent } from "./agent-cache.js";
 import { createContext } from "./agent-context.js";
-import { findUncloneable } from "./cloneable.js";
 
 export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
   return task.kind === "load" ? preload(task) : runStep(task);
@@ -32,7 +32,7 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     await settle();
     const endedAt = Date.now();
     if (paused()) return pausedOutcome(startedAt, endedAt);
-    const path = findUncloneable(output);
+    const path = findNotShareable(output, "$", { classInstances: true });
     if (path !== undefined) {
       const error = { name: "DataCloneError", message: `the value at ${path} cannot be structured-cloned` };
       return { ok: false, reason: "not-cloneable", error, path, threadId, startedAt, endedAt };

@@ -20,34 +20,37 @@ export type Shareable =
   | { readonly [key: string]: Shareable };
 
 const plainPrototypes = new Set<unknown>([Object.prototype, null]);
+const neverCloneable = [WeakMap, WeakSet, WeakRef, Promise] as const;
+
+/** How strict `findNotShareable` is. */
+export interface ShareableCheck {
+  /**
+   * Accept class instances (structured clone copies their own fields and drops the prototype).
+   * Outputs may hold them; agent options may not, because the agent would get them without methods.
+   * @default false
+   */
+  classInstances?: boolean;
+}
 
 /**
- * Returns the path (`$.a.b[2]`) of the first value in `value` that is not plain shareable data
- * (a function, symbol, class instance, promise, weak collection...), or undefined if all of it is.
- * Class instances are refused because they would arrive in the worker without their methods.
+ * Returns the path (`$.a.b[2]`) of the first value in `value` that cannot cross a thread (a
+ * function, symbol, promise, weak collection, and unless allowed a class instance), or undefined.
  */
-export function findNotShareable(value: unknown, path = "$", seen = new Set<object>()): string | undefined {
-  switch (typeof value) {
-    case "function":
-    case "symbol":
-      return path;
-    case "object":
-      break;
-    default:
-      return undefined;
-  }
-  if (value === null || seen.has(value)) return undefined;
+export function findNotShareable(value: unknown, path = "$", check: ShareableCheck = {}, seen = new Set<object>()): string | undefined {
+  if (typeof value === "function" || typeof value === "symbol") return path;
+  if (typeof value !== "object" || value === null || seen.has(value)) return undefined;
   seen.add(value);
+  const walk = (v: unknown, at: string) => findNotShareable(v, at, check, seen);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const bad = findNotShareable(value[i], `${path}[${i}]`, seen);
+      const bad = walk(value[i], `${path}[${i}]`);
       if (bad !== undefined) return bad;
     }
     return undefined;
   }
   if (value instanceof Map) {
     for (const [k, v] of value) {
-      const bad = findNotShareable(k, `${path}.<key>`, seen) ?? findNotShareable(v, `${path}.get(${String(k)})`, seen);
+      const bad = walk(k, `${path}.<key>`) ?? walk(v, `${path}.get(${String(k)})`);
       if (bad !== undefined) return bad;
     }
     return undefined;
@@ -55,19 +58,25 @@ export function findNotShareable(value: unknown, path = "$", seen = new Set<obje
   if (value instanceof Set) {
     let i = 0;
     for (const v of value) {
-      const bad = findNotShareable(v, `${path}.<item ${i++}>`, seen);
+      const bad = walk(v, `${path}.<item ${i++}>`);
       if (bad !== undefined) return bad;
     }
     return undefined;
   }
-  if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+  if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value) ||
+    value instanceof SharedArrayBuffer) {
     return undefined;
   }
-  if (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer) return undefined;
-  if (!plainPrototypes.has(Object.getPrototypeOf(value))) return path;
+  if (neverCloneable.some((C) => value instanceof C)) return path;
+  const plain = plainPrototypes.has(Object.getPrototypeOf(value));
+  if (!plain && !check.classInstances) return path;
   for (const key of Reflect.ownKeys(value)) {
-    if (typeof key === "symbol") return `${path}[${String(key)}]`;
-    const bad = findNotShareable((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
+    if (typeof key === "symbol") {
+      // Structured clone drops symbol keys; in options that would silently lose data.
+      if (!check.classInstances) return `${path}[${String(key)}]`;
+      continue;
+    }
+    const bad = walk((value as Record<string, unknown>)[key], `${path}.${key}`);
     if (bad !== undefined) return bad;
   }
   return undefined;
