@@ -1,0 +1,7 @@
+// Does nothing: what is left of a step is the runtime's own per-step cost.
+import { defineAgent } from "wavepool";
+
+export default defineAgent({
+  name: "Noop",
+  execute: () => null,
+});
