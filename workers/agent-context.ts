@@ -1,6 +1,7 @@
-// Builds the `ctx` an agent runs with: inputs, options, signal, and the calls back to the main thread.
-// Calls back are tracked so the step's result is only sent once the main thread has seen them all.
-import type { AgentContext, AgentLogger, ApprovalDecision } from "../src/agent.js";
+// The `ctx` an agent runs with: inputs, options, signal, and the calls back to the main thread.
+// A class, so a step that never logs or looks at its signal allocates one object and no closures;
+// calls back are tracked so the step's result is only sent once the main thread has seen them all.
+import type { AgentContext, AgentLogger, ApprovalDecision, ApprovalRequest } from "../src/agent.js";
 import type { CallTag, LogLevel, StepTask } from "../src/pool/protocol.js";
 import { hostApi } from "./host-link.js";
 
@@ -9,73 +10,91 @@ export class StepPausedSignal extends Error {
   override name = "StepPausedSignal";
 }
 
-export interface StepContext {
-  ctx: AgentContext;
+export class StepContext implements AgentContext {
+  readonly inputs: Record<string, unknown>;
+  readonly options: unknown;
+  readonly stepId: string;
+  readonly runId: string;
+  readonly attempt: number;
   /** Set once `requestApproval` was answered with a pause. */
-  paused(): boolean;
-  /** Resolves once every log/progress call made so far has reached the main thread. */
-  settle(): Promise<void>;
-  /** Clears the timeout timer. */
-  dispose(): void;
-}
+  paused = false;
+  readonly #task: StepTask;
+  readonly #startedAt: number;
+  #pending: Set<Promise<unknown>> | undefined;
+  #controller: AbortController | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #log: AgentLogger | undefined;
 
-export function createContext(task: StepTask, startedAt: number): StepContext {
-  const from: CallTag = [task.callId, task.slot, task.attempt];
-  let paused = false;
-  const pending = new Set<Promise<unknown>>();
-  const track = (p: Promise<unknown>): void => {
-    pending.add(p);
-    p.then(() => pending.delete(p), () => pending.delete(p));
-  };
-  // The signal (and its timer) is made on first use: most agents never look at it, and an
-  // AbortController per step is measurable on 2000 no-op steps.
-  let controller: AbortController | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const signal = (): AbortSignal => {
-    if (controller === undefined) {
-      const c = (controller = new AbortController());
-      if (task.timeoutMs > 0) {
-        const reason = new Error(`step ${task.stepId} timed out after ${task.timeoutMs} ms`);
-        timer = setTimeout(() => c.abort(reason), Math.max(0, startedAt + task.timeoutMs - Date.now()));
-        timer.unref();
+  constructor(task: StepTask, startedAt: number) {
+    this.#task = task;
+    this.#startedAt = startedAt;
+    this.inputs = task.inputs;
+    this.options = task.agent.options;
+    this.stepId = task.stepId;
+    this.runId = task.runId;
+    this.attempt = task.attempt;
+  }
+
+  /** Aborted when the step's timeout passes (made on first use, with its timer). */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = (this.#controller = new AbortController());
+      const { timeoutMs, stepId } = this.#task;
+      if (timeoutMs > 0) {
+        const reason = new Error(`step ${stepId} timed out after ${timeoutMs} ms`);
+        this.#timer = setTimeout(() => controller.abort(reason), Math.max(0, this.#startedAt + timeoutMs - Date.now()));
+        this.#timer.unref();
       }
     }
-    return controller.signal;
-  };
-  const send = (level: LogLevel) => (message: string, meta?: Record<string, unknown>) =>
-    track(Promise.resolve(hostApi().log(from, level, String(message), meta)));
-  const log: AgentLogger = { error: send("error"), warn: send("warn"), info: send("info"), debug: send("debug") };
-  const ctx: AgentContext = {
-    inputs: task.inputs,
-    options: task.agent.options,
-    get signal() {
-      return signal();
-    },
-    stepId: task.stepId,
-    runId: task.runId,
-    attempt: task.attempt,
-    log,
-    progress(value: number, message?: string) {
-      const call = Promise.resolve(hostApi().progress(from, value, message));
-      track(call);
-      return call.then(() => undefined);
-    },
-    async requestApproval(request): Promise<ApprovalDecision> {
-      if (task.approval !== undefined) return task.approval;
-      const answer = await hostApi().requestApproval(from, { message: String(request?.message ?? ""), payload: request?.payload });
-      if ("pause" in answer) {
-        paused = true;
-        throw new StepPausedSignal(`step ${task.stepId} is paused until a person answers: ${request?.message ?? ""}`);
-      }
-      return answer;
-    },
-  };
-  return {
-    ctx,
-    paused: () => paused,
-    settle: async () => {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
-    },
-    dispose: () => clearTimeout(timer),
-  };
+    return this.#controller.signal;
+  }
+
+  get log(): AgentLogger {
+    const send = (level: LogLevel) => (message: string, meta?: Record<string, unknown>) => {
+      this.#track(Promise.resolve(hostApi().log(this.#from(), level, String(message), meta)));
+    };
+    return (this.#log ??= { error: send("error"), warn: send("warn"), info: send("info"), debug: send("debug") });
+  }
+
+  progress(value: number, message?: string): Promise<void> {
+    const call = Promise.resolve(hostApi().progress(this.#from(), value, message));
+    this.#track(call);
+    return call.then(() => undefined);
+  }
+
+  async requestApproval(request: ApprovalRequest): Promise<ApprovalDecision> {
+    if (this.#task.approval !== undefined) return this.#task.approval;
+    const message = String(request?.message ?? "");
+    const answer = await hostApi().requestApproval(this.#from(), { message, payload: request?.payload });
+    if ("pause" in answer) {
+      this.paused = true;
+      throw new StepPausedSignal(`step ${this.stepId} is paused until a person answers: ${message}`);
+    }
+    return answer;
+  }
+
+  /** Resolves once every log/progress call made so far has reached the main thread. */
+  async settle(): Promise<void> {
+    while (this.#pending !== undefined && this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  get hasPendingCalls(): boolean {
+    return this.#pending !== undefined && this.#pending.size > 0;
+  }
+
+  /** Clears the timeout timer. */
+  dispose(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+
+  #from(): CallTag {
+    return [this.#task.callId, this.#task.slot, this.#task.attempt];
+  }
+
+  #track(call: Promise<unknown>): void {
+    const pending = (this.#pending ??= new Set());
+    pending.add(call);
+    const done = () => pending.delete(call);
+    call.then(done, done);
+  }
 }

@@ -6,7 +6,7 @@ import type { AgentErrorInfo } from "../src/errors.js";
 import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
 import { findNotShareable } from "../src/pool/shareable.js";
 import { loadAgent } from "./agent-cache.js";
-import { createContext } from "./agent-context.js";
+import { StepContext } from "./agent-context.js";
 
 export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
   return task.kind === "load" ? preload(task) : runStep(task);
@@ -26,12 +26,12 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
   // fresh thread (after a crash or a timeout replaced it) is not the step's work.
   const startedAt = Date.now();
   Atomics.store(task.clock, cell, startedAt - task.epoch + 1);
-  const { ctx, settle, dispose, paused } = createContext(task, startedAt);
+  const ctx = new StepContext(task, startedAt);
   try {
     const output = await agent.execute(task.intent, ctx);
-    await settle();
+    if (ctx.hasPendingCalls) await ctx.settle();
     const endedAt = Date.now();
-    if (paused()) return pausedOutcome(startedAt, endedAt);
+    if (ctx.paused) return pausedOutcome(startedAt, endedAt);
     const path = findNotShareable(output, "$", { classInstances: true });
     if (path !== undefined) {
       const error = { name: "DataCloneError", message: `the value at ${path} cannot be structured-cloned` };
@@ -39,11 +39,11 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     }
     return { ok: true, output, threadId, startedAt, endedAt };
   } catch (error) {
-    await settle();
-    if (paused()) return pausedOutcome(startedAt, Date.now());
+    await ctx.settle();
+    if (ctx.paused) return pausedOutcome(startedAt, Date.now());
     return { ok: false, reason: "agent", error: toInfo(error), threadId, startedAt, endedAt: Date.now() };
   } finally {
-    dispose();
+    ctx.dispose();
   }
 }
 

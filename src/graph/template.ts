@@ -18,10 +18,10 @@ export interface ParsedTemplate {
 
 /** Parses and analyses a template; throws liquidjs's own error on bad syntax. */
 export function parseTemplate(source: string): ParsedTemplate {
+  // Plain text (no output, no tag) needs no parser: it renders to itself and reads nothing.
+  if (!source.includes("{{") && !source.includes("{%")) return { source, templates: [], reads: [], isStatic: true };
   const templates = liquid.parse(source);
-  const reads = liquid.globalVariablesSync(templates);
-  const isStatic = !source.includes("{{") && !source.includes("{%");
-  return { source, templates, reads, isStatic };
+  return { source, templates, reads: liquid.globalVariablesSync(templates), isStatic: false };
 }
 
 /** Renders a parsed template with the values it reads. */

@@ -1,9 +1,13 @@
 // The Piscina pool a orchestrator runs on, and the path of the worker entry every task names.
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 
-/** The compiled worker entry (dist/workers/step.js), passed as `filename` with every task. */
-export const WORKER_FILENAME = new URL("../../workers/step.js", import.meta.url).href;
+/**
+ * The compiled worker entry (dist/workers/step.js), passed as `filename` with every task. A path,
+ * not a file: URL: Piscina converts a URL back to a path on every run() call.
+ */
+export const WORKER_FILENAME = fileURLToPath(new URL("../../workers/step.js", import.meta.url));
 
 export interface PoolOptions {
   /** Worker threads. @default os.availableParallelism() */

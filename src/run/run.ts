@@ -210,7 +210,8 @@ export class Run {
       this.#waveStarted[level] = true;
       this.#report.emit({ type: "wave:start", runId: this.runId, time: Date.now(), wave: level, stepIds: graph.waves[level]! });
     }
-    const inputs: Record<string, unknown> = {};
+    // No prototype: a plain {} per step with ever new key sets grows V8's hidden-class tree.
+    const inputs: Record<string, unknown> = Object.create(null);
     for (const [variable, key] of graph.readKeys[i]!) inputs[variable] = this.#context.get(key);
     let intent: string;
     try {

@@ -1,0 +1,52 @@
+// `wavepool plan <file> [--threads N]`: what a run would do, without running it: the waves, the
+// critical path and its cost, and the simulated makespan of both schedulers against the lower bound.
+import { availableParallelism } from "node:os";
+import { simulate } from "../schedule/simulate.js";
+import { SCHEDULING_MODES } from "../schedule/scheduling.js";
+import type { StrategyMap } from "../strategy/strategy-map.js";
+import { parseCount, parseFlags, string, strategyFileOf } from "./args.js";
+import { EXIT, type CommandContext } from "./cli-errors.js";
+import { loadStrategyFile } from "./load-strategy-file.js";
+import { PLAN_HELP } from "./usage.js";
+
+export async function planCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseFlags("plan", argv, { threads: { type: "string", short: "t" } });
+  if (values.help) {
+    process.stdout.write(PLAN_HELP);
+    return EXIT.ok;
+  }
+  const file = (ctx.file = strategyFileOf(positionals, "plan"));
+  const threadsFlag = string(values.threads);
+  const threads = threadsFlag === undefined ? availableParallelism() : parseCount("--threads", threadsFlag, "plan");
+  const { strategy } = await loadStrategyFile(file);
+  process.stdout.write(renderPlan(strategy, threads));
+  return EXIT.ok;
+}
+
+const num = (n: number): string => String(Number(n.toFixed(2)));
+
+/** The plan as text; costs are each step's `cost` option, else 1. */
+export function renderPlan(strategy: StrategyMap, threads: number): string {
+  const graph = strategy.graph();
+  const plan = strategy.plan();
+  const agentOf = (stepId: string): string => graph.steps[graph.indexOf.get(stepId)!]!.assignedAgent;
+  const n = graph.steps.length;
+  const out = [
+    strategy.goal,
+    `${n} step${n === 1 ? "" : "s"} in ${plan.waves.length} wave${plan.waves.length === 1 ? "" : "s"}`,
+    "",
+    "waves",
+    ...plan.waves.map((wave, w) => `  ${String(w).padStart(2)}  ${wave.map((id) => `${id} (${agentOf(id)})`).join("  ")}`),
+    "",
+    `critical path  ${plan.criticalPath.join(" -> ") || "(empty)"}  (cost ${num(plan.criticalPathCost)})`,
+    "",
+    `simulated on ${threads} thread${threads === 1 ? "" : "s"} (cost of a step: its cost option, else 1)`,
+    "  scheduling  makespan  lower bound  makespan / bound",
+  ];
+  for (const scheduling of SCHEDULING_MODES) {
+    const sim = simulate(strategy, { threads, scheduling });
+    const ratio = sim.lowerBound > 0 ? `${(sim.makespan / sim.lowerBound).toFixed(2)}x` : "-";
+    out.push(`  ${scheduling.padEnd(10)}  ${num(sim.makespan).padStart(8)}  ${num(sim.lowerBound).padStart(11)}  ${ratio.padStart(16)}`);
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,110 @@
+// One frame of the live display as lines of text: a header, a row per step (state, elapsed time,
+// the agent's last progress and message, or the error), and an overall bar with counts. Pure:
+// the same model, time and size give the same lines, so it is tested without a terminal.
+import { truncate, type Palette } from "./ansi.js";
+import { FINAL_PHASES, type ProgressModel, type StepPhase, type StepView } from "./progress-model.js";
+
+export interface FrameOptions {
+  /** Terminal width; every line is cut to `columns - 1` so that none wraps. */
+  columns: number;
+  /** Terminal height; with more steps than fit, the busiest ones are shown and the rest counted. */
+  rows: number;
+  colours: Palette;
+  /** Advances the spinner of running steps. */
+  tick: number;
+}
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+const LABEL: Record<StepPhase, string> = {
+  queued: "queued", running: "running", completed: "done", failed: "failed", timed_out: "timed out",
+  skipped: "skipped", cancelled: "cancelled", paused: "paused",
+};
+/** Which steps to keep on a small screen: running first, then failures, then what comes next. */
+const RANK: Record<StepPhase, number> = {
+  running: 0, failed: 1, timed_out: 1, paused: 2, queued: 3, cancelled: 4, completed: 5, skipped: 5,
+};
+
+/** Seconds with two decimals under 10 s, one under a minute, then minutes and seconds. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 10) return `${s.toFixed(2)}s`;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.floor(s % 60)).padStart(2, "0")}s`;
+}
+
+/** A bar of `width` cells, eighths for the last partial cell. */
+export function bar(fraction: number, width: number): string {
+  const eighths = Math.round(Math.min(1, Math.max(0, fraction)) * width * 8);
+  const full = Math.floor(eighths / 8);
+  const part = eighths % 8 === 0 ? "" : " ▏▎▍▌▋▊▉"[eighths % 8]!;
+  return ("█".repeat(full) + part).padEnd(width, "░");
+}
+
+export function renderFrame(model: ProgressModel, now: number, o: FrameOptions): string[] {
+  const c = o.colours;
+  const width = Math.max(20, o.columns - 1);
+  const idWidth = Math.min(24, Math.max(4, ...model.steps.map((s) => s.stepId.length)));
+  const agentWidth = Math.min(20, Math.max(5, ...model.steps.map((s) => s.agent.length)));
+  const icon = (s: StepView): string => {
+    switch (s.phase) {
+      case "queued": return c.dim("·");
+      case "running": return c.cyan(SPINNER[o.tick % SPINNER.length]!);
+      case "completed": return c.green("✔");
+      case "failed": return c.red("✖");
+      case "timed_out": return c.yellow("⧗");
+      case "skipped": return c.dim("↷");
+      case "cancelled": return c.yellow("⊘");
+      case "paused": return c.magenta("‖");
+    }
+  };
+  const tone = (s: StepView, text: string): string =>
+    s.phase === "completed" ? c.green(text) : s.phase === "failed" ? c.red(text) : s.phase === "timed_out" || s.phase === "cancelled"
+      ? c.yellow(text) : s.phase === "running" ? c.cyan(text) : s.phase === "paused" ? c.magenta(text) : c.dim(text);
+  const row = (s: StepView): string => {
+    const elapsed = s.phase === "running" && s.startedAt !== undefined ? now - s.startedAt : s.durationMs;
+    const time = elapsed === undefined || s.phase === "queued" || s.phase === "skipped" ? "" : formatDuration(elapsed);
+    let detail = "";
+    if (s.phase === "running") {
+      const retry = s.attempt > 1 ? c.yellow(`try ${s.attempt} `) : "";
+      const pct = s.progress === undefined ? "" : `${bar(s.progress, 10)} ${String(Math.round(s.progress * 100)).padStart(3)}% `;
+      detail = `${retry}${pct}${s.message ?? ""}`;
+    } else if (s.error !== undefined && s.phase !== "cancelled") {
+      detail = tone(s, s.error);
+    }
+    const id = s.stepId.length > idWidth ? `${s.stepId.slice(0, idWidth - 1)}…` : s.stepId.padEnd(idWidth);
+    const agent = s.agent.length > agentWidth ? `${s.agent.slice(0, agentWidth - 1)}…` : s.agent.padEnd(agentWidth);
+    return ` ${icon(s)} ${c.bold(id)}  ${c.dim(agent)}  ${tone(s, LABEL[s.phase].padEnd(9))} ${time.padStart(6)}  ${detail}`.trimEnd();
+  };
+
+  const counts = model.counts();
+  const total = model.steps.length;
+  const header = `${c.bold("wavepool")}  ${model.goal}  ${c.dim(`· ${total} step${total === 1 ? "" : "s"} in ${model.waves} wave${model.waves === 1 ? "" : "s"}`)}`;
+  const settled = model.steps.filter((s) => FINAL_PHASES.has(s.phase)).length;
+  const elapsed = model.startedAt === undefined ? 0 : (model.endedAt ?? now) - model.startedAt;
+  const tally = [
+    c.green(`✔ ${counts.completed}`),
+    counts.failed + counts.timed_out > 0 ? c.red(`✖ ${counts.failed + counts.timed_out}`) : "",
+    counts.running > 0 ? c.cyan(`${SPINNER[o.tick % SPINNER.length]} ${counts.running}`) : "",
+    counts.queued > 0 ? c.dim(`· ${counts.queued}`) : "",
+    counts.skipped > 0 ? c.dim(`↷ ${counts.skipped}`) : "",
+    counts.cancelled > 0 ? c.yellow(`⊘ ${counts.cancelled}`) : "",
+    counts.paused > 0 ? c.magenta(`‖ ${counts.paused}`) : "",
+  ].filter(Boolean).join("  ");
+  const footer = ` ${bar(total === 0 ? 1 : settled / total, 24)} ${settled}/${total}  ${tally}  ${c.dim(formatDuration(elapsed))}`;
+
+  // Header and footer always show; steps get what is left of the screen (one line kept spare).
+  const budget = Math.max(1, o.rows - 3);
+  let shown = model.steps;
+  let more = "";
+  if (model.steps.length > budget) {
+    const keep = new Set([...model.steps.keys()].sort((a, b) => RANK[model.steps[a]!.phase] - RANK[model.steps[b]!.phase] || a - b).slice(0, budget - 1));
+    shown = model.steps.filter((_, i) => keep.has(i));
+    const hidden = model.steps.filter((_, i) => !keep.has(i));
+    const byPhase = new Map<string, number>();
+    for (const s of hidden) byPhase.set(LABEL[s.phase], (byPhase.get(LABEL[s.phase]) ?? 0) + 1);
+    more = c.dim(` … ${hidden.length} more: ${[...byPhase].map(([label, n]) => `${n} ${label}`).join(", ")}`);
+  }
+  const lines = [header, ...shown.map(row), ...(more ? [more] : []), footer];
+  return lines.map((line) => truncate(line, width));
+}

@@ -1,0 +1,57 @@
+// Progress without a terminal (a pipe, a CI log): one plain line per event, times from the run's
+// start, e.g. `[  0.12s] step:start step_1 (ResearchAgent) wave 0 attempt 1`.
+import type { RunEvent } from "../run/events.js";
+import type { Palette } from "./ansi.js";
+import { formatDuration } from "./progress-frame.js";
+import type { ProgressDisplay } from "./progress-live.js";
+import { errorText } from "./progress-model.js";
+
+/** The text of one event's line, without the time stamp. */
+export function describeEvent(event: RunEvent, c: Palette): string {
+  switch (event.type) {
+    case "run:start":
+      return `run:start ${event.runId} ${event.steps} step${event.steps === 1 ? "" : "s"} in ${event.waves.length} wave${event.waves.length === 1 ? "" : "s"}`;
+    case "wave:start":
+      return `wave:start ${event.wave} ${event.stepIds.join(" ")}`;
+    case "step:start":
+      return `step:start ${event.stepId} (${event.agent}) wave ${event.wave} attempt ${event.attempt}`;
+    case "step:progress":
+      return `step:progress ${event.stepId} (${event.agent}) ${Math.round(event.progress * 100)}%${event.message === undefined ? "" : ` ${event.message}`}`;
+    case "step:end": {
+      const where = event.threadId >= 0 ? ` on thread ${event.threadId}` : "";
+      const text = `step:end ${event.stepId} (${event.agent}) ${event.status} in ${formatDuration(event.durationMs)}${where}`;
+      const error = event.error === undefined ? "" : `: ${errorText(event.error)}`;
+      return event.status === "completed" ? text : c.red(`${text}${error}`);
+    }
+    case "run:end": {
+      const r = event.result;
+      const counts = new Map<string, number>();
+      for (const s of r.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
+      const outcome = r.cancelled ? "cancelled" : r.success ? "completed" : r.paused ? "paused" : "failed";
+      return `run:end ${outcome} ${[...counts].map(([status, n]) => `${n} ${status}`).join(", ")} in ${formatDuration(r.durationMs)}`;
+    }
+  }
+}
+
+export class LineProgress implements ProgressDisplay {
+  readonly #stream: NodeJS.WritableStream;
+  readonly #colours: Palette;
+  #origin: number | undefined;
+
+  constructor(stream: NodeJS.WritableStream, colours: Palette) {
+    this.#stream = stream;
+    this.#colours = colours;
+  }
+
+  onEvent(event: RunEvent): void {
+    this.#origin ??= event.time;
+    const at = formatDuration(event.time - this.#origin).padStart(7);
+    this.#stream.write(`${this.#colours.dim(`[${at}]`)} ${describeEvent(event, this.#colours)}\n`);
+  }
+
+  log(line: string): void {
+    this.#stream.write(`${line}\n`);
+  }
+
+  stop(): void {}
+}

@@ -1,0 +1,81 @@
+// What `wavepool run` says when the run is over: its exit code, a short summary on stderr (with
+// the errors, the approvals a paused run waits for and how to resume it) and, on stdout, the
+// outputs of the final steps, the product of the workflow.
+import type { ParallelOrchestrationResult } from "../run/result.js";
+import type { StrategyMap } from "../strategy/strategy-map.js";
+import type { Palette } from "./ansi.js";
+import { EXIT } from "./cli-errors.js";
+import { formatDuration } from "./progress-frame.js";
+import { errorText } from "./progress-model.js";
+import { toPlain } from "./result-json.js";
+
+/** 130 cancelled, 3 paused for approval, 1 a step failed, 0 every step completed. */
+export function exitCodeOf(result: ParallelOrchestrationResult): number {
+  if (result.cancelled) return EXIT.cancelled;
+  if (result.paused) return EXIT.paused;
+  return result.success ? EXIT.ok : EXIT.stepFailed;
+}
+
+export interface SummaryContext {
+  /** The strategy file, to print the command that resumes the run. */
+  file: string;
+  /** Where the state was saved, if anywhere. */
+  stateFile: string | undefined;
+}
+
+/** Lines for stderr. */
+export function summarize(result: ParallelOrchestrationResult, c: Palette, { file, stateFile }: SummaryContext): string {
+  const counts = new Map<string, number>();
+  for (const s of result.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
+  const tally = [...counts].map(([status, n]) => `${n} ${status.replace("_", " ")}`).join(", ");
+  const took = formatDuration(result.durationMs);
+  const resume = stateFile === undefined ? undefined : `wavepool run ${arg(file)} --resume ${arg(stateFile)}`;
+  const lines: string[] = [];
+  if (result.cancelled) {
+    lines.push(c.yellow(`⊘ cancelled after ${took}: ${tally}`));
+  } else if (result.success) {
+    lines.push(c.green(`✔ ${result.steps.length}/${result.steps.length} steps completed in ${took}`));
+  } else if (result.paused && result.error === undefined) {
+    lines.push(c.magenta(`‖ paused for approval after ${took}: ${tally}`));
+  } else {
+    lines.push(c.red(`✖ the run failed after ${took}: ${tally}`));
+  }
+  for (const s of result.steps) {
+    if ((s.status === "failed" || s.status === "timed_out") && s.error !== undefined) {
+      lines.push(c.red(`  ${s.stepId} (${s.agent}) ${s.status.replace("_", " ")}: ${errorText(s.error)}`));
+    }
+  }
+  if (result.paused) {
+    lines.push("waiting for approval:");
+    for (const p of result.pendingApprovals) {
+      lines.push(`  ${c.bold(p.stepId)} (${p.agent}): ${p.message}`);
+      if (p.payload !== undefined) lines.push(c.dim(`    payload: ${oneLine(p.payload)}`));
+    }
+    const ids = result.pendingApprovals.map((p) => p.stepId);
+    lines.push(resume === undefined
+      ? "this run cannot be resumed: it was started without --state FILE"
+      : `approve with: ${resume} ${ids.map((id) => `--approve ${arg(id)}`).join(" ")}\n(or --reject ${arg(ids[0] ?? "STEP")}="reason")`);
+  } else if (!result.success && resume !== undefined) {
+    lines.push(c.dim(`state saved to ${stateFile}; continue with: ${resume}`));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The outputs of the steps nothing depends on, if they completed: text as is, anything else as JSON. */
+export function finalOutputs(result: ParallelOrchestrationResult, strategy: StrategyMap): string {
+  const graph = strategy.graph();
+  const finals = graph.steps.filter((_, i) => graph.dependents[i]!.length === 0 && result.context.has(graph.steps[i]!.outputKey));
+  const show = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(toPlain(value), null, 2) ?? String(value));
+  if (finals.length === 1) return `${show(result.context.get(finals[0]!.outputKey)).replace(/\n?$/, "\n")}`;
+  return finals.map((step) => `== ${step.outputKey} (${step.stepId}) ==\n${show(result.context.get(step.outputKey)).replace(/\n?$/, "\n")}`).join("\n");
+}
+
+function oneLine(value: unknown): string {
+  const text = JSON.stringify(toPlain(value)) ?? String(value);
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
+/** Quotes a shell argument when it needs it. */
+function arg(text: string): string {
+  return /^[\w./@:+-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}

@@ -1,0 +1,86 @@
+// The --help text of each command.
+
+export const MAIN_HELP = `Usage: wavepool <command> [options]
+
+Run a workflow of agent steps (a DAG) on a pool of worker threads.
+
+Commands:
+  run <strategy>     run the workflow in a strategy file (.yaml, .yml or .json)
+  plan <strategy>    show the waves, the critical path and the simulated makespan
+  graph <strategy>   print the dependency graph as Mermaid or Graphviz DOT
+
+Options:
+  -h, --help         show help (also: wavepool <command> --help)
+  -v, --version      print the version
+
+Exit codes: 0 success, 1 a step failed, 2 bad usage or invalid strategy,
+3 paused for approval, 130 cancelled (Ctrl-C).
+`;
+
+export const RUN_HELP = `Usage: wavepool run <strategy.yaml|json> [options]
+
+Runs every step of the strategy. On a terminal a live display shows each step;
+otherwise one line per event goes to stderr. The outputs of the final steps
+(those nothing depends on) go to stdout.
+
+Options:
+  --task TEXT            the task, {{ task }} in templates (default: the goal;
+                         on --resume, the saved run's task)
+  --input key=value      a template variable; the value is parsed as JSON when
+                         it is JSON (n=3, tags=["a","b"]), else kept as text.
+                         Repeatable.
+  --concurrency N        at most N steps at once, on N threads
+                         (default: the number of CPUs)
+  --timeout DURATION     time limit of each step: 500ms, 30s, 2m, or ms
+                         (default: none; a step's timeoutMs wins)
+  --scheduling MODE      eager (critical path first, default) or waves
+  --state FILE           save the run's state to FILE after every step
+  --resume FILE          resume the run saved in FILE: completed steps are not
+                         run again (keeps saving to FILE unless --state says)
+  --approve STEP[=NOTE]  with --resume: approve the paused STEP. Repeatable.
+  --reject STEP[=NOTE]   with --resume: reject the paused STEP. Repeatable.
+  --timeline FILE.svg    write a Gantt chart of the run (a row per thread)
+  --trace FILE.json      write a Chrome trace of the run (open it in Perfetto)
+  --json                 print only the result, as JSON, on stdout
+  --log-level LEVEL      error, warn (default), info, http, verbose, debug, silly
+  -h, --help             show this help
+
+Ctrl-C cancels the run (running steps are stopped, the state file is kept);
+a second Ctrl-C exits at once.
+
+Exit codes: 0 success, 1 a step failed, 2 bad usage or invalid strategy,
+3 paused for approval, 130 cancelled.
+
+Strategy file:
+  goal: Write an article
+  agents:
+    ResearchAgent: ./agents/research.js        # relative to this file
+    WriterAgent: { module: ./agents/writer.js, options: { words: 800 } }
+  steps:
+    - { id: research, description: Research, agent: ResearchAgent,
+        intent: "Research {{ task }}", output: notes }
+    - { id: write, description: Write, agent: WriterAgent,
+        intent: "Write from {{ notes }}", output: article, timeoutMs: 60000 }
+`;
+
+export const PLAN_HELP = `Usage: wavepool plan <strategy.yaml|json> [--threads N]
+
+Shows what a run would do without running anything: the waves (dependency
+levels), the critical path and its cost, and the makespan that eager and wave
+scheduling reach on N simulated threads against the lower bound
+max(critical path, total work / N). A step's cost is its cost option, else 1.
+
+Options:
+  -t, --threads N   threads to simulate (default: the number of CPUs)
+  -h, --help        show this help
+`;
+
+export const GRAPH_HELP = `Usage: wavepool graph <strategy.yaml|json> [--format mermaid|dot]
+
+Prints the dependency graph: a node per step (its id and agent), grouped by
+wave, and an edge from each step to every step that reads its output.
+
+Options:
+  -f, --format FORMAT   mermaid (default) or dot (Graphviz: dot -Tsvg)
+  -h, --help            show this help
+`;
