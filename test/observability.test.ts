@@ -81,3 +81,21 @@ test("an agent's approval request reaches onApproval on the main thread and the 
   assert.deepEqual(result.context.get("a_out"), { approved: true, note: "ship it" });
   assert.deepEqual(requests, [{ runId: result.runId, stepId: "a", agent: "Approve", message: "Publish draft 1?", payload: { draft: "draft 1" } }]);
 });
+
+test("withTracer(tracer) traces every run of the orchestrator: run, wave and step spans", async () => {
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import("@opentelemetry/sdk-trace-base");
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  after(() => provider.shutdown());
+  const config = new ParallelOrchestratorConfig().withThreads(1).withTracer(provider.getTracer("test"));
+  const o = new ParallelOrchestrator(strategyOf(["a", "Echo", "a"], ["b", "Echo", "{{ a_out }}"]), config).addAgent("Echo", agent("echo"));
+  after(() => o.close());
+  const result = await o.execute("t");
+  const spans = exporter.getFinishedSpans();
+  assert.deepEqual(spans.map((s) => s.name).sort(), ["wavepool.run", "wavepool.step", "wavepool.step", "wavepool.wave", "wavepool.wave"]);
+  const run = spans.find((s) => s.name === "wavepool.run")!;
+  assert.equal(run.attributes["wavepool.run_id"], result.runId);
+  assert.ok(spans.filter((s) => s.name !== "wavepool.run").every((s) => s.spanContext().traceId === run.spanContext().traceId));
+  // @ts-expect-error: not a tracer
+  assert.throws(() => config.withTracer({}), TypeError);
+});

@@ -1,5 +1,6 @@
 // ParallelOrchestratorConfig: immutable settings of an orchestrator. Every `with*` checks its
 // argument at once (RangeError/TypeError naming the option and the value) and returns a new config.
+import type { Tracer } from "@opentelemetry/api";
 import type { Piscina } from "piscina";
 import type winston from "winston";
 import { SCHEDULING_MODES, type Scheduling } from "../schedule/scheduling.js";
@@ -26,6 +27,7 @@ export interface ParallelOrchestratorOptions {
   pool?: Piscina;
   threads?: number;
   resourceLimits?: PoolOptions["resourceLimits"];
+  tracer?: Tracer;
 }
 
 interface Settings {
@@ -38,6 +40,7 @@ interface Settings {
   pool: Piscina | undefined;
   threads: number | undefined;
   resourceLimits: PoolOptions["resourceLimits"] | undefined;
+  tracer: Tracer | undefined;
 }
 
 const DEFAULTS: Settings = {
@@ -50,6 +53,7 @@ const DEFAULTS: Settings = {
   pool: undefined,
   threads: undefined,
   resourceLimits: undefined,
+  tracer: undefined,
 };
 
 /**
@@ -77,6 +81,7 @@ export class ParallelOrchestratorConfig {
     if (options.pool !== undefined) c = c.withPool(options.pool);
     if (options.threads !== undefined) c = c.withThreads(options.threads);
     if (options.resourceLimits !== undefined) c = c.withResourceLimits(options.resourceLimits);
+    if (options.tracer !== undefined) c = c.withTracer(options.tracer);
     return c;
   }
 
@@ -155,6 +160,19 @@ export class ParallelOrchestratorConfig {
     return this.#with({ resourceLimits: Object.freeze({ ...limits }) });
   }
 
+  /**
+   * Trace runs with OpenTelemetry: a span per run (`wavepool.run`), per wave and per step attempt,
+   * with runId, stepId, agent, wave, threadId and attempt attributes. Without a tracer, no cost.
+   * @example config.withTracer(trace.getTracer("my-app"))
+   */
+  withTracer(tracer: Tracer): ParallelOrchestratorConfig {
+    if (typeof (tracer as { startSpan?: unknown })?.startSpan !== "function") {
+      throw new TypeError("Expected `tracer` to be an OpenTelemetry Tracer (with startSpan)");
+    }
+    return this.#with({ tracer });
+  }
+
+  get tracer(): Tracer | undefined { return this.#s.tracer; }
   get stepTimeoutMs(): number | null { return this.#s.stepTimeoutMs; }
   get maxConcurrentTasks(): number | null { return this.#s.maxConcurrentTasks; }
   get scheduling(): Scheduling { return this.#s.scheduling; }

@@ -137,6 +137,8 @@ export class ParallelOrchestrator {
     const pool = this.#ensurePool();
     await this.#registry.preflight(pool, graph.steps.map((s) => s.assignedAgent));
     if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
+    // The OpenTelemetry module is only loaded when a tracer is configured.
+    const listeners = this.config.tracer ? [(await import("./tracing.js")).tracingListener(this.config.tracer)] : [];
     const run = new Run({
       task, inputs, graph, agents, pool, hub: HostHub.of(pool), config: this.config,
       logger: this.config.logger ?? defaultLogger(),
@@ -146,7 +148,7 @@ export class ParallelOrchestrator {
         const old = this.#learned.get(stepId);
         this.#learned.set(stepId, old === undefined ? ms : old + LEARNING_RATE * (ms - old));
       },
-      approvals, fingerprint,
+      approvals, fingerprint, listeners,
       ...(restored ? { restored } : {}),
       ...(writer ? { writer } : {}),
     }, options);
