@@ -19,3 +19,6 @@ export {
   WorkerCrashedError, RunCancelledError, StateMismatchError, ApprovalRejectedError, InvalidApprovalError, OrchestratorClosedError,
   type ErrorInfo, type AgentErrorInfo,
 } from "./errors.js";
+export { readStateFile, type SavedRunState } from "./run/state-file.js";
+export { renderTimeline, type TimelineOptions } from "./cli/timeline-svg.js";
+export { toChromeTrace, type ChromeTrace } from "./cli/chrome-trace.js";
