@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { SpanStatusCode } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { ParallelOrchestrator, type RunEvent } from "wavepool";
+import { ParallelOrchestrator, ParallelOrchestratorConfig, type RunEvent } from "wavepool";
 import { tracingListener } from "../src/run/tracing.js";
 import { agent, startCell, strategyOf, waitForCell } from "./helpers.js";
 
@@ -132,4 +132,18 @@ test("one listener follows two runs in flight at once without mixing their spans
     assert.equal(mine.length, 1 + 2 + 2);
     for (const span of mine) assert.equal(span.spanContext().traceId, run.spanContext().traceId);
   }
+});
+
+test("withTracer(tracer) traces every run of the orchestrator without an onEvent listener", async () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  after(() => provider.shutdown());
+  const config = new ParallelOrchestratorConfig().withThreads(1).withTracer(provider.getTracer("wavepool-test"));
+  const o = ParallelOrchestrator.withConfig(strategyOf(["a", "Echo", "a"], ["b", "Echo", "{{ a_out.intent }}"]), config).addAgent("Echo", agent("echo"));
+  after(() => o.close());
+  const first = await o.execute("one");
+  const second = await o.execute("two");
+  const runs = named(exporter.getFinishedSpans(), "wavepool.run").map((s) => s.attributes["wavepool.run_id"]);
+  assert.deepEqual(runs, [first.runId, second.runId]);
+  assert.equal(named(exporter.getFinishedSpans(), "wavepool.step").length, 4);
 });
