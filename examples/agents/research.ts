@@ -1,6 +1,7 @@
 // ResearchAgent: finds the bundled document that best answers the intent (TF-IDF cosine), ranks its
 // key terms, extracts its key sentences, and checks how stable each key term is by bootstrap
 // resampling of the document's sentences. All of it is CPU work on a worker thread; no network.
+import { fileURLToPath } from "node:url";
 import { defineAgent } from "wavepool";
 import { bootstrap } from "./bootstrap.js";
 import { cosine, displayForm, inverseDocumentFrequency, loadCorpus, PHRASE_BOOST, tfidf, type Doc, type Vector } from "./corpus.js";
@@ -8,11 +9,17 @@ import { sentenceTerms } from "./text.js";
 
 /** Options given at `addAgent`. */
 export type ResearchOptions = {
-  /** Folder of `.txt` documents, each opening with a `# Title` line. */
-  dataDir: string;
+  /**
+   * Folder of `.txt` documents, each opening with a `# Title` line.
+   * @default the bundled examples/data (found from this module's place in dist/examples/agents)
+   */
+  dataDir?: string;
   /** Bootstrap resamples per run: the CPU-heavy part. @default 50000 */
   bootstrapRounds?: number;
 };
+
+/** tsc does not copy data files to dist/, so the corpus is read from the source tree. */
+const BUNDLED_DATA = fileURLToPath(new URL("../../../examples/data/", import.meta.url));
 
 export interface Keyword {
   term: string;
@@ -92,18 +99,19 @@ function keySentences(doc: Doc, keyTerms: Vector, intent: Vector, limit: number)
   return chosen.sort((a, b) => a - b);
 }
 
-export default defineAgent<ResearchOptions, Research>({
+export default defineAgent<ResearchOptions | undefined, Research>({
   name: "ResearchAgent",
   expertise: "Finds the bundled document that answers a question and extracts its key terms and sentences",
   async execute(intent, ctx) {
-    const rounds = ctx.options.bootstrapRounds ?? 50_000;
-    const docs = loadCorpus(ctx.options.dataDir);
+    const rounds = ctx.options?.bootstrapRounds ?? 50_000;
+    const dataDir = ctx.options?.dataDir ?? BUNDLED_DATA;
+    const docs = loadCorpus(dataDir);
     const idf = inverseDocumentFrequency(docs);
     const query = new Map(sentenceTerms(intent).terms.map((term) => [term, 1]));
     const queryVector = tfidf(query, idf);
     const matches = docs.map((doc) => ({ doc, match: cosine(queryVector, tfidf(doc.counts, idf)) })).sort((a, b) => b.match - a.match);
     const { doc, match } = matches[0] ?? { doc: undefined, match: 0 };
-    if (doc === undefined) throw new Error(`no .txt documents in ${ctx.options.dataDir}`);
+    if (doc === undefined) throw new Error(`no .txt documents in ${dataDir}`);
     ctx.log.info("document chosen", { file: doc.file, match: round3(match), documents: docs.length });
     await ctx.progress(0.1, `reading ${doc.file}`);
 

@@ -1,6 +1,6 @@
 // `wavepool run <file>`: loads the strategy file, runs it with progress on stderr, writes the
 // timeline and trace files, and turns the result into output and an exit code. Ctrl-C cancels.
-import { access, constants, writeFile } from "node:fs/promises";
+import { access, constants, mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { ExecuteOptions } from "../run/run.js";
 import { ParallelOrchestrator } from "../run/orchestrator.js";
@@ -117,9 +117,11 @@ async function readState(file: string): Promise<Awaited<ReturnType<typeof readSt
   }
 }
 
+/** Creates the output's folder if it is missing (like `-o out/x.svg` in most tools), then checks it is writable. */
 async function writableDir(file: string): Promise<void> {
   const dir = dirname(resolve(file));
   try {
+    await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch {
     throw new FileError(file, undefined, `cannot write here: ${dir} is not a writable directory`);

@@ -51,9 +51,13 @@ export class AgentRegistry {
       else todo.push(this.#specs.get(name)!);
     }
     if (todo.length > 0) {
-      const load = (pool.run({ kind: "load", agents: todo }, { filename: WORKER_FILENAME }) as Promise<LoadOutcome>)
-        .then(({ failures }) => {
-          const first = failures[0];
+      // One load task per live thread: idle threads each take one, so every thread has imported
+      // the agents before the first step (a cold import is not a step's work, nor its latency).
+      const loads = Array.from({ length: Math.max(1, pool.threads.length) }, () =>
+        pool.run({ kind: "load", agents: todo }, { filename: WORKER_FILENAME }) as Promise<LoadOutcome>);
+      const load = Promise.all(loads)
+        .then((outcomes) => {
+          const first = outcomes.flatMap((o) => o.failures)[0];
           if (first === undefined) return;
           const spec = this.#specs.get(first.name)!;
           const stack = first.error.stack ? `\n${first.error.stack}` : "";
