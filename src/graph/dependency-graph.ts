@@ -34,22 +34,34 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
     indexOf.set(s.stepId, i);
     producer.set(s.outputKey, i);
   });
-  steps.forEach((s, i) => {
-    if (!producer.has(`${s.stepId}_output`)) producer.set(`${s.stepId}_output`, i);
-  });
-  const depSets: Set<number>[] = steps.map(() => new Set<number>());
+  // `{{ <stepId>_output }}` is the seed's alias of a step's output; an output key of that name wins.
+  const producerOf = (variable: string): number | undefined =>
+    producer.get(variable) ?? (variable.endsWith("_output") ? indexOf.get(variable.slice(0, -7)) : undefined);
+  // Duplicate edges are dropped with a stamp per step rather than a Set per step: at 100,000 steps
+  // the Sets were most of the garbage collector's work. Edge order: template reads, then dependsOn.
+  const stamp = new Int32Array(n).fill(-1);
+  const deps: number[][] = [];
   const externalReads: string[][] = [];
   const readKeys: (readonly [string, string])[][] = [];
+  const none: never[] = [];
   steps.forEach((step, i) => {
-    const external: string[] = [];
+    const ds: number[] = [];
+    const add = (from: number): void => {
+      if (stamp[from] !== i) {
+        stamp[from] = i;
+        ds.push(from);
+      }
+    };
+    let external: string[] = none;
     const keys: (readonly [string, string])[] = [];
     for (const variable of templates[i]!.reads) {
-      const from = producer.get(variable);
+      const from = producerOf(variable);
       if (from === undefined) {
+        if (external === none) external = [];
         external.push(variable);
         keys.push([variable, variable]);
       } else {
-        depSets[i]!.add(from);
+        add(from);
         keys.push([variable, steps[from]!.outputKey]);
       }
     }
@@ -61,12 +73,12 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
           { path: `steps[${i}].dependsOn[${k}]`, stepId: step.stepId, agent: step.assignedAgent },
         );
       }
-      depSets[i]!.add(from);
+      add(from);
     });
+    deps.push(ds);
     externalReads.push(external);
     readKeys.push(keys);
   });
-  const deps = depSets.map((s) => [...s].sort((a, b) => a - b));
   const dependents: number[][] = steps.map(() => []);
   deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
 
