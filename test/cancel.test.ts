@@ -58,3 +58,19 @@ test("withFailFast(true): the first failure cancels the rest", async () => {
   assert.equal(status.later, "skipped");
   assert.equal(status.hang, "cancelled");
 });
+
+test("one signal can serve many runs; aborting it later leaves finished results as they were", async () => {
+  // A paused run still has pending steps: a late abort must not turn them into cancelled ones.
+  const o = new ParallelOrchestrator(strategyOf(["a", "Approve", "x"], ["b", "Echo", "{{ a_out }}"]), { threads: 1 })
+    .addAgent("Approve", agent("approve")).addAgent("Echo", agent("echo"));
+  after(() => o.close());
+  const controller = new AbortController();
+  const results = [];
+  for (let k = 0; k < 3; k++) results.push(await o.execute("t", { signal: controller.signal }));
+  controller.abort();
+  for (const result of results) {
+    assert.equal(result.paused, true);
+    assert.equal(result.cancelled, false);
+    assert.deepEqual(result.steps.map((s) => s.status), ["paused", "pending"]);
+  }
+});

@@ -178,12 +178,15 @@ export class Run {
     if (signal?.aborted) {
       this.#stop(`the run's signal was aborted before it started`);
     } else {
-      signal?.addEventListener("abort", () => this.#stop("the run's signal was aborted"), { once: true });
+      signal?.addEventListener("abort", this.#onAbort, { once: true });
       for (let i = 0; i < this.#n; i++) if (this.#waitingOn[i] === 0 && this.#status[i] === "pending") this.#ready.push(i);
       this.#pump();
     }
     return result;
   }
+
+  // Removed when the run ends: one signal may serve many runs, and a finished run must not change.
+  readonly #onAbort = (): void => this.#stop("the run's signal was aborted");
 
   #pump(): void {
     if (this.#stopping === undefined) {
@@ -347,7 +350,7 @@ export class Run {
 
   /** Cancels the run: nothing new starts, running steps are terminated, what finished is kept. */
   #stop(reason: string): void {
-    if (this.#stopping === "cancelled") return;
+    if (this.#stopping === "cancelled" || this.#finished) return;
     this.#stopping = "cancelled";
     this.#report.log("warn", `run cancelled: ${reason}`);
     for (const [i, timer] of this.#retries) {
@@ -406,6 +409,7 @@ export class Run {
     if (this.#finished) return;
     this.#finished = true;
     this.#s.hub.forget(this.#callId);
+    this.#o.signal?.removeEventListener("abort", this.#onAbort);
     this.#save();
     try {
       await this.#s.writer?.flush();
