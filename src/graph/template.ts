@@ -1,10 +1,15 @@
 // Intent templates: one liquidjs engine for parsing, static analysis and rendering.
 // Dependencies come from liquidjs's own analysis of the parsed template (global variables),
 // so loops, filters, `assign` and nested paths are understood the way liquid runs them.
-import { Liquid, type Template } from "liquidjs";
+import type { Liquid, Template } from "liquidjs";
+import { lazyRequire } from "../lazy-require.js";
 
-/** The engine every intent is parsed and rendered with. */
-export const liquid = new Liquid({ cache: false });
+let engine: Liquid | undefined;
+
+/** The engine every intent is parsed and rendered with (made on first use). */
+function liquid(): Liquid {
+  return (engine ??= new (lazyRequire<typeof import("liquidjs")>("liquidjs").Liquid)({ cache: false }));
+}
 
 /** A parsed intent template and the root variables it reads from the run context. */
 export interface ParsedTemplate {
@@ -20,12 +25,12 @@ export interface ParsedTemplate {
 export function parseTemplate(source: string): ParsedTemplate {
   // Plain text (no output, no tag) needs no parser: it renders to itself and reads nothing.
   if (!source.includes("{{") && !source.includes("{%")) return { source, templates: [], reads: [], isStatic: true };
-  const templates = liquid.parse(source);
-  return { source, templates, reads: liquid.globalVariablesSync(templates), isStatic: false };
+  const templates = liquid().parse(source);
+  return { source, templates, reads: liquid().globalVariablesSync(templates), isStatic: false };
 }
 
 /** Renders a parsed template with the values it reads. */
 export function renderTemplate(template: ParsedTemplate, scope: Record<string, unknown>): string {
   if (template.isStatic) return template.source;
-  return liquid.renderSync(template.templates, scope) as string;
+  return liquid().renderSync(template.templates, scope) as string;
 }

@@ -1,7 +1,8 @@
 // The Piscina pool a orchestrator runs on, and the path of the worker entry every task names.
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
+import { lazyRequire } from "../lazy-require.js";
 
 /**
  * The compiled worker entry (dist/workers/step.js), passed as `filename` with every task. A path,
@@ -19,7 +20,8 @@ export interface PoolOptions {
 /** A pool of warm threads: min = max, so a thread that is terminated is replaced at once. */
 export function createPool(options: PoolOptions = {}): Piscina {
   const threads = options.threads ?? availableParallelism();
-  return new Piscina({
+  const { Piscina: Pool } = lazyRequire<typeof import("piscina")>("piscina");
+  return new Pool({
     filename: WORKER_FILENAME,
     minThreads: threads,
     maxThreads: threads,
