@@ -19,7 +19,7 @@ import { LineProgress } from "./progress-lines.js";
 import { LiveProgress, type ProgressDisplay } from "./progress-live.js";
 import { ProgressModel } from "./progress-model.js";
 import { resultToJSON } from "./result-json.js";
-import { exitCodeOf, finalOutputs, summarize } from "./run-output.js";
+import { exitCodeOf, finalOutputs, stepTable, summarize } from "./run-output.js";
 import { renderTimeline } from "./timeline-svg.js";
 import { RUN_HELP } from "./usage.js";
 
@@ -102,7 +102,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
   if (timeline !== undefined) await writeOutput(timeline, renderTimeline(result));
   if (trace !== undefined) await writeOutput(trace, `${JSON.stringify(toChromeTrace(result))}\n`);
   // stdout carries the product (the JSON result, or the final outputs); everything else is stderr.
-  process.stderr.write(summarize(result, colours, { file, stateFile }));
+  process.stderr.write(stepTable(result) + summarize(result, colours, { file, stateFile }));
   process.stdout.write(v.json ? `${resultToJSON(result)}\n` : finalOutputs(result, strategy));
   return exitCodeOf(result);
 }

@@ -79,3 +79,17 @@ function oneLine(value: unknown): string {
 function arg(text: string): string {
   return /^[\w./@:+-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
+
+/** A table of the steps (agent, wave, thread, status, duration) for the summary; none past `limit` steps. */
+export function stepTable(result: ParallelOrchestrationResult, limit = 40): string {
+  if (result.steps.length === 0 || result.steps.length > limit) return "";
+  const rows = [["step", "agent", "wave", "thread", "status", "attempts", "duration"]];
+  for (const s of result.steps) {
+    rows.push([s.stepId, s.agent, String(s.wave), s.threadId < 0 ? "-" : String(s.threadId), s.status.replace("_", " "),
+      String(s.attempts), s.attempts === 0 ? "-" : formatDuration(s.durationMs)]);
+  }
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  const numeric = new Set([2, 3, 5, 6]);
+  const line = (r: string[]) => r.map((cell, col) => (numeric.has(col) ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join("  ").trimEnd();
+  return `${[line(rows[0]!), line(widths.map((w) => "-".repeat(w))), ...rows.slice(1).map(line)].join("\n")}\n`;
+}
