@@ -39,7 +39,8 @@ test("a variable in a string literal or a comment is not a dependency (static an
 test("{{ <stepId>_output }} is an alias of the step's output", () => {
   const map = strategyOf(["step_1", "X", "a", "topic_a"], ["step_2", "X", "{{ step_1_output }}", "final"]);
   assert.deepEqual(depsOf(map).step_2, ["step_1"]);
-  assert.deepEqual(map.graph().readKeys[1], [["step_1_output", "topic_a"]]);
+  assert.equal(map.graph().contextKey("step_1_output"), "topic_a");
+  assert.equal(map.graph().contextKey("task"), "task");
 });
 
 test("dependsOn adds explicit edges; an unknown id is a validation error with its path", () => {

@@ -15,12 +15,12 @@ export interface DependencyGraph {
   readonly dependents: readonly (readonly number[])[];
   /** For each step, the variables it reads that no step produces (`task` and run inputs). */
   readonly externalReads: readonly (readonly string[])[];
-  /** For each step, the context key each read variable resolves to (an output key, or itself). */
-  readonly readKeys: readonly (readonly (readonly [variable: string, key: string])[])[];
+  /** The context key a template variable reads: the output key of the step it names, or itself. */
+  contextKey(variable: string): string;
   /** A topological order of step indexes. */
   readonly order: readonly number[];
   /** Dependency level of each step: 0 without dependencies, else 1 + the highest level it waits for. */
-  readonly level: readonly number[];
+  readonly level: Readonly<Int32Array>;
   /** Step ids by level, in definition order. */
   readonly waves: string[][];
 }
@@ -42,48 +42,42 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
   const stamp = new Int32Array(n).fill(-1);
   const deps: number[][] = [];
   const externalReads: string[][] = [];
-  const readKeys: (readonly [string, string])[][] = [];
   const none: never[] = [];
-  steps.forEach((step, i) => {
+  for (let i = 0; i < n; i++) {
+    const step = steps[i]!;
     const ds: number[] = [];
-    const add = (from: number): void => {
-      if (stamp[from] !== i) {
-        stamp[from] = i;
-        ds.push(from);
-      }
-    };
     let external: string[] = none;
-    const keys: (readonly [string, string])[] = [];
     for (const variable of templates[i]!.reads) {
       const from = producerOf(variable);
       if (from === undefined) {
         if (external === none) external = [];
         external.push(variable);
-        keys.push([variable, variable]);
-      } else {
-        add(from);
-        keys.push([variable, steps[from]!.outputKey]);
+      } else if (stamp[from] !== i) {
+        stamp[from] = i;
+        ds.push(from);
       }
     }
-    step.dependsOn.forEach((id, k) => {
-      const from = indexOf.get(id);
+    for (let k = 0; k < step.dependsOn.length; k++) {
+      const from = indexOf.get(step.dependsOn[k]!);
       if (from === undefined) {
         throw new StrategyValidationError(
-          `step ${step.stepId} depends on unknown step ${JSON.stringify(id)}; name a step id of this strategy`,
+          `step ${step.stepId} depends on unknown step ${JSON.stringify(step.dependsOn[k])}; name a step id of this strategy`,
           { path: `steps[${i}].dependsOn[${k}]`, stepId: step.stepId, agent: step.assignedAgent },
         );
       }
-      add(from);
-    });
+      if (stamp[from] !== i) {
+        stamp[from] = i;
+        ds.push(from);
+      }
+    }
     deps.push(ds);
     externalReads.push(external);
-    readKeys.push(keys);
-  });
+  }
   const dependents: number[][] = steps.map(() => []);
   deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
 
   // Kahn's algorithm in index order, so the order (and everything derived) is deterministic.
-  const indegree = deps.map((d) => d.length);
+  const indegree = Int32Array.from(deps, (d) => d.length);
   const order: number[] = [];
   for (let i = 0; i < n; i++) if (indegree[i] === 0) order.push(i);
   for (let head = 0; head < order.length; head++) {
@@ -91,15 +85,19 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
   }
   if (order.length < n) throw new CycleError(findCycle(steps, deps, indegree));
 
-  const level = new Array<number>(n).fill(0);
+  const level = new Int32Array(n);
   for (const i of order) for (const d of deps[i]!) level[i] = Math.max(level[i]!, level[d]! + 1);
   const waves: string[][] = [];
   steps.forEach((s, i) => (waves[level[i]!] ??= []).push(s.stepId));
-  return { steps, templates, indexOf, deps, dependents, externalReads, readKeys, order, level, waves };
+  const contextKey = (variable: string): string => {
+    const from = producerOf(variable);
+    return from === undefined ? variable : steps[from]!.outputKey;
+  };
+  return { steps, templates, indexOf, deps, dependents, externalReads, contextKey, order, level, waves };
 }
 
 /** Walks predecessors among the steps Kahn could not order until one repeats: that loop is a cycle. */
-function findCycle(steps: readonly StrategyStep[], deps: number[][], indegree: number[]): string[] {
+function findCycle(steps: readonly StrategyStep[], deps: number[][], indegree: Int32Array): string[] {
   const stuck = (i: number) => indegree[i]! > 0;
   let at = indegree.findIndex((d) => d > 0);
   const seenAt = new Map<number, number>();

@@ -215,7 +215,7 @@ export class Run {
     }
     // No prototype: a plain {} per step with ever new key sets grows V8's hidden-class tree.
     const inputs: Record<string, unknown> = Object.create(null);
-    for (const [variable, key] of graph.readKeys[i]!) inputs[variable] = this.#context.get(key);
+    for (const variable of graph.templates[i]!.reads) inputs[variable] = this.#context.get(graph.contextKey(variable));
     let intent: string;
     try {
       intent = renderTemplate(graph.templates[i]!, inputs);
