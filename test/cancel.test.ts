@@ -74,3 +74,18 @@ test("one signal can serve many runs; aborting it later leaves finished results 
     assert.deepEqual(result.steps.map((s) => s.status), ["paused", "pending"]);
   }
 });
+
+test("close() during a run cancels it: the run resolves cancelled, its finished outputs kept", async () => {
+  const started = startCell();
+  const o = new ParallelOrchestrator(strategyOf(["quick", "Echo", "q"], ["hang", "Spin", "forever", undefined, { dependsOn: ["quick"] }]), { threads: 1 })
+    .addAgent("Echo", agent("echo")).addAgent("Spin", { module: agent("spin"), options: { started } });
+  const running = o.execute("t");
+  await waitForCell(started);
+  await o.close();
+  const result = await running;
+  assert.equal(result.cancelled, true);
+  assert.deepEqual(result.steps.map((s) => s.status), ["completed", "cancelled"]);
+  assert.equal(result.steps[1]!.error?.code, "WAVEPOOL_RUN_CANCELLED");
+  assert.match(result.steps[1]!.error!.message, /orchestrator was closed/);
+  assert.ok(result.context.has("quick_out"));
+});

@@ -35,6 +35,7 @@ export class ParallelOrchestrator {
   readonly #learned = new Map<string, number>();
   #pool: Piscina | undefined;
   #closed = false;
+  readonly #runs = new Set<Run>();
 
   constructor(strategy: StrategyMap, options: ParallelOrchestratorOptions | ParallelOrchestratorConfig = {}) {
     this.strategy = strategy;
@@ -155,13 +156,23 @@ export class ParallelOrchestrator {
     // The first save happens before any step runs, so an unwritable path is a misuse error now,
     // not a lost state later.
     if (writer !== undefined) await run.persist();
-    return run.start();
+    this.#runs.add(run);
+    try {
+      return await run.start();
+    } finally {
+      this.#runs.delete(run);
+    }
   }
 
-  /** Destroys the orchestrator's own pool (a pool given with `withPool` stays open). Idempotent. */
+  /**
+   * Cancels the runs in flight, then destroys the orchestrator's own pool (a pool given with
+   * `withPool` stays open). Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Runs still in flight end as cancelled (their finished outputs kept), not as crashed steps.
+    for (const run of this.#runs) run.cancel("the orchestrator was closed");
     const pool = this.#pool;
     this.#pool = undefined;
     if (pool !== undefined && this.config.pool === undefined) await pool.destroy();

@@ -185,6 +185,11 @@ export class Run {
     return result;
   }
 
+  /** Cancels the run as its signal would: running steps are terminated, pending ones cancelled. */
+  cancel(reason: string): void {
+    this.#stop(reason);
+  }
+
   // Removed when the run ends: one signal may serve many runs, and a finished run must not change.
   readonly #onAbort = (): void => this.#stop("the run's signal was aborted");
 
