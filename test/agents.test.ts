@@ -30,6 +30,7 @@ const unshareable: [string, unknown, RegExp][] = [
   ["a class instance in options", { module: agent("echo"), options: { client: new (class Client {})() } }, /options\.client is an instance of Client/],
   ["a nested function", { module: agent("echo"), options: { a: [{ b: Math.max }] } }, /options\.a\[0\]\.b is a function \(max\)/],
   ["a symbol", { module: agent("echo"), options: { s: Symbol("x") } }, /options\.s/],
+  ["a function inside a Map", { module: agent("echo"), options: { hooks: new Map([["done", () => 1]]) } }, /options\.hooks\.get\(done\) is a function/],
   ["a function as the ref", () => "agent", /got a function/],
   ["a relative path", "./agents/echo.js", /relative; pass an absolute path/],
   ["a non-file URL", new URL("https://example.com/agent.js"), /only file: URLs/],

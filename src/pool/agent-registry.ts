@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import type { Piscina } from "piscina";
 import { AgentLoadError, AgentNotShareableError } from "../errors.js";
 import type { AgentSpec, LoadOutcome } from "./protocol.js";
-import { describeValue, findNotShareable, type Shareable } from "./shareable.js";
+import { describeValue, locateNotShareable, type Shareable } from "./shareable.js";
 import { WORKER_FILENAME } from "./worker-pool.js";
 
 /** Where an agent lives: an absolute path, a `file:` URL, or a module with an export and options. */
@@ -92,12 +92,11 @@ function toSpec(name: string, ref: unknown): AgentSpec {
   if (typeof exp !== "string") return fail("`export` must be the name of an export");
   const extra = Object.keys(rest);
   if (extra.length > 0) return fail(`unknown key ${JSON.stringify(extra[0])}; an agent ref has module, export and options`);
-  const badOption = findNotShareable(options, "options");
-  if (badOption !== undefined) {
-    const value = badOption.split(/[.[]/).slice(1).reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k.replace(/\]$/, "")], options);
+  const bad = locateNotShareable(options, "options");
+  if (bad !== undefined) {
     return fail(
-      `${badOption} is ${describeValue(value)}, which cannot cross to a worker thread; pass plain data (strings, numbers, arrays, plain objects, Map, Set, Date) and build the rest inside the agent`,
-      badOption,
+      `${bad.path} is ${describeValue(bad.value)}, which cannot cross to a worker thread; pass plain data (strings, numbers, arrays, plain objects, Map, Set, Date) and build the rest inside the agent`,
+      bad.path,
     );
   }
   const spec: AgentSpec = { name, module: toModuleUrl(name, module as string | URL), export: exp };

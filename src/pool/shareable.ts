@@ -22,7 +22,7 @@ export type Shareable =
 const plainPrototypes = new Set<unknown>([Object.prototype, null]);
 const neverCloneable = [WeakMap, WeakSet, WeakRef, Promise] as const;
 
-/** How strict `findNotShareable` is. */
+/** How strict `locateNotShareable` is. */
 export interface ShareableCheck {
   /**
    * Accept class instances (structured clone copies their own fields and drops the prototype).
@@ -32,15 +32,21 @@ export interface ShareableCheck {
   classInstances?: boolean;
 }
 
+/** Where the first value that cannot cross a thread is, and what it is. */
+export interface NotShareable {
+  path: string;
+  value: unknown;
+}
+
 /**
- * Returns the path (`$.a.b[2]`) of the first value in `value` that cannot cross a thread (a
- * function, symbol, promise, weak collection, and unless allowed a class instance), or undefined.
+ * Finds the first value in `value` that cannot cross a thread (a function, symbol, promise, weak
+ * collection, and unless allowed a class instance): its path (`$.a.b[2]`) and the value itself.
  */
-export function findNotShareable(value: unknown, path = "$", check: ShareableCheck = {}, seen = new Set<object>()): string | undefined {
-  if (typeof value === "function" || typeof value === "symbol") return path;
+export function locateNotShareable(value: unknown, path = "$", check: ShareableCheck = {}, seen = new Set<object>()): NotShareable | undefined {
+  if (typeof value === "function" || typeof value === "symbol") return { path, value };
   if (typeof value !== "object" || value === null || seen.has(value)) return undefined;
   seen.add(value);
-  const walk = (v: unknown, at: string) => findNotShareable(v, at, check, seen);
+  const walk = (v: unknown, at: string) => locateNotShareable(v, at, check, seen);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const bad = walk(value[i], `${path}[${i}]`);
@@ -67,19 +73,24 @@ export function findNotShareable(value: unknown, path = "$", check: ShareableChe
     value instanceof SharedArrayBuffer) {
     return undefined;
   }
-  if (neverCloneable.some((C) => value instanceof C)) return path;
+  if (neverCloneable.some((C) => value instanceof C)) return { path, value };
   const plain = plainPrototypes.has(Object.getPrototypeOf(value));
-  if (!plain && !check.classInstances) return path;
+  if (!plain && !check.classInstances) return { path, value };
   for (const key of Reflect.ownKeys(value)) {
     if (typeof key === "symbol") {
       // Structured clone drops symbol keys; in options that would silently lose data.
-      if (!check.classInstances) return `${path}[${String(key)}]`;
+      if (!check.classInstances) return { path: `${path}[${String(key)}]`, value: (value as Record<symbol, unknown>)[key] };
       continue;
     }
     const bad = walk((value as Record<string, unknown>)[key], `${path}.${key}`);
     if (bad !== undefined) return bad;
   }
   return undefined;
+}
+
+/** The path of the first value in `value` that cannot cross a thread, or undefined (see `locateNotShareable`). */
+export function findNotShareable(value: unknown, path = "$", check: ShareableCheck = {}): string | undefined {
+  return locateNotShareable(value, path, check)?.path;
 }
 
 /** Describes a value for an error message: its type, and its class when it has one. */
