@@ -100,6 +100,8 @@ export class Run {
   readonly #flights = new Map<number, Flight>();
   readonly #retries = new Map<number, NodeJS.Timeout>();
   readonly #context = new Map<string, unknown>();
+  /** Completed outputs by output key (the context without task and inputs), as the state file keeps them. */
+  readonly #outputs = new Map<string, unknown>();
   readonly #clock: Int32Array;
   readonly #abortable: boolean;
   readonly #limit: number;
@@ -148,6 +150,7 @@ export class Run {
       if (saved?.status !== "completed" || !state.outputs.has(step.outputKey)) return;
       this.#records[i] = structuredClone(saved);
       this.#context.set(step.outputKey, state.outputs.get(step.outputKey));
+      this.#outputs.set(step.outputKey, state.outputs.get(step.outputKey));
       this.#finalize(i, "completed", undefined);
     });
   }
@@ -294,6 +297,7 @@ export class Run {
       this.#finalize(i, "paused", undefined);
     } else if (outcome?.ok) {
       this.#context.set(step.outputKey, outcome.output);
+      this.#outputs.set(step.outputKey, outcome.output);
       this.#executed++;
       this.#s.learn(step.stepId, ended - started!);
       this.#finalize(i, "completed", undefined);
@@ -395,14 +399,12 @@ export class Run {
   #save(force = false): void {
     const writer = this.#s.writer;
     if (writer === undefined || (this.#epoch === 0 && !force)) return;
-    const outputs = new Map<string, unknown>();
-    this.#records.forEach((r, i) => {
-      if (this.#status[i] === "completed") outputs.set(r.outputKey, this.#context.get(r.outputKey));
-    });
+    // Live structures, not copies: the writer encodes them when its write starts, and a copy per
+    // step that ends would make saving a run of n steps O(n²).
     writer.save({
       format: "wavepool-state", version: 1, fingerprint: this.#s.fingerprint, runId: this.runId, task: this.#s.task,
-      inputs: this.#s.inputs, outputs, steps: this.#records, pendingApprovals: this.#pending,
-      approvals: { ...this.#s.approvals }, savedAt: Date.now(),
+      inputs: this.#s.inputs, outputs: this.#outputs, steps: this.#records, pendingApprovals: this.#pending,
+      approvals: this.#s.approvals, savedAt: Date.now(),
     });
   }
 
