@@ -1,5 +1,6 @@
 // The few ANSI escapes the CLI uses: colours (off under NO_COLOR or without a TTY), cursor
 // movement for the live display, and width-aware truncation so that a line never wraps.
+import { stripVTControlCharacters } from "node:util";
 
 export interface Palette {
   enabled: boolean;
@@ -28,11 +29,11 @@ export function palette(enabled: boolean): Palette {
 }
 
 /**
- * Whether to colour what goes to `stream`: only on a terminal, and never when NO_COLOR is set
- * to anything but the empty string (https://no-color.org).
+ * Whether to colour what goes to `stream`: only on a terminal that has colours, as Node's
+ * `hasColors()` decides it (NO_COLOR, NODE_DISABLE_COLORS, FORCE_COLOR, TERM=dumb).
  */
-export function wantsColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
-  return stream.isTTY === true && !env.NO_COLOR && env.TERM !== "dumb";
+export function wantsColour(stream: NodeJS.WriteStream): boolean {
+  return stream.isTTY === true && stream.hasColors();
 }
 
 export const cursor = {
@@ -45,16 +46,14 @@ export const cursor = {
   clearDown: "\x1b[J",
 };
 
-// Matches SGR colour sequences, the only escapes we put inside a line; matching ESC is the point.
-// eslint-disable-next-line no-control-regex
-const SGR = /\x1b\[[0-9;]*m/g;
+// Matches an SGR colour sequence at a position, the only escapes we put inside a line.
 // eslint-disable-next-line no-control-regex
 const SGR_AT = /\x1b\[[0-9;]*m/y;
 
 /** Length of `text` on screen, escapes aside (every code point counts as one column). */
 export function visibleLength(text: string): number {
   let n = 0;
-  for (const _ of text.replace(SGR, "")) n++;
+  for (const _ of stripVTControlCharacters(text)) n++;
   return n;
 }
 
