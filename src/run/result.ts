@@ -77,4 +77,17 @@ export interface ParallelOrchestrationResult {
   durationMs: number;
   /** The first failure, when the run did not succeed because a step failed. */
   error?: ErrorInfo;
+  /**
+   * Set when `saveStateTo` could not be written (disk full, permissions, a directory): the file on
+   * disk is stale, though every output is still in `context`. Absent when the state is current.
+   */
+  stateError?: StateError;
+}
+
+/** Why the state file of a run is stale: the path and the write error. */
+export interface StateError {
+  path: string;
+  name: string;
+  code?: string;
+  message: string;
 }
