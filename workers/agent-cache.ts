@@ -1,30 +1,53 @@
 // Imports each agent module once per thread and keeps it: later steps of the same agent pay nothing.
+// Every import runs in a frame of its own (./stray-errors.ts), so what a module's top level leaves
+// behind (a timer that throws later) is blamed on that module, not on a step that happened to load it.
 import { isAgent, type Agent } from "../src/agent.js";
 import type { AgentSpec } from "../src/pool/protocol.js";
+import { runInFrame, type Frame } from "./stray-errors.js";
 
-const cache = new Map<string, Promise<Agent>>();
+const pending = new Map<string, Promise<Agent>>();
+const loaded = new Map<string, Agent>();
+
+const keyOf = (spec: AgentSpec): string => `${spec.module}#${spec.export}`;
+
+/** The agent `spec` names if this thread has already imported it. */
+export function cachedAgent(spec: AgentSpec): Agent | undefined {
+  return loaded.get(keyOf(spec));
+}
 
 /** The agent `spec` names, imported on first use in this thread. Rejects with a message saying what to fix. */
 export function loadAgent(spec: AgentSpec): Promise<Agent> {
-  const key = `${spec.module}#${spec.export}`;
-  let agent = cache.get(key);
+  const key = keyOf(spec);
+  let agent = pending.get(key);
   if (agent === undefined) {
     agent = importAgent(spec);
-    cache.set(key, agent);
-    // A failed import is not cached: the file may be fixed before the next run.
-    agent.catch(() => cache.delete(key));
+    pending.set(key, agent);
+    agent.then(
+      (value) => loaded.set(key, value),
+      // A failed import is not cached: the file may be fixed before the next run.
+      () => pending.delete(key),
+    );
   }
   return agent;
 }
 
-async function importAgent(spec: AgentSpec): Promise<Agent> {
-  const mod = (await import(spec.module)) as Record<string, unknown>;
-  const value = mod[spec.export];
-  if (!isAgent(value)) {
-    const what = value === undefined ? `has no export "${spec.export}"` : `exports "${spec.export}" that is not an agent`;
-    throw new TypeError(
-      `agent ${spec.name}: module ${spec.module} ${what}; make it \`export default defineAgent({ name, execute })\``,
-    );
-  }
-  return value;
+function importAgent(spec: AgentSpec): Promise<Agent> {
+  return new Promise<Agent>((resolve, reject) => {
+    const frame: Frame = {
+      agent: spec.name, tag: undefined, ended: false,
+      // An error that escapes the module while it is still loading (a top-level timer, a rejection
+      // nobody awaits) fails the load.
+      fail: (_kind, error) => reject(error),
+    };
+    runInFrame(frame, () => import(spec.module)).then((mod: Record<string, unknown>) => {
+      const value = mod[spec.export];
+      if (!isAgent(value)) {
+        const what = value === undefined ? `has no export "${spec.export}"` : `exports "${spec.export}" that is not an agent`;
+        throw new TypeError(
+          `agent ${spec.name}: module ${spec.module} ${what}; make it \`export default defineAgent({ execute })\``,
+        );
+      }
+      return value;
+    }).then(resolve, reject).finally(() => (frame.ended = true));
+  });
 }

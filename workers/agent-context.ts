@@ -3,6 +3,7 @@
 // calls back are tracked so the step's result is only sent once the main thread has seen them all.
 import type { AgentContext, AgentLogger, ApprovalDecision, ApprovalRequest } from "../src/agent.js";
 import type { CallTag, LogLevel, StepTask } from "../src/pool/protocol.js";
+import { whenAbortRequested } from "../src/pool/step-clock.js";
 import { hostApi } from "./host-link.js";
 
 /** Thrown into the agent by `requestApproval` when the run pauses; the step ends `paused` whatever the agent does. */
@@ -23,6 +24,7 @@ export class StepContext implements AgentContext {
   #pending: Set<Promise<unknown>> | undefined;
   #controller: AbortController | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #cancel: { stop(): void } | undefined;
   #log: AgentLogger | undefined;
 
   constructor(task: StepTask, startedAt: number) {
@@ -35,16 +37,23 @@ export class StepContext implements AgentContext {
     this.attempt = task.attempt;
   }
 
-  /** Aborted when the step's timeout passes (made on first use, with its timer). */
+  /**
+   * Aborted when the step's timeout passes or the run is cancelled (made on first use, with its
+   * timer and its wait on the step clock's abort cell).
+   */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       const controller = (this.#controller = new AbortController());
-      const { timeoutMs, stepId } = this.#task;
+      const { timeoutMs, stepId, clock, slot } = this.#task;
       if (timeoutMs > 0) {
         const reason = new Error(`step ${stepId} timed out after ${timeoutMs} ms`);
         this.#timer = setTimeout(() => controller.abort(reason), Math.max(0, this.#startedAt + timeoutMs - Date.now()));
         this.#timer.unref();
       }
+      const cancel = (this.#cancel = whenAbortRequested(clock, slot));
+      void cancel.promise.then((requested) => {
+        if (requested) controller.abort(new Error(`step ${stepId} was cancelled; its thread is terminated shortly`));
+      });
     }
     return this.#controller.signal;
   }
@@ -82,9 +91,10 @@ export class StepContext implements AgentContext {
     return this.#pending !== undefined && this.#pending.size > 0;
   }
 
-  /** Clears the timeout timer. */
+  /** Clears the timeout timer and the wait for a cancel request. */
   dispose(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#cancel?.stop();
   }
 
   #from(): CallTag {

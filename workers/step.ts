@@ -5,28 +5,59 @@ import { threadId } from "node:worker_threads";
 import type { AgentErrorInfo } from "../src/errors.js";
 import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
 import { findNotShareable } from "../src/pool/shareable.js";
-import { loadAgent } from "./agent-cache.js";
+import { enterPhase, Phase } from "../src/pool/step-clock.js";
+import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
+import { installStrayHandlers, runInFrame, threadIsUnsafe, type Frame } from "./stray-errors.js";
+
+installStrayHandlers(toInfo);
 
 export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
+  if (threadIsUnsafe()) refuse(task);
   return task.kind === "load" ? preload(task) : runStep(task);
 }
 
+// A thread that went through an uncaught exception takes no further work: it marks the task as
+// refused (the main thread sends it again, not counting an attempt) and exits; the pool replaces it.
+function refuse(task: WorkerTask): never {
+  if (task.kind === "step") enterPhase(task.clock, task.slot, Phase.recycled, threadId, task.epoch);
+  process.exit(0);
+}
+
 async function runStep(task: StepTask): Promise<StepOutcome> {
-  const cell = task.slot * 2;
-  Atomics.store(task.clock, cell + 1, threadId + 1);
-  let agent;
-  try {
-    agent = await loadAgent(task.agent);
-  } catch (error) {
-    const now = Date.now();
-    return { ok: false, reason: "load", error: toInfo(error), threadId, startedAt: now, endedAt: now };
+  const { clock, slot, epoch } = task;
+  let agent = cachedAgent(task.agent);
+  if (agent === undefined) {
+    // A fresh thread (after a crash or a timeout replaced one) imports the agent under the step's
+    // clock: the watchdog bounds the import by the load timeout and the step's own timeout.
+    enterPhase(clock, slot, Phase.loading, threadId, epoch);
+    try {
+      agent = await loadAgent(task.agent);
+    } catch (error) {
+      const now = Date.now();
+      return { ok: false, reason: "load", error: toInfo(error), threadId, startedAt: now, endedAt: now };
+    }
   }
-  // The step's clock (and its timeout) starts once the agent is loaded: importing a module on a
-  // fresh thread (after a crash or a timeout replaced it) is not the step's work.
+  enterPhase(clock, slot, Phase.running, threadId, epoch);
   const startedAt = Date.now();
-  Atomics.store(task.clock, cell, startedAt - task.epoch + 1);
   const ctx = new StepContext(task, startedAt);
+  let escaped: ((outcome: StepOutcome) => void) | undefined;
+  const crashed = new Promise<StepOutcome>((resolve) => (escaped = resolve));
+  const frame: Frame = {
+    agent: task.agent.name, tag: [task.callId, slot, task.attempt], ended: false,
+    fail: (kind, error) => escaped!({
+      ok: false, reason: "crashed", escaped: kind, error: toInfo(error), threadId, startedAt, endedAt: Date.now(),
+    }),
+  };
+  try {
+    return await Promise.race([runInFrame(frame, () => execute(task, ctx, agent, startedAt)), crashed]);
+  } finally {
+    frame.ended = true;
+    ctx.dispose();
+  }
+}
+
+async function execute(task: StepTask, ctx: StepContext, agent: NonNullable<ReturnType<typeof cachedAgent>>, startedAt: number): Promise<StepOutcome> {
   try {
     const output = await agent.execute(task.intent, ctx);
     if (ctx.hasPendingCalls) await ctx.settle();
@@ -42,8 +73,6 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     await ctx.settle();
     if (ctx.paused) return pausedOutcome(startedAt, Date.now());
     return { ok: false, reason: "agent", error: toInfo(error), threadId, startedAt, endedAt: Date.now() };
-  } finally {
-    ctx.dispose();
   }
 }
 
@@ -54,11 +83,20 @@ function pausedOutcome(startedAt: number, endedAt: number): StepOutcome {
   return { ok: false, reason: "paused", error, threadId, startedAt, endedAt };
 }
 
+// One agent at a time, its index in `loading`: if the thread dies importing it (process.exit, out
+// of memory), the main thread still knows which agent did it.
 async function preload(task: LoadTask): Promise<LoadOutcome> {
   const failures: LoadOutcome["failures"] = [];
-  await Promise.all(task.agents.map((spec) => loadAgent(spec).catch((error: unknown) => {
-    failures.push({ name: spec.name, error: toInfo(error) });
-  })));
+  for (let i = 0; i < task.agents.length; i++) {
+    const spec = task.agents[i]!;
+    Atomics.store(task.loading, 0, i + 1);
+    try {
+      await loadAgent(spec);
+    } catch (error) {
+      failures.push({ name: spec.name, error: toInfo(error) });
+    }
+  }
+  Atomics.store(task.loading, 0, 0);
   return { failures };
 }
 

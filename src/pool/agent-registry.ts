@@ -4,7 +4,7 @@ import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Piscina } from "piscina";
 import { AgentLoadError, AgentNotShareableError } from "../errors.js";
-import type { AgentSpec, LoadOutcome } from "./protocol.js";
+import type { AgentSpec, LoadOutcome, LoadTask } from "./protocol.js";
 import { describeValue, locateNotShareable, type Shareable } from "./shareable.js";
 import { WORKER_FILENAME } from "./worker-pool.js";
 
@@ -39,44 +39,99 @@ export class AgentRegistry {
   }
 
   /**
-   * Loads the named agents in a worker (once per registration). Rejects with `AgentLoadError`
-   * naming the agent, the module and the import error.
+   * Loads the named agents on every thread (once per registration), each import bounded by
+   * `loadTimeoutMs`. Rejects with `AgentLoadError` naming the agent, the module and what went wrong
+   * (an import error, a timeout, a thread that died loading it); rejects with `signal`'s reason
+   * as soon as it aborts.
    */
-  async preflight(pool: Piscina, names: Iterable<string>): Promise<void> {
-    const todo: AgentSpec[] = [];
+  async preflight(pool: Piscina, names: Iterable<string>, options: PreflightOptions): Promise<void> {
     const waits: Promise<void>[] = [];
+    const todo: AgentSpec[] = [];
     for (const name of new Set(names)) {
       const known = this.#loaded.get(name);
       if (known !== undefined) waits.push(known);
       else todo.push(this.#specs.get(name)!);
     }
     if (todo.length > 0) {
-      // One load task per live thread: idle threads each take one, so every thread has imported
-      // the agents before the first step (a cold import is not a step's work, nor its latency).
-      const loads = Array.from({ length: Math.max(1, pool.threads.length) }, () =>
-        pool.run({ kind: "load", agents: todo }, { filename: WORKER_FILENAME }) as Promise<LoadOutcome>);
-      const load = Promise.all(loads)
-        .then((outcomes) => {
-          const first = outcomes.flatMap((o) => o.failures)[0];
-          if (first === undefined) return;
-          const spec = this.#specs.get(first.name)!;
-          const stack = first.error.stack ? `\n${first.error.stack}` : "";
-          throw new AgentLoadError(
-            `agent ${first.name} could not be loaded from ${spec.module}: ${first.error.message}. ` +
-              `Check the path given to addAgent and that the module's ${spec.export} export is defineAgent({...}).`,
-            { agent: first.name, cause: Object.assign(new Error(first.error.message + stack), { name: first.error.name }) },
-          );
-        });
+      const load = this.#load(pool, todo, options.loadTimeoutMs);
       for (const spec of todo) {
-        const mine = load;
-        this.#loaded.set(spec.name, mine);
+        this.#loaded.set(spec.name, load);
         // A failed load is retried on the next run (the file may have been fixed).
-        mine.catch(() => this.#loaded.get(spec.name) === mine && this.#loaded.delete(spec.name));
+        load.catch(() => this.#loaded.get(spec.name) === load && this.#loaded.delete(spec.name));
       }
       waits.push(load);
     }
-    await Promise.all(waits);
+    await abortable(Promise.all(waits).then(() => undefined), options.signal);
   }
+
+  // One load task per live thread: idle threads each take one, so every thread has imported the
+  // agents before the first step (a cold import is not a step's work, nor its latency).
+  async #load(pool: Piscina, agents: AgentSpec[], loadTimeoutMs: number): Promise<void> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, loadTimeoutMs);
+    const tasks = Array.from({ length: Math.max(1, pool.threads.length) }, () => {
+      const task: LoadTask = { kind: "load", agents, loading: new Int32Array(new SharedArrayBuffer(4)) };
+      const culprit = (): AgentSpec => agents[Math.max(0, Atomics.load(task.loading, 0) - 1)]!;
+      return (pool.run(task, { filename: WORKER_FILENAME, signal: controller.signal }) as Promise<LoadOutcome>).then(
+        (outcome) => outcome.failures[0],
+        (reason: unknown) => {
+          const spec = culprit();
+          if (timedOut) {
+            throw new AgentLoadError(
+              `agent ${spec.name} did not finish loading from ${spec.module} within ${loadTimeoutMs} ms (a top-level await that never settles, or a busy loop); its thread was terminated. Fix the module, or raise the limit with withAgentLoadTimeout(ms)`,
+              { agent: spec.name, cause: reason },
+            );
+          }
+          const code = (reason as { code?: unknown })?.code;
+          throw new AgentLoadError(
+            `agent ${spec.name}: loading ${spec.module} killed its worker thread (${(reason as Error)?.message ?? String(reason)}${typeof code === "string" ? `, ${code}` : ""}). A module must not call process.exit or exhaust memory at its top level`,
+            { agent: spec.name, cause: reason },
+          );
+        },
+      );
+    });
+    try {
+      const failures = await Promise.all(tasks);
+      const first = failures.find((f) => f !== undefined);
+      if (first === undefined) return;
+      const spec = this.#specs.get(first.name)!;
+      const stack = first.error.stack ? `\n${first.error.stack}` : "";
+      throw new AgentLoadError(
+        `agent ${first.name} could not be loaded from ${spec.module}: ${first.error.message}. ` +
+          `Check the path given to addAgent and that the module's ${spec.export} export is defineAgent({...}).`,
+        { agent: first.name, cause: Object.assign(new Error(first.error.message + stack), { name: first.error.name }) },
+      );
+    } finally {
+      clearTimeout(timer);
+      // One load failed: the others need not go on.
+      controller.abort();
+    }
+  }
+}
+
+/** What `preflight` is bounded by. */
+export interface PreflightOptions {
+  loadTimeoutMs: number;
+  /** Stops waiting at once (the run was cancelled, the orchestrator closed). */
+  signal?: AbortSignal | undefined;
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) {
+    // Whatever it settles to later is nobody's to hear: it must not become an unhandled rejection.
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function toSpec(name: string, ref: unknown): AgentSpec {

@@ -5,13 +5,15 @@ import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import type { Piscina } from "piscina";
 import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
-import { HOST_PORT_KEY, type HostApi, type LogLevel, type PauseAnswer } from "./protocol.js";
+import { HOST_PORT_KEY, type HostApi, type LogLevel, type PauseAnswer, type StrayError } from "./protocol.js";
 
 /** What a run does with the calls of its steps' agents; `slot` is the step's index in the run. */
 export interface CallListener {
   log(slot: number, attempt: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void;
   progress(slot: number, attempt: number, value: number, message?: string): void;
   requestApproval(slot: number, attempt: number, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
+  /** An error the step's agent left behind after the step ended. */
+  stray(slot: number, attempt: number, report: StrayError): void;
 }
 
 const hubs = new WeakMap<Piscina, HostHub>();
@@ -20,6 +22,11 @@ const hubs = new WeakMap<Piscina, HostHub>();
 export class HostHub {
   readonly #listeners = new Map<number, CallListener>();
   #nextId = 1;
+  /**
+   * Where stray errors go when no run owns them (a module's timer, a run that has ended). Set by
+   * the orchestrator that uses the pool.
+   */
+  onOrphanStray: ((report: StrayError) => void) | undefined;
 
   /** The hub of `pool`, created (and attached to its `message` event) on first use. */
   static of(pool: Piscina): HostHub {
@@ -56,6 +63,11 @@ export class HostHub {
         const listener = listeners.get(id);
         if (listener === undefined) return Promise.reject(new Error("the run asking for approval has ended"));
         return listener.requestApproval(slot, attempt, request);
+      },
+      stray: (from, report) => {
+        const listener = from === undefined ? undefined : listeners.get(from[0]);
+        if (listener !== undefined) listener.stray(from![1], from![2], report);
+        else this.onOrphanStray?.(report);
       },
     };
     Comlink.expose(api, nodeEndpoint(port));

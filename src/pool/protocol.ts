@@ -14,13 +14,6 @@ export interface AgentSpec {
   options?: unknown;
 }
 
-/**
- * Per-run shared clock: two Int32 cells per step. The worker stores (start ms since `epoch`) + 1 and
- * threadId + 1 the moment the step starts, so the main thread can time a step from its real start
- * (not from when it was queued) and name its thread even if the thread dies.
- */
-export const CLOCK_CELLS = 2;
-
 export interface StepTask {
   kind: "step";
   /** Routes the agent's calls back to this step's run on the main thread (one id per run). */
@@ -33,6 +26,7 @@ export interface StepTask {
   inputs: Record<string, unknown>;
   /** 0 for no timeout. */
   timeoutMs: number;
+  /** The run's shared step clock (layout in ./step-clock.ts); `slot` is this step's place in it. */
   clock: Int32Array;
   slot: number;
   epoch: number;
@@ -43,6 +37,8 @@ export interface StepTask {
 export interface LoadTask {
   kind: "load";
   agents: AgentSpec[];
+  /** The worker stores the index + 1 of the agent it is importing: if the thread dies, it names the culprit. */
+  loading: Int32Array;
 }
 
 export type WorkerTask = StepTask | LoadTask;
@@ -62,12 +58,15 @@ export interface StepErrored extends OutcomeTimes {
   ok: false;
   /**
    * agent: execute threw; load: the module did not load; not-cloneable: the output cannot cross
-   * threads; paused: the agent asked for approval and the run is pausing (nobody can answer now).
+   * threads; paused: the agent asked for approval and the run is pausing (nobody can answer now);
+   * crashed: an error escaped the agent (a timer that threw, an unhandled rejection) while it ran.
    */
-  reason: "agent" | "load" | "not-cloneable" | "paused";
+  reason: "agent" | "load" | "not-cloneable" | "paused" | "crashed";
   error: AgentErrorInfo;
   /** not-cloneable: where in the output the offending value is. */
   path?: string;
+  /** crashed: how the error escaped. */
+  escaped?: StrayError["kind"];
 }
 
 export type StepOutcome = StepSucceeded | StepErrored;
@@ -83,6 +82,16 @@ export interface PauseAnswer {
   pause: true;
 }
 
+/** An error that escaped an agent after its step had ended, or outside any step (a module's timer). */
+export interface StrayError {
+  kind: "uncaughtException" | "unhandledRejection";
+  error: AgentErrorInfo;
+  /** The agent whose module or step left it. */
+  agent: string;
+  /** True when the thread will be replaced before it runs another step. */
+  recycled: boolean;
+}
+
 /** Which step attempt a call back comes from: the run's call id, the step's slot, the attempt. */
 export type CallTag = readonly [callId: number, slot: number, attempt: number];
 
@@ -91,6 +100,8 @@ export interface HostApi {
   log(from: CallTag, level: LogLevel, message: string, meta?: Record<string, unknown>): void;
   progress(from: CallTag, value: number, message?: string): void;
   requestApproval(from: CallTag, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
+  /** An error the agent of `from` left behind; `from` is undefined when no step owns it. */
+  stray(from: CallTag | undefined, report: StrayError): void;
 }
 
 /** The key of the message a worker posts (through Piscina's `message` event) to hand over its port. */

@@ -31,3 +31,19 @@ export function createPool(options: PoolOptions = {}): Piscina {
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });
 }
+
+const guarded = new WeakSet<Piscina>();
+
+/**
+ * Listens for the pool's `'error'` events (once per pool). Piscina emits one when a worker errors
+ * with no task of its own: a thread that runs out of memory while it is being terminated for a
+ * timeout, a cancel or `close()`. Unheard, Node would turn it into an uncaught exception that kills
+ * the host process; the attempt it belonged to has already ended with its own status.
+ */
+export function guardPool(pool: Piscina, report: (message: string, error: unknown) => void): void {
+  if (guarded.has(pool)) return;
+  guarded.add(pool);
+  pool.on("error", (error: unknown) => {
+    report(`a worker thread failed outside any step (${(error as Error)?.message ?? String(error)}); the pool replaced it`, error);
+  });
+}

@@ -28,6 +28,8 @@ export interface ParallelOrchestratorOptions {
   threads?: number;
   resourceLimits?: PoolOptions["resourceLimits"];
   tracer?: Tracer;
+  agentLoadTimeoutMs?: number;
+  cancelGraceMs?: number;
 }
 
 interface Settings {
@@ -41,6 +43,8 @@ interface Settings {
   threads: number | undefined;
   resourceLimits: PoolOptions["resourceLimits"] | undefined;
   tracer: Tracer | undefined;
+  agentLoadTimeoutMs: number;
+  cancelGraceMs: number;
 }
 
 const DEFAULTS: Settings = {
@@ -54,6 +58,8 @@ const DEFAULTS: Settings = {
   threads: undefined,
   resourceLimits: undefined,
   tracer: undefined,
+  agentLoadTimeoutMs: 60_000,
+  cancelGraceMs: 250,
 };
 
 /**
@@ -82,6 +88,8 @@ export class ParallelOrchestratorConfig {
     if (options.threads !== undefined) c = c.withThreads(options.threads);
     if (options.resourceLimits !== undefined) c = c.withResourceLimits(options.resourceLimits);
     if (options.tracer !== undefined) c = c.withTracer(options.tracer);
+    if (options.agentLoadTimeoutMs !== undefined) c = c.withAgentLoadTimeout(options.agentLoadTimeoutMs);
+    if (options.cancelGraceMs !== undefined) c = c.withCancelGrace(options.cancelGraceMs);
     return c;
   }
 
@@ -172,7 +180,29 @@ export class ParallelOrchestratorConfig {
     return this.#with({ tracer });
   }
 
+  /**
+   * How long importing an agent module may take, in preflight and on a fresh thread. A module whose
+   * top-level `await` never settles, or that busy-loops at its top level, fails with `AgentLoadError`
+   * and its thread is terminated.
+   * @default 60000
+   * @example config.withAgentLoadTimeout(10_000)
+   */
+  withAgentLoadTimeout(ms: number): ParallelOrchestratorConfig {
+    return this.#with({ agentLoadTimeoutMs: positiveInteger("agentLoadTimeout", ms) });
+  }
+
+  /**
+   * How long a cancelled step's agent has to stop on its own once its `ctx.signal` aborts, before
+   * its thread is terminated. 0 terminates at once.
+   * @default 250
+   */
+  withCancelGrace(ms: number): ParallelOrchestratorConfig {
+    return this.#with({ cancelGraceMs: nonNegative("cancelGrace", ms) });
+  }
+
   get tracer(): Tracer | undefined { return this.#s.tracer; }
+  get agentLoadTimeoutMs(): number { return this.#s.agentLoadTimeoutMs; }
+  get cancelGraceMs(): number { return this.#s.cancelGraceMs; }
   get stepTimeoutMs(): number | null { return this.#s.stepTimeoutMs; }
   get maxConcurrentTasks(): number | null { return this.#s.maxConcurrentTasks; }
   get scheduling(): Scheduling { return this.#s.scheduling; }

@@ -2,12 +2,12 @@
 // runs (preflight), and starts runs. Several runs may be in flight on one orchestrator.
 import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
-import { OrchestratorClosedError, UnknownAgentError } from "../errors.js";
+import { errorInfo, OrchestratorClosedError, UnknownAgentError } from "../errors.js";
 import { checkInputs } from "../graph/dependency-graph.js";
 import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
 import { HostHub } from "../pool/host-channel.js";
 import { findNotShareable, type Shareable } from "../pool/shareable.js";
-import { createPool } from "../pool/worker-pool.js";
+import { createPool, guardPool } from "../pool/worker-pool.js";
 import { simulate, type SimulateOptions, type Simulation } from "../schedule/simulate.js";
 import type { StrategyMap, StrategyPlan } from "../strategy/strategy-map.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
@@ -15,6 +15,7 @@ import { defaultLogger } from "./logger.js";
 import type { ParallelOrchestrationResult } from "./result.js";
 import { checkApprovals, loadResumeState } from "./resume.js";
 import { Run, type ExecuteOptions } from "./run.js";
+import { strayMessage } from "./run-reporter.js";
 import { StateWriter, strategyFingerprint, type SavedRunState } from "./state-file.js";
 
 /** Weight of the newest measurement in the learned cost of a step (exponential moving average). */
@@ -36,6 +37,7 @@ export class ParallelOrchestrator {
   #pool: Piscina | undefined;
   #closed = false;
   readonly #runs = new Set<Run>();
+  readonly #closing = new AbortController();
 
   constructor(strategy: StrategyMap, options: ParallelOrchestratorOptions | ParallelOrchestratorConfig = {}) {
     this.strategy = strategy;
@@ -103,7 +105,8 @@ export class ParallelOrchestrator {
     if (typeof given !== "object" || given === null || Array.isArray(given)) {
       throw new TypeError("Expected `inputs` to be a plain object of template variables");
     }
-    const inputs: Record<string, unknown> = { ...given };
+    // Own data only, whatever the names: an input called `__proto__` must stay an input.
+    let inputs = ownData(given);
     const bad = findNotShareable(inputs, "inputs");
     if (bad !== undefined) throw new TypeError(`${bad} cannot cross to a worker thread; pass plain data as inputs`);
     const graph = this.strategy.graph();
@@ -124,7 +127,7 @@ export class ParallelOrchestrator {
     let restored: SavedRunState | undefined;
     if (options.resumeFrom !== undefined) {
       restored = await loadResumeState(options.resumeFrom, this.strategy, fingerprint, task);
-      Object.assign(inputs, { ...restored.inputs, ...given });
+      inputs = ownData(restored.inputs, given);
     }
     const approvals = checkApprovals(options.approvals ?? {}, restored);
     checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
@@ -136,7 +139,15 @@ export class ParallelOrchestrator {
       writer = new StateWriter(options.saveStateTo);
     }
     const pool = this.#ensurePool();
-    await this.#registry.preflight(pool, graph.steps.map((s) => s.assignedAgent));
+    // Preflight stops at once when the orchestrator closes; the run's own signal only stops waiting
+    // for it (the run then starts cancelled and resolves as such).
+    const starting = options.signal ? AbortSignal.any([this.#closing.signal, options.signal]) : this.#closing.signal;
+    try {
+      await this.#registry.preflight(pool, graph.steps.map((s) => s.assignedAgent), { loadTimeoutMs: this.config.agentLoadTimeoutMs, signal: starting });
+    } catch (error) {
+      if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting", { cause: error });
+      if (!options.signal?.aborted) throw error;
+    }
     if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
     // The OpenTelemetry module is only loaded when a tracer is configured.
     const listeners = this.config.tracer ? [(await import("./tracing.js")).tracingListener(this.config.tracer)] : [];
@@ -171,8 +182,12 @@ export class ParallelOrchestrator {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // Runs still in flight end as cancelled (their finished outputs kept), not as crashed steps.
-    for (const run of this.#runs) run.cancel("the orchestrator was closed");
+    this.#closing.abort(new OrchestratorClosedError("the orchestrator was closed"));
+    // Runs still in flight end as cancelled (their finished outputs kept, their agents given the
+    // cancel grace), not as crashed steps; then the threads go.
+    const runs = [...this.#runs];
+    for (const run of runs) run.cancel("the orchestrator was closed");
+    await Promise.all(runs.map((run) => run.ended));
     const pool = this.#pool;
     this.#pool = undefined;
     if (pool !== undefined && this.config.pool === undefined) await pool.destroy();
@@ -183,9 +198,21 @@ export class ParallelOrchestrator {
   }
 
   #ensurePool(): Piscina {
-    return (this.#pool ??= this.config.pool ?? createPool({
+    if (this.#pool !== undefined) return this.#pool;
+    const pool = this.config.pool ?? createPool({
       ...(this.config.threads !== undefined ? { threads: this.config.threads } : {}),
       ...(this.config.resourceLimits !== undefined ? { resourceLimits: this.config.resourceLimits } : {}),
-    }));
+    });
+    const logger = this.config.logger ?? defaultLogger();
+    guardPool(pool, (message, error) => logger.warn(message, { error: errorInfo(error) }));
+    HostHub.of(pool).onOrphanStray = (report) => logger.warn(strayMessage(report), { error: report.error });
+    return (this.#pool = pool);
   }
+}
+
+/** A null-prototype copy of the own enumerable data of `sources`, later sources winning. */
+function ownData(...sources: Record<string, unknown>[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = Object.create(null);
+  for (const source of sources) for (const key of Object.keys(source)) copy[key] = source[key];
+  return copy;
 }

@@ -43,6 +43,8 @@ export interface StepRecord {
   error?: ErrorInfo;
   /** Every attempt that started on a thread, in order (empty if the step never ran). */
   history: AttemptRecord[];
+  /** What the step's agent left behind after the step ended (a timer that threw...), if anything. */
+  warnings?: string[];
 }
 
 /** One approval a paused run waits for. */

@@ -3,7 +3,7 @@
 import type winston from "winston";
 import { errorInfo, type ErrorInfo } from "../errors.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
-import type { LogLevel } from "../pool/protocol.js";
+import type { LogLevel, StrayError } from "../pool/protocol.js";
 import type { RunEvent } from "./events.js";
 import type { StepStatus } from "./result.js";
 
@@ -19,6 +19,7 @@ export class RunReporter {
   readonly #debug: boolean;
   /** Nobody listens and nothing is logged at info: step events need not even be built. */
   readonly #quiet: boolean;
+  readonly #waveStarted: boolean[];
 
   constructor(runId: string, logger: winston.Logger, graph: DependencyGraph, listeners: RunListener[]) {
     this.#runId = runId;
@@ -28,6 +29,24 @@ export class RunReporter {
     this.#info = logger.isLevelEnabled("info");
     this.#debug = logger.isLevelEnabled("debug");
     this.#quiet = listeners.length === 0 && !this.#info;
+    this.#waveStarted = graph.waves.map(() => false);
+  }
+
+  /** Emits `wave:start` the first time a step of `level` starts. */
+  waveStart(level: number): void {
+    if (this.#waveStarted[level]) return;
+    this.#waveStarted[level] = true;
+    this.emit({ type: "wave:start", runId: this.#runId, time: Date.now(), wave: level, stepIds: this.#graph.waves[level]! });
+  }
+
+  /**
+   * An error step `i` left behind after it ended (a timer that threw, a rejection nobody handled): a
+   * warning of its own, never a failure of whichever step runs next on that thread.
+   */
+  stray(i: number, attempt: number, report: StrayError): string {
+    const message = strayMessage(report, this.#graph.steps[i]!.stepId);
+    this.#logger.warn(message, { runId: this.#runId, ...this.#where(i), attempt, error: report.error });
+    return message;
   }
 
   /** Sends an event to every listener; a listener that throws is logged and the run goes on. */
@@ -91,4 +110,12 @@ export class RunReporter {
     if (level === "debug" && !this.#debug) return;
     this.#logger.log({ level, message: event.type, ...fields });
   }
+}
+
+/** Says what an agent left behind and what happened to its thread. */
+export function strayMessage(report: StrayError, stepId?: string): string {
+  const what = report.kind === "uncaughtException" ? "an exception thrown from a timer or callback" : "a promise rejection nobody handled";
+  const whose = stepId !== undefined ? `step ${stepId} (agent ${report.agent}) left ${what} after it ended` : `agent ${report.agent || "(unknown)"}'s module left ${what}`;
+  const thread = report.recycled ? "; its thread is replaced before it runs another step" : "";
+  return `${whose}: ${report.error.name}: ${report.error.message}${thread}. Await or cancel the work an agent starts before it returns`;
 }

@@ -31,29 +31,57 @@ export function fromOutcome(outcome: StepErrored, where: Where): Failure {
       ),
     };
   }
+  if (outcome.reason === "crashed") {
+    const how = outcome.escaped === "unhandledRejection" ? "a promise rejection nobody handled" : "an uncaught exception";
+    const cause = Object.assign(new Error(e.message), { name: e.name, ...(e.code !== undefined ? { code: e.code } : {}) });
+    return {
+      status: "failed", retryable: true,
+      error: new WorkerCrashedError(
+        `step ${stepId} (agent ${agent}) crashed: ${how} escaped the agent: ${e.name}: ${e.message}; its thread is replaced. Await or catch the work the agent starts`,
+        { stepId, agent, cause },
+      ),
+    };
+  }
   const error = new StepFailedError(`step ${stepId} (agent ${agent}) failed: ${e.name}: ${e.message}`, { stepId, agent, agentError: e });
   if (e.stack !== undefined) error.stack = `${error.name}: ${error.message}\n    agent stack:\n${e.stack}`;
   return { status: "failed", retryable: e.retryable !== false, error };
 }
 
 /** Why the main thread aborted an attempt, if it did. */
-export type AbortCause = { kind: "timeout"; timeoutMs: number } | { kind: "cancel"; reason: string };
+export type AbortCause =
+  | { kind: "timeout"; timeoutMs: number }
+  | { kind: "load-timeout"; loadTimeoutMs: number }
+  | { kind: "cancel"; reason: string };
+
+/** An attempt the main thread aborted (whether it ended by rejection or by the agent giving up). */
+export function fromAbort(aborted: AbortCause, where: Where): Failure {
+  const { stepId, agent } = where;
+  switch (aborted.kind) {
+    case "timeout":
+      return {
+        status: "timed_out", retryable: true,
+        error: new StepTimeoutError(
+          `step ${stepId} (agent ${agent}) ran past its ${aborted.timeoutMs} ms timeout; its thread was terminated. Raise timeoutMs or make the step cheaper`,
+          { stepId, agent, timeoutMs: aborted.timeoutMs },
+        ),
+      };
+    case "load-timeout":
+      return {
+        status: "failed", retryable: false,
+        error: new AgentLoadError(
+          `agent ${agent} did not finish loading within ${aborted.loadTimeoutMs} ms for step ${stepId} (a top-level await that never settles, or a busy loop); its thread was terminated. Fix the module or raise withAgentLoadTimeout`,
+          { stepId, agent },
+        ),
+      };
+    case "cancel":
+      return { status: "cancelled", retryable: false, error: new RunCancelledError(`step ${stepId} (agent ${agent}) was cancelled: ${aborted.reason}`, { stepId, agent }) };
+  }
+}
 
 /** An attempt whose `pool.run` rejected: aborted by us, or its worker died. */
 export function fromRejection(reason: unknown, aborted: AbortCause | undefined, where: Where): Failure {
+  if (aborted !== undefined) return fromAbort(aborted, where);
   const { stepId, agent } = where;
-  if (aborted?.kind === "timeout") {
-    return {
-      status: "timed_out", retryable: true,
-      error: new StepTimeoutError(
-        `step ${stepId} (agent ${agent}) ran past its ${aborted.timeoutMs} ms timeout; its thread was terminated. Raise timeoutMs or make the step cheaper`,
-        { stepId, agent, timeoutMs: aborted.timeoutMs },
-      ),
-    };
-  }
-  if (aborted?.kind === "cancel") {
-    return { status: "cancelled", retryable: false, error: new RunCancelledError(`step ${stepId} (agent ${agent}) was cancelled: ${aborted.reason}`, { stepId, agent }) };
-  }
   const err = reason as { name?: string; message?: string; code?: string } | undefined;
   if (err?.name === "DataCloneError") {
     return {

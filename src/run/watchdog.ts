@@ -1,38 +1,45 @@
-// Step timeouts measured from the moment the step starts on its thread, not from when it was
-// handed to the pool: the worker stamps its start time into a shared Int32Array cell, and the
-// watchdog re-arms until the stamp is there and then until the real deadline passes.
-// (A timer signal given to Piscina would also count the time the task waits in its queue.)
+// Bounds an attempt by the shared step clock (../pool/step-clock.ts), not by when it was handed to
+// the pool: the import of its agent on a fresh thread by the load timeout and the step's own
+// timeout (whichever is shorter), the agent's execution by the step's timeout. Time spent queued in
+// the pool counts for neither. (A timer signal given to Piscina would count the queue too.)
+import { Phase, phaseOf, phaseSince } from "../pool/step-clock.js";
 
-/** Reads the start stamp of `slot`: epoch ms, or undefined while the step has not started. */
-export function startedAt(clock: Int32Array, slot: number, epoch: number): number | undefined {
-  const v = Atomics.load(clock, slot * 2);
-  return v === 0 ? undefined : epoch + v - 1;
+/** Which bound an attempt ran past. */
+export type Expiry = "timeout" | "load-timeout";
+
+export interface Bounds {
+  /** The step's timeout, 0 for none. */
+  timeoutMs: number;
+  /** How long importing the agent may take. */
+  loadTimeoutMs: number;
 }
 
-/** Reads the thread the step of `slot` started on, or -1. */
-export function threadOf(clock: Int32Array, slot: number): number {
-  return Atomics.load(clock, slot * 2 + 1) - 1;
-}
-
-/** Clears a slot before a (re)dispatch. */
-export function resetSlot(clock: Int32Array, slot: number): void {
-  Atomics.store(clock, slot * 2, 0);
-  Atomics.store(clock, slot * 2 + 1, 0);
-}
-
-/** Calls `onTimeout` once the step of `slot` has run for `timeoutMs` on its thread. Returns a disarm function. */
-export function watch(clock: Int32Array, slot: number, epoch: number, timeoutMs: number, onTimeout: () => void): () => void {
-  let timer: NodeJS.Timeout;
+/** Calls `onExpire` once the attempt in `slot` runs past a bound. Returns a disarm function. */
+export function watch(clock: Int32Array, slot: number, epoch: number, bounds: Bounds, onExpire: (why: Expiry) => void): () => void {
+  const { timeoutMs, loadTimeoutMs } = bounds;
+  const loadBound = timeoutMs > 0 ? Math.min(timeoutMs, loadTimeoutMs) : loadTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
   const check = (): void => {
-    const start = startedAt(clock, slot, epoch);
-    if (start === undefined) {
-      timer = setTimeout(check, timeoutMs);
+    timer = undefined;
+    const phase = phaseOf(clock, slot);
+    if (phase === Phase.recycled) return;
+    const since = phaseSince(clock, slot, epoch);
+    if (phase === Phase.queued || since === undefined) {
+      timer = setTimeout(check, loadBound);
       return;
     }
-    const left = start + timeoutMs - Date.now();
-    if (left > 0) timer = setTimeout(check, left);
-    else onTimeout();
+    if (phase === Phase.running && timeoutMs === 0) return;
+    const bound = phase === Phase.loading ? loadBound : timeoutMs;
+    const left = since + bound - Date.now();
+    if (left > 0) {
+      timer = setTimeout(check, left);
+      return;
+    }
+    onExpire(phase === Phase.loading && (timeoutMs === 0 || loadTimeoutMs < timeoutMs) ? "load-timeout" : "timeout");
   };
-  timer = setTimeout(check, timeoutMs);
-  return () => clearTimeout(timer);
+  timer = setTimeout(check, loadBound);
+  return () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
 }

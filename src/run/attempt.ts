@@ -1,0 +1,93 @@
+// One attempt of one step: handed to the pool with a controller of its own, bounded by the
+// watchdog, stoppable by its run, and ended as a value that never rejects (how it ended, typed).
+import type { Piscina } from "piscina";
+import type { StepOutcome, StepTask } from "../pool/protocol.js";
+import { Phase, phaseOf, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
+import { WORKER_FILENAME } from "../pool/worker-pool.js";
+import { fromAbort, fromOutcome, fromRejection, type AbortCause, type Failure } from "./step-failure.js";
+import { watch } from "./watchdog.js";
+
+/** How an attempt ended. Times are epoch ms; `startedAt` is undefined if the agent never ran. */
+export type AttemptEnd =
+  | { kind: "completed"; output: unknown; threadId: number; startedAt: number; endedAt: number }
+  | { kind: "paused"; threadId: number; startedAt: number; endedAt: number }
+  | { kind: "failed"; failure: Failure; threadId: number; startedAt: number | undefined; endedAt: number }
+  /** The thread refused the task (it is being replaced): send it again, it did not count. */
+  | { kind: "refused" };
+
+/** What every attempt of a run shares. */
+export interface AttemptContext {
+  pool: Piscina;
+  clock: Int32Array;
+  epoch: number;
+  loadTimeoutMs: number;
+  /** How long a cancelled agent has to stop on its own (its `ctx.signal`) before its thread is terminated. */
+  cancelGraceMs: number;
+}
+
+export class Attempt {
+  readonly task: StepTask;
+  /** Resolves when the attempt is over; never rejects. */
+  readonly ended: Promise<AttemptEnd>;
+  readonly #c: AttemptContext;
+  readonly #controller = new AbortController();
+  #aborted: AbortCause | undefined;
+  #grace: NodeJS.Timeout | undefined;
+
+  constructor(context: AttemptContext, task: StepTask, where: { stepId: string; agent: string }) {
+    this.#c = context;
+    this.task = task;
+    const { clock, epoch } = context;
+    const slot = task.slot;
+    const disarm = watch(clock, slot, epoch, { timeoutMs: task.timeoutMs, loadTimeoutMs: context.loadTimeoutMs }, (why) => {
+      this.#abort(why === "timeout" ? { kind: "timeout", timeoutMs: task.timeoutMs } : { kind: "load-timeout", loadTimeoutMs: context.loadTimeoutMs });
+    });
+    const run = context.pool.run(task, { filename: WORKER_FILENAME, signal: this.#controller.signal }) as Promise<StepOutcome>;
+    this.ended = run.then(
+      (outcome) => this.#fromOutcome(outcome, where),
+      (reason: unknown) => this.#fromRejection(reason, where),
+    ).catch((bug: unknown) => this.#fromRejection(bug, where)).finally(() => {
+      disarm();
+      if (this.#grace !== undefined) clearTimeout(this.#grace);
+    });
+  }
+
+  /** Stops the attempt for its run: its `ctx.signal` aborts now, its thread is terminated after a grace. */
+  cancel(reason: string): void {
+    if (this.#aborted !== undefined) return;
+    this.#aborted = { kind: "cancel", reason };
+    // Not on a thread yet: nothing to be graceful with.
+    if (phaseOf(this.#c.clock, this.task.slot) === Phase.queued) {
+      this.#controller.abort();
+      return;
+    }
+    requestAbort(this.#c.clock, this.task.slot);
+    this.#grace = setTimeout(() => this.#controller.abort(), this.#c.cancelGraceMs);
+  }
+
+  #abort(cause: AbortCause): void {
+    if (this.#aborted !== undefined && this.#aborted.kind !== "cancel") return;
+    this.#aborted = cause;
+    requestAbort(this.#c.clock, this.task.slot);
+    this.#controller.abort();
+  }
+
+  #fromOutcome(outcome: StepOutcome, where: { stepId: string; agent: string }): AttemptEnd {
+    const { threadId, startedAt: started, endedAt } = outcome;
+    if (outcome.ok) return { kind: "completed", output: outcome.output, threadId, startedAt: started, endedAt };
+    if (outcome.reason === "paused") return { kind: "paused", threadId, startedAt: started, endedAt };
+    // An agent that gave up because we aborted it (its ctx.signal) ends as what we aborted it for.
+    const failure = this.#aborted !== undefined && outcome.reason === "agent" ? fromAbort(this.#aborted, where) : fromOutcome(outcome, where);
+    return { kind: "failed", failure, threadId, startedAt: outcome.reason === "load" ? undefined : started, endedAt };
+  }
+
+  #fromRejection(reason: unknown, where: { stepId: string; agent: string }): AttemptEnd {
+    const { clock, epoch } = this.#c;
+    const slot = this.task.slot;
+    if (phaseOf(clock, slot) === Phase.recycled && this.#aborted === undefined) return { kind: "refused" };
+    return {
+      kind: "failed", failure: fromRejection(reason, this.#aborted, where), threadId: threadOf(clock, slot),
+      startedAt: startedAt(clock, slot, epoch), endedAt: Date.now(),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+// What a run is given: the caller's `execute` options, and what its orchestrator prepared for it.
+import type { Piscina } from "piscina";
+import type winston from "winston";
+import type { ApprovalDecision } from "../agent.js";
+import type { DependencyGraph } from "../graph/dependency-graph.js";
+import type { HostHub } from "../pool/host-channel.js";
+import type { AgentSpec } from "../pool/protocol.js";
+import type { ApprovalHandler } from "./approvals.js";
+import type { ParallelOrchestratorConfig } from "./config.js";
+import type { RunEvent } from "./events.js";
+import type { RunListener } from "./run-reporter.js";
+import type { SavedRunState, StateWriter } from "./state-file.js";
+
+/** Options of one `execute` call. */
+export interface ExecuteOptions {
+  /** More top-level template variables besides `task`. */
+  inputs?: Record<string, unknown>;
+  /** Aborts the run: running steps are stopped, pending ones cancelled, finished outputs kept. */
+  signal?: AbortSignal;
+  /** Receives every run, wave and step event. Errors it throws are logged and ignored. */
+  onEvent?: (event: RunEvent) => void;
+  /** Answers `ctx.requestApproval` on the main thread. */
+  onApproval?: ApprovalHandler;
+  /** Rewrites this file atomically after every step that ends: a complete state to resume from. */
+  saveStateTo?: string;
+  /** Resume a saved run (a state file or a state object): completed steps are not run again. */
+  resumeFrom?: string | SavedRunState;
+  /** Answers to the approvals a paused state waits for, by step id. */
+  approvals?: Record<string, ApprovalDecision>;
+}
+
+/** Everything a run needs from its orchestrator. */
+export interface RunSetup {
+  task: string;
+  inputs: Record<string, unknown>;
+  graph: DependencyGraph;
+  /** The agent of each step, by step index. */
+  agents: readonly AgentSpec[];
+  pool: Piscina;
+  hub: HostHub;
+  config: ParallelOrchestratorConfig;
+  logger: winston.Logger;
+  /** Concurrency limit when the config sets none: the pool's thread count. */
+  defaultLimit: number;
+  /** The cost of a step for priority: its `cost` option, a learned duration, or 1. */
+  cost(stepId: string): number | undefined;
+  /** Called with the measured duration of every completed attempt. */
+  learn(stepId: string, durationMs: number): void;
+  /** A saved state to resume: its completed steps are restored, not run. */
+  restored?: SavedRunState;
+  /** Decisions for steps paused in `restored`. */
+  approvals: Readonly<Record<string, ApprovalDecision>>;
+  /** Where to save the state after every step that ends. */
+  writer?: StateWriter;
+  /** Fingerprint of the strategy, stored in saved states. */
+  fingerprint: string;
+  /** Listeners besides `onEvent` (the tracer's). */
+  listeners?: RunListener[];
+}

@@ -1,0 +1,178 @@
+// The state of one run as plain data with pure transitions: step statuses and records, how many
+// dependencies each step still waits for, the context and the outputs. No threads, no timers, no
+// events: the loop (./run.ts) applies what attempts report and tests drive it directly.
+import { errorInfo, type ErrorInfo, type WavepoolError } from "../errors.js";
+import type { DependencyGraph } from "../graph/dependency-graph.js";
+import type { AttemptRecord, ParallelOrchestrationResult, PendingApproval, StateError, StepRecord, StepStatus } from "./result.js";
+import type { SavedRunState } from "./state-file.js";
+
+/** How a finished run stopped early, if it did. */
+export type Stop = "cancelled" | undefined;
+
+export class RunState {
+  readonly graph: DependencyGraph;
+  readonly status: StepStatus[];
+  readonly records: StepRecord[];
+  /** Every completed output by output key, plus `task` and the inputs. */
+  readonly context = new Map<string, unknown>();
+  /** Completed outputs by output key (the context without task and inputs), as the state file keeps them. */
+  readonly outputs = new Map<string, unknown>();
+  readonly pendingApprovals: PendingApproval[] = [];
+  /** Steps settled (completed, failed, skipped, cancelled, paused). */
+  settled = 0;
+  /** Steps completed by this run (restored ones are not counted). */
+  executed = 0;
+  /** waves mode: the lowest level that still has unsettled steps. */
+  openLevel = 0;
+  firstError: ErrorInfo | undefined;
+  readonly #waitingOn: Int32Array;
+  readonly #unsettled: number[];
+
+  constructor(graph: DependencyGraph, task: string, inputs: Record<string, unknown>) {
+    this.graph = graph;
+    this.status = new Array<StepStatus>(graph.steps.length).fill("pending");
+    this.records = graph.steps.map((step, i) => ({
+      stepId: step.stepId, agent: step.assignedAgent, outputKey: step.outputKey, status: "pending",
+      wave: graph.level[i]!, threadId: -1, durationMs: 0, attempts: 0, history: [],
+    }));
+    this.#waitingOn = Int32Array.from(graph.deps, (d) => d.length);
+    this.#unsettled = graph.waves.map((w) => w.length);
+    this.context.set("task", task);
+    for (const key of Object.keys(inputs)) this.context.set(key, inputs[key]);
+  }
+
+  get size(): number {
+    return this.status.length;
+  }
+
+  /** Takes every step a saved state completed as done: its record and output come from the state. */
+  restore(saved: SavedRunState): void {
+    const byId = new Map(saved.steps.map((r) => [r.stepId, r]));
+    this.graph.steps.forEach((step, i) => {
+      const record = byId.get(step.stepId);
+      if (record?.status !== "completed" || !saved.outputs.has(step.outputKey)) return;
+      this.records[i] = structuredClone(record);
+      this.#complete(i, saved.outputs.get(step.outputKey));
+    });
+  }
+
+  /** The steps that can start now: pending, with every dependency completed. */
+  initiallyReady(): number[] {
+    const ready: number[] = [];
+    for (let i = 0; i < this.size; i++) if (this.#waitingOn[i] === 0 && this.status[i] === "pending") ready.push(i);
+    return ready;
+  }
+
+  /** Step `i` starts an attempt; returns its number (1 for the first try). */
+  begin(i: number): number {
+    this.status[i] = "running";
+    return ++this.records[i]!.attempts;
+  }
+
+  /** The attempt never started (its thread refused it): the step is pending again, the try uncounted. */
+  unbegin(i: number): void {
+    this.status[i] = "pending";
+    this.records[i]!.attempts--;
+  }
+
+  /** The attempt ended and will be retried: pending again, its try kept in the history. */
+  retry(i: number): void {
+    this.status[i] = "pending";
+  }
+
+  /** Keeps an attempt that started on a thread in the step's history and as its latest timing. */
+  recordAttempt(i: number, attempt: AttemptRecord): void {
+    const record = this.records[i]!;
+    record.history.push(attempt);
+    record.threadId = attempt.threadId;
+    record.startedAt = attempt.startedAt;
+    record.endedAt = attempt.endedAt;
+    record.durationMs = attempt.endedAt - attempt.startedAt;
+  }
+
+  /** Step `i` completed with `output`; returns the dependents that became ready. */
+  complete(i: number, output: unknown): number[] {
+    this.executed++;
+    return this.#complete(i, output);
+  }
+
+  #complete(i: number, output: unknown): number[] {
+    const step = this.graph.steps[i]!;
+    this.context.set(step.outputKey, output);
+    this.outputs.set(step.outputKey, output);
+    this.#settle(i, "completed");
+    const ready: number[] = [];
+    for (const d of this.graph.dependents[i]!) {
+      if (--this.#waitingOn[d]! === 0 && this.status[d] === "pending") ready.push(d);
+    }
+    return ready;
+  }
+
+  /** Step `i` failed (or timed out) for good; returns its transitive dependents, now skipped. */
+  fail(i: number, status: "failed" | "timed_out", error: WavepoolError): number[] {
+    this.#settle(i, status, error);
+    this.firstError ??= this.records[i]!.error;
+    const skipped: number[] = [];
+    const stack = [...this.graph.dependents[i]!];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      if (this.status[d] !== "pending") continue;
+      this.#settle(d, "skipped");
+      skipped.push(d);
+      stack.push(...this.graph.dependents[d]!);
+    }
+    return skipped;
+  }
+
+  /** Step `i` waits for a person; its dependents stay pending, everything else goes on. */
+  pause(i: number, request: PendingApproval): void {
+    this.pendingApprovals.push(request);
+    this.#settle(i, "paused");
+  }
+
+  /** Every step not started yet ends `cancelled`; returns them. */
+  cancelPending(error: WavepoolError): number[] {
+    const cancelled: number[] = [];
+    for (let i = 0; i < this.size; i++) {
+      if (this.status[i] !== "pending") continue;
+      this.#settle(i, "cancelled", error);
+      cancelled.push(i);
+    }
+    return cancelled;
+  }
+
+  /** A step that was running ends `cancelled`. */
+  cancelRunning(i: number, error: WavepoolError): void {
+    this.#settle(i, "cancelled", error);
+  }
+
+  #settle(i: number, status: StepStatus, error?: WavepoolError): void {
+    this.status[i] = status;
+    const record = this.records[i]!;
+    record.status = status;
+    if (error) record.error = errorInfo(error);
+    this.settled++;
+    const level = this.graph.level[i]!;
+    this.#unsettled[level]!--;
+    while (this.#unsettled[this.openLevel] === 0) this.openLevel++;
+  }
+
+  /** What `execute` resolves with. */
+  result(meta: {
+    runId: string; stop: Stop; startedAt: number; endedAt: number; stateError: StateError | undefined;
+  }): ParallelOrchestrationResult {
+    const success = this.records.every((r) => r.status === "completed");
+    const cancelled = meta.stop === "cancelled";
+    const paused = !cancelled && this.pendingApprovals.length > 0;
+    const result: ParallelOrchestrationResult = {
+      runId: meta.runId, success, cancelled, paused, pendingApprovals: this.pendingApprovals,
+      context: this.context, waves: this.graph.waves.map((w) => [...w]), steps: this.records,
+      stepsExecuted: this.executed, startedAt: meta.startedAt, endedAt: meta.endedAt,
+      durationMs: meta.endedAt - meta.startedAt,
+    };
+    if (!success && this.firstError) result.error = this.firstError;
+    if (paused) result.pauseReason = this.pendingApprovals.map((p) => `step ${p.stepId} waits for approval: ${p.message}`).join("; ");
+    if (meta.stateError) result.stateError = meta.stateError;
+    return result;
+  }
+}
