@@ -16,13 +16,23 @@ export interface StrategyStepOptions {
 const ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /**
- * A step of a `StrategyMap`.
+ * The prefix of the paths this class's validation errors carry (`step a.outputKey`); the strategy
+ * file loader strips it exactly to re-anchor the path on the file's fields, whatever the id holds.
+ */
+export function stepPathPrefix(stepId: unknown): string {
+  return typeof stepId === "string" ? `step ${stepId}` : "step";
+}
+
+/**
+ * A step of a `StrategyMap`. `description` is optional: pass `undefined` (or "") to leave it out.
  * @example
  * new StrategyStep("step_3", "Write Article", "WriterAgent", "Topic A: {{ topic_a_research }}", "final_article");
+ * new StrategyStep("step_4", undefined, "ReviewAgent", "Review {{ final_article }}", "review");
  */
 export class StrategyStep {
   readonly stepId: string;
-  readonly description: string;
+  /** What the step is for, for people; absent when not given. */
+  readonly description?: string;
   readonly assignedAgent: string;
   readonly intentTemplate: string;
   readonly outputKey: string;
@@ -33,20 +43,20 @@ export class StrategyStep {
 
   constructor(
     stepId: string,
-    description: string,
+    description: string | undefined,
     assignedAgent: string,
     intentTemplate: string,
     outputKey: string,
     options: StrategyStepOptions = {},
   ) {
-    const where = typeof stepId === "string" ? `step ${stepId}` : "step";
+    const where = stepPathPrefix(stepId);
     requireId(stepId, `${where}.stepId`);
-    requireString(description, `${where}.description`);
+    if (description !== undefined) requireString(description, `${where}.description`);
     requireString(assignedAgent, `${where}.assignedAgent`, true);
     requireString(intentTemplate, `${where}.intentTemplate`);
     requireId(outputKey, `${where}.outputKey`);
     this.stepId = stepId;
-    this.description = description;
+    if (description !== undefined) this.description = description;
     this.assignedAgent = assignedAgent;
     this.intentTemplate = intentTemplate;
     this.outputKey = outputKey;
