@@ -1,11 +1,12 @@
 // One step of a workflow: which agent runs, what it is asked (a liquid template), where its output goes.
 import { StrategyValidationError } from "../errors.js";
+import { MAX_TIMER_MS } from "../run/config.js";
 
 /** Per-step options. */
 export interface StrategyStepOptions {
   /** Step ids this step waits for, on top of the outputs its template reads. @default [] */
   dependsOn?: string[];
-  /** Overrides the orchestrator's step timeout for this step, in ms. @default the config's */
+  /** Overrides the orchestrator's step timeout for this step, in ms (1 to 2^31 - 1). @default the config's */
   timeoutMs?: number;
   /** Extra tries after the first failure (see `withRetries`). @default the config's */
   retries?: number;
@@ -67,7 +68,7 @@ export class StrategyStep {
       });
     }
     this.dependsOn = Object.freeze([...dependsOn]);
-    if (timeoutMs !== undefined) this.timeoutMs = requireNumber(timeoutMs, `${where}.timeoutMs`, 1, true);
+    if (timeoutMs !== undefined) this.timeoutMs = requireNumber(timeoutMs, `${where}.timeoutMs`, 1, true, MAX_TIMER_MS);
     if (retries !== undefined) this.retries = requireNumber(retries, `${where}.retries`, 0, true);
     if (cost !== undefined) this.cost = requireNumber(cost, `${where}.cost`, 0, false);
   }
@@ -89,10 +90,15 @@ function requireId(value: unknown, path: string): void {
   }
 }
 
-function requireNumber(value: unknown, path: string, min: number, integer: boolean): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+function requireNumber(value: unknown, path: string, min: number, integer: boolean, max?: number): number {
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < min || (max !== undefined && value > max) ||
+    (integer && !Number.isInteger(value))
+  ) {
+    // A timeout past the maximum is named as such: Node would fire it after 1 ms, not never.
+    const range = max === undefined ? `>= ${min}` : `from ${min} to ${max} (Node's timer maximum, about 24.8 days)`;
     throw new StrategyValidationError(
-      `expected ${integer ? "an integer" : "a finite number"} >= ${min}, got ${JSON.stringify(value) ?? typeof value}`,
+      `expected ${integer ? "an integer" : "a finite number"} ${range}, got ${JSON.stringify(value) ?? typeof value}`,
       { path },
     );
   }
