@@ -10,11 +10,22 @@ import { errorText } from "./progress-model.js";
 import { toPlain } from "./result-json.js";
 import { safeText as t } from "./safe-text.js";
 
-/** 130 cancelled, 3 paused for approval, 1 a step failed, 0 every step completed. */
+/**
+ * 130 cancelled, 3 paused for approval, 1 a step failed or the state file could not be written
+ * (a run that succeeded but left a stale state is not a success to a script), 0 every step completed.
+ */
 export function exitCodeOf(result: ParallelOrchestrationResult): number {
   if (result.cancelled) return EXIT.cancelled;
   if (result.paused) return EXIT.paused;
-  return result.success ? EXIT.ok : EXIT.stepFailed;
+  return result.success && result.stateError === undefined ? EXIT.ok : EXIT.stepFailed;
+}
+
+/** The one line that says the state file on disk is behind the run, with the path and the cause. */
+export function staleStateLine(result: ParallelOrchestrationResult): string | undefined {
+  const e = result.stateError;
+  if (e === undefined) return undefined;
+  const cause = `${e.name}${e.code === undefined ? "" : ` ${e.code}`}: ${e.message}`;
+  return `wavepool: the state file ${t(e.path)} is stale: it could not be written (${t(cause)}); every output is in this run's result, not in the file`;
 }
 
 export interface SummaryContext {
@@ -46,6 +57,8 @@ export function summarize(result: ParallelOrchestrationResult, c: Palette, { fil
       lines.push(c.red(`  ${t(s.stepId)} (${t(s.agent)}) ${s.status.replace("_", " ")}: ${errorText(s.error)}`));
     }
   }
+  const stale = staleStateLine(result);
+  if (stale !== undefined) lines.push(c.red(stale));
   if (result.paused) {
     lines.push("waiting for approval:");
     for (const p of result.pendingApprovals) {
@@ -55,8 +68,9 @@ export function summarize(result: ParallelOrchestrationResult, c: Palette, { fil
     const ids = result.pendingApprovals.map((p) => p.stepId);
     lines.push(resume === undefined
       ? "this run cannot be resumed: it was started without --state FILE"
+      : stale !== undefined ? "this run cannot be resumed reliably: its state file is stale"
       : `approve with: ${resume} ${ids.map((id) => `--approve ${arg(id)}`).join(" ")}\n(or --reject ${arg(ids[0] ?? "STEP")}="reason")`);
-  } else if (!result.success && resume !== undefined) {
+  } else if (!result.success && resume !== undefined && stale === undefined) {
     lines.push(c.dim(`state saved to ${stateFile}; continue with: ${resume}`));
   }
   return `${lines.join("\n")}\n`;
