@@ -29,7 +29,7 @@ test("a liquid syntax error is a StrategyValidationError at the intent", () => {
 });
 
 test("bad step options are rejected with their path", () => {
-  assert.throws(() => new StrategyStep("a", "d", "A", "x", "o", { timeoutMs: -1 }), /step a\.timeoutMs: expected an integer >= 1, got -1/);
+  assert.throws(() => new StrategyStep("a", "d", "A", "x", "o", { timeoutMs: -1 }), /step a\.timeoutMs: expected an integer from 1 to 2147483647 .*, got -1/);
   assert.throws(() => new StrategyStep("a", "d", "A", "x", "o", { cost: Number.NaN }), /cost/);
   assert.throws(() => new StrategyStep("a", "d", "A", "x", "o", { retries: 1.5 }), /retries/);
   assert.throws(() => new StrategyStep("1a", "d", "A", "x", "o"), /stepId/);

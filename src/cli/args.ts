@@ -2,6 +2,7 @@
 // error), with values checked here so that a bad value is named before anything runs.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { ApprovalDecision } from "../agent.js";
+import { MAX_TIMER_MS } from "../run/config.js";
 import { SCHEDULING_MODES, type Scheduling } from "../schedule/scheduling.js";
 import { UsageError } from "./cli-errors.js";
 
@@ -19,12 +20,18 @@ export function parseFlags(command: string, argv: string[], options: Options): {
   }
 }
 
-/** `30s`, `1.5m`, `500ms`, or a bare number of milliseconds -> whole milliseconds (at least 1). */
+/**
+ * `30s`, `1.5m`, `500ms`, or a bare number of milliseconds -> whole milliseconds, from 1 to Node's
+ * timer maximum (2^31 - 1 ms, about 24.8 days: a longer timer would fire after 1 ms).
+ */
 export function parseDuration(flag: string, text: string, command: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(text.trim());
   if (m === null) throw new UsageError(`${flag} expects a duration such as 500ms, 30s or 2m, got ${JSON.stringify(text)}`, command);
   const ms = Math.round(Number(m[1]) * (m[2] === "m" ? 60_000 : m[2] === "s" ? 1000 : 1));
   if (ms < 1) throw new UsageError(`${flag} must be at least 1ms, got ${JSON.stringify(text)}`, command);
+  if (ms > MAX_TIMER_MS) {
+    throw new UsageError(`${flag} must be at most ${MAX_TIMER_MS}ms (about 24.8 days, Node's timer maximum), got ${JSON.stringify(text)}`, command);
+  }
   return ms;
 }
 

@@ -4,6 +4,7 @@ import {
   AgentLoadError, AgentNotShareableError, InvalidApprovalError, StateMismatchError, StrategyValidationError, UnknownInputError,
   WavepoolError,
 } from "../errors.js";
+import { safeLines, safeText } from "./safe-text.js";
 
 /** Exit codes of `wavepool` (the contract's "Command line"). */
 export const EXIT = {
@@ -42,34 +43,39 @@ export class FileError extends Error {
   }
 }
 
-/** What to print for `error` and the exit code that goes with it. */
+/**
+ * What to print for `error` and the exit code that goes with it. Messages quote files, paths and
+ * what agents threw, so each is escaped with `safeText`: one line per message, a usage hint aside.
+ */
 export function describeFailure(error: unknown, strategyFile: string | undefined): { message: string; code: number } {
+  const t = safeText;
+  const file = t(strategyFile ?? "strategy");
   if (error instanceof UsageError) {
     const help = error.command === undefined ? "wavepool --help" : `wavepool ${error.command} --help`;
-    return { message: `wavepool: ${error.message}\nSee '${help}'.`, code: EXIT.usage };
+    return { message: `wavepool: ${t(error.message)}\nSee '${t(help)}'.`, code: EXIT.usage };
   }
-  if (error instanceof FileError) return { message: error.message, code: EXIT.usage };
+  if (error instanceof FileError) return { message: t(error.message), code: EXIT.usage };
   if (error instanceof UnknownInputError && error.variable !== undefined) {
-    const hint = ` (on the command line: --input ${error.variable}=VALUE)`;
-    return { message: `${strategyFile ?? "strategy"}: ${error.message}${hint}`, code: EXIT.usage };
+    const hint = ` (on the command line: --input ${t(error.variable)}=VALUE)`;
+    return { message: `${file}: ${t(error.message)}${hint}`, code: EXIT.usage };
   }
   if (error instanceof StrategyValidationError || error instanceof AgentNotShareableError) {
     // The message starts with the field path already (`steps[2].agent: ...`).
-    return { message: `${strategyFile ?? "strategy"}: ${error.message}`, code: EXIT.usage };
+    return { message: `${file}: ${t(error.message)}`, code: EXIT.usage };
   }
   if (error instanceof AgentLoadError) {
-    const where = error.agent === undefined ? "" : `agents.${error.agent}: `;
-    return { message: `${strategyFile ?? "strategy"}: ${where}${error.message}`, code: EXIT.usage };
+    const where = error.agent === undefined ? "" : `agents.${t(error.agent)}: `;
+    return { message: `${file}: ${where}${t(error.message)}`, code: EXIT.usage };
   }
   if (error instanceof StateMismatchError || error instanceof InvalidApprovalError) {
-    return { message: `wavepool: ${error.message}`, code: EXIT.usage };
+    return { message: `wavepool: ${t(error.message)}`, code: EXIT.usage };
   }
-  if (error instanceof WavepoolError) return { message: `wavepool: ${error.name}: ${error.message}`, code: EXIT.usage };
+  if (error instanceof WavepoolError) return { message: `wavepool: ${t(error.name)}: ${t(error.message)}`, code: EXIT.usage };
   const code = (error as { code?: unknown } | null)?.code;
   if (error instanceof Error && typeof code === "string" && /^E[A-Z]+$/.test(code)) {
     // A system error (ENOENT, EACCES...) on a path the user gave: their mistake, told in one line.
-    return { message: `wavepool: ${error.message}`, code: EXIT.usage };
+    return { message: `wavepool: ${t(error.message)}`, code: EXIT.usage };
   }
   const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
-  return { message: `wavepool: internal error, please report it:\n${text}`, code: EXIT.stepFailed };
+  return { message: `wavepool: internal error, please report it:\n${safeLines(text)}`, code: EXIT.stepFailed };
 }

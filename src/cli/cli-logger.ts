@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import winston from "winston";
 import type { Palette } from "./ansi.js";
 import type { ProgressDisplay } from "./progress-live.js";
+import { safeText } from "./safe-text.js";
 
 /** winston's npm levels, most severe first: what `--log-level` accepts. */
 export const LOG_LEVELS = Object.keys(winston.config.npm.levels);
@@ -15,9 +16,10 @@ export function cliLogger(level: string, display: ProgressDisplay, c: Palette): 
   const tone: Record<string, (text: string) => string> = { error: c.red, warn: c.yellow, info: c.cyan };
   const line = winston.format.printf((info) => {
     const meta = Object.fromEntries(Object.entries(info).filter(([key]) => !ROUTINE.has(key)));
-    const where = typeof info.stepId === "string" ? `${info.stepId}: ` : "";
-    const extra = Object.keys(meta).length > 0 ? ` ${c.dim(safeJson(meta))}` : "";
-    return `${(tone[info.level] ?? c.dim)(info.level.padEnd(5))} ${where}${String(info.message)}${extra}`;
+    // The message and its fields come from agents: escaped, so that one entry stays one line.
+    const where = typeof info.stepId === "string" ? `${safeText(info.stepId)}: ` : "";
+    const extra = Object.keys(meta).length > 0 ? ` ${c.dim(safeText(safeJson(meta)))}` : "";
+    return `${(tone[info.level] ?? c.dim)(safeText(info.level).padEnd(5))} ${where}${safeText(info.message)}${extra}`;
   });
   const sink = new Writable({
     decodeStrings: false,

@@ -7,6 +7,7 @@ import type { StrategyMap } from "../strategy/strategy-map.js";
 import { parseCount, parseFlags, string, strategyFileOf } from "./args.js";
 import { EXIT, type CommandContext } from "./cli-errors.js";
 import { loadStrategyFile } from "./load-strategy-file.js";
+import { safeText } from "./safe-text.js";
 import { PLAN_HELP } from "./usage.js";
 
 export async function planCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -29,16 +30,16 @@ const num = (n: number): string => String(Number(n.toFixed(2)));
 export function renderPlan(strategy: StrategyMap, threads: number): string {
   const graph = strategy.graph();
   const plan = strategy.plan();
-  const agentOf = (stepId: string): string => graph.steps[graph.indexOf.get(stepId)!]!.assignedAgent;
+  const agentOf = (stepId: string): string => safeText(graph.steps[graph.indexOf.get(stepId)!]!.assignedAgent);
   const n = graph.steps.length;
   const out = [
-    strategy.goal,
+    safeText(strategy.goal),
     `${n} step${n === 1 ? "" : "s"} in ${plan.waves.length} wave${plan.waves.length === 1 ? "" : "s"}`,
     "",
     "waves",
-    ...plan.waves.map((wave, w) => `  ${String(w).padStart(2)}  ${wave.map((id) => `${id} (${agentOf(id)})`).join("  ")}`),
+    ...plan.waves.map((wave, w) => `  ${String(w).padStart(2)}  ${wave.map((id) => `${safeText(id)} (${agentOf(id)})`).join("  ")}`),
     "",
-    `critical path  ${plan.criticalPath.join(" -> ") || "(empty)"}  (cost ${num(plan.criticalPathCost)})`,
+    `critical path  ${plan.criticalPath.map(safeText).join(" -> ") || "(empty)"}  (cost ${num(plan.criticalPathCost)})`,
     "",
     `simulated on ${threads} thread${threads === 1 ? "" : "s"} (cost of a step: its cost option, else 1)`,
     "  scheduling  makespan  lower bound  makespan / bound",

@@ -3,6 +3,7 @@
 // the same model, time and size give the same lines, so it is tested without a terminal.
 import { truncate, type Palette } from "./ansi.js";
 import { FINAL_PHASES, type ProgressModel, type StepPhase, type StepView } from "./progress-model.js";
+import { safeText } from "./safe-text.js";
 
 export interface FrameOptions {
   /** Terminal width; every line is cut to `columns - 1` so that none wraps. */
@@ -44,8 +45,8 @@ export function bar(fraction: number, width: number): string {
 export function renderFrame(model: ProgressModel, now: number, o: FrameOptions): string[] {
   const c = o.colours;
   const width = Math.max(20, o.columns - 1);
-  const idWidth = Math.min(24, Math.max(4, ...model.steps.map((s) => s.stepId.length)));
-  const agentWidth = Math.min(20, Math.max(5, ...model.steps.map((s) => s.agent.length)));
+  const idWidth = Math.min(24, Math.max(4, ...model.steps.map((s) => safeText(s.stepId).length)));
+  const agentWidth = Math.min(20, Math.max(5, ...model.steps.map((s) => safeText(s.agent).length)));
   const icon = (s: StepView): string => {
     switch (s.phase) {
       case "queued": return c.dim("·");
@@ -68,18 +69,20 @@ export function renderFrame(model: ProgressModel, now: number, o: FrameOptions):
     if (s.phase === "running") {
       const retry = s.attempt > 1 ? c.yellow(`try ${s.attempt} `) : "";
       const pct = s.progress === undefined ? "" : `${bar(s.progress, 10)} ${String(Math.round(s.progress * 100)).padStart(3)}% `;
-      detail = `${retry}${pct}${s.message ?? ""}`;
+      detail = `${retry}${pct}${safeText(s.message ?? "")}`;
     } else if (s.error !== undefined && s.phase !== "cancelled") {
-      detail = tone(s, s.error);
+      detail = tone(s, safeText(s.error));
     }
-    const id = s.stepId.length > idWidth ? `${s.stepId.slice(0, idWidth - 1)}…` : s.stepId.padEnd(idWidth);
-    const agent = s.agent.length > agentWidth ? `${s.agent.slice(0, agentWidth - 1)}…` : s.agent.padEnd(agentWidth);
+    const stepId = safeText(s.stepId);
+    const agentName = safeText(s.agent);
+    const id = stepId.length > idWidth ? `${stepId.slice(0, idWidth - 1)}…` : stepId.padEnd(idWidth);
+    const agent = agentName.length > agentWidth ? `${agentName.slice(0, agentWidth - 1)}…` : agentName.padEnd(agentWidth);
     return ` ${icon(s)} ${c.bold(id)}  ${c.dim(agent)}  ${tone(s, LABEL[s.phase].padEnd(9))} ${time.padStart(6)}  ${detail}`.trimEnd();
   };
 
   const counts = model.counts();
   const total = model.steps.length;
-  const header = `${c.bold("wavepool")}  ${model.goal}  ${c.dim(`· ${total} step${total === 1 ? "" : "s"} in ${model.waves} wave${model.waves === 1 ? "" : "s"}`)}`;
+  const header = `${c.bold("wavepool")}  ${safeText(model.goal)}  ${c.dim(`· ${total} step${total === 1 ? "" : "s"} in ${model.waves} wave${model.waves === 1 ? "" : "s"}`)}`;
   const settled = model.steps.filter((s) => FINAL_PHASES.has(s.phase)).length;
   const elapsed = model.startedAt === undefined ? 0 : (model.endedAt ?? now) - model.startedAt;
   const tally = [

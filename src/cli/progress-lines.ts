@@ -5,21 +5,22 @@ import type { Palette } from "./ansi.js";
 import { formatDuration } from "./progress-frame.js";
 import type { ProgressDisplay } from "./progress-live.js";
 import { errorText } from "./progress-model.js";
+import { safeText as t } from "./safe-text.js";
 
 /** The text of one event's line, without the time stamp. */
 export function describeEvent(event: RunEvent, c: Palette): string {
   switch (event.type) {
     case "run:start":
-      return `run:start ${event.runId} ${event.steps} step${event.steps === 1 ? "" : "s"} in ${event.waves.length} wave${event.waves.length === 1 ? "" : "s"}`;
+      return `run:start ${t(event.runId)} ${event.steps} step${event.steps === 1 ? "" : "s"} in ${event.waves.length} wave${event.waves.length === 1 ? "" : "s"}`;
     case "wave:start":
-      return `wave:start ${event.wave} ${event.stepIds.join(" ")}`;
+      return `wave:start ${event.wave} ${event.stepIds.map(t).join(" ")}`;
     case "step:start":
-      return `step:start ${event.stepId} (${event.agent}) wave ${event.wave} attempt ${event.attempt}`;
+      return `step:start ${t(event.stepId)} (${t(event.agent)}) wave ${event.wave} attempt ${event.attempt}`;
     case "step:progress":
-      return `step:progress ${event.stepId} (${event.agent}) ${Math.round(event.progress * 100)}%${event.message === undefined ? "" : ` ${event.message}`}`;
+      return `step:progress ${t(event.stepId)} (${t(event.agent)}) ${Math.round(event.progress * 100)}%${event.message === undefined ? "" : ` ${t(event.message)}`}`;
     case "step:end": {
       const where = event.threadId >= 0 ? ` on thread ${event.threadId}` : "";
-      const text = `step:end ${event.stepId} (${event.agent}) ${event.status} in ${formatDuration(event.durationMs)}${where}`;
+      const text = `step:end ${t(event.stepId)} (${t(event.agent)}) ${event.status} in ${formatDuration(event.durationMs)}${where}`;
       const error = event.error === undefined ? "" : `: ${errorText(event.error)}`;
       return event.status === "completed" ? text : c.red(`${text}${error}`);
     }

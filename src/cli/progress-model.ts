@@ -5,6 +5,7 @@ import type { ErrorInfo } from "../errors.js";
 import type { RunEvent } from "../run/events.js";
 import type { StepRecord, StepStatus } from "../run/result.js";
 import type { StrategyMap } from "../strategy/strategy-map.js";
+import { safeText } from "./safe-text.js";
 
 export type StepPhase = Exclude<StepStatus, "pending"> | "queued";
 
@@ -25,9 +26,9 @@ export interface StepView {
   error?: string;
 }
 
-/** The error as a person wants it: what the agent threw when it threw, else wavepool's error. */
+/** The error as a person wants it, on one line: what the agent threw when it threw, else wavepool's error. */
 export function errorText(error: ErrorInfo): string {
-  return error.agentError ? `${error.agentError.name}: ${error.agentError.message}` : `${error.name}: ${error.message}`;
+  return safeText(error.agentError ? `${error.agentError.name}: ${error.agentError.message}` : `${error.name}: ${error.message}`);
 }
 
 /** A phase that will not change any more (retries aside). */

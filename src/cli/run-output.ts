@@ -8,12 +8,24 @@ import { EXIT } from "./cli-errors.js";
 import { formatDuration } from "./progress-frame.js";
 import { errorText } from "./progress-model.js";
 import { toPlain } from "./result-json.js";
+import { safeText as t } from "./safe-text.js";
 
-/** 130 cancelled, 3 paused for approval, 1 a step failed, 0 every step completed. */
+/**
+ * 130 cancelled, 3 paused for approval, 1 a step failed or the state file could not be written
+ * (a run that succeeded but left a stale state is not a success to a script), 0 every step completed.
+ */
 export function exitCodeOf(result: ParallelOrchestrationResult): number {
   if (result.cancelled) return EXIT.cancelled;
   if (result.paused) return EXIT.paused;
-  return result.success ? EXIT.ok : EXIT.stepFailed;
+  return result.success && result.stateError === undefined ? EXIT.ok : EXIT.stepFailed;
+}
+
+/** The one line that says the state file on disk is behind the run, with the path and the cause. */
+export function staleStateLine(result: ParallelOrchestrationResult): string | undefined {
+  const e = result.stateError;
+  if (e === undefined) return undefined;
+  const cause = `${e.name}${e.code === undefined ? "" : ` ${e.code}`}: ${e.message}`;
+  return `wavepool: the state file ${t(e.path)} is stale: it could not be written (${t(cause)}); every output is in this run's result, not in the file`;
 }
 
 export interface SummaryContext {
@@ -42,20 +54,23 @@ export function summarize(result: ParallelOrchestrationResult, c: Palette, { fil
   }
   for (const s of result.steps) {
     if ((s.status === "failed" || s.status === "timed_out") && s.error !== undefined) {
-      lines.push(c.red(`  ${s.stepId} (${s.agent}) ${s.status.replace("_", " ")}: ${errorText(s.error)}`));
+      lines.push(c.red(`  ${t(s.stepId)} (${t(s.agent)}) ${s.status.replace("_", " ")}: ${errorText(s.error)}`));
     }
   }
+  const stale = staleStateLine(result);
+  if (stale !== undefined) lines.push(c.red(stale));
   if (result.paused) {
     lines.push("waiting for approval:");
     for (const p of result.pendingApprovals) {
-      lines.push(`  ${c.bold(p.stepId)} (${p.agent}): ${p.message}`);
+      lines.push(`  ${c.bold(t(p.stepId))} (${t(p.agent)}): ${t(p.message)}`);
       if (p.payload !== undefined) lines.push(c.dim(`    payload: ${oneLine(p.payload)}`));
     }
     const ids = result.pendingApprovals.map((p) => p.stepId);
     lines.push(resume === undefined
       ? "this run cannot be resumed: it was started without --state FILE"
+      : stale !== undefined ? "this run cannot be resumed reliably: its state file is stale"
       : `approve with: ${resume} ${ids.map((id) => `--approve ${arg(id)}`).join(" ")}\n(or --reject ${arg(ids[0] ?? "STEP")}="reason")`);
-  } else if (!result.success && resume !== undefined) {
+  } else if (!result.success && resume !== undefined && stale === undefined) {
     lines.push(c.dim(`state saved to ${stateFile}; continue with: ${resume}`));
   }
   return `${lines.join("\n")}\n`;
@@ -71,7 +86,7 @@ export function finalOutputs(result: ParallelOrchestrationResult, strategy: Stra
 }
 
 function oneLine(value: unknown): string {
-  const text = JSON.stringify(toPlain(value)) ?? String(value);
+  const text = t(JSON.stringify(toPlain(value)) ?? String(value));
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
 
@@ -85,7 +100,7 @@ export function stepTable(result: ParallelOrchestrationResult, limit = 40): stri
   if (result.steps.length === 0 || result.steps.length > limit) return "";
   const rows = [["step", "agent", "wave", "thread", "status", "attempts", "duration"]];
   for (const s of result.steps) {
-    rows.push([s.stepId, s.agent, String(s.wave), s.threadId < 0 ? "-" : String(s.threadId), s.status.replace("_", " "),
+    rows.push([t(s.stepId), t(s.agent), String(s.wave), s.threadId < 0 ? "-" : String(s.threadId), s.status.replace("_", " "),
       String(s.attempts), s.attempts === 0 ? "-" : formatDuration(s.durationMs)]);
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));

@@ -13,8 +13,8 @@ Options:
   -h, --help         show help (also: wavepool <command> --help)
   -v, --version      print the version
 
-Exit codes: 0 success, 1 a step failed, 2 bad usage or invalid strategy,
-3 paused for approval, 130 cancelled (Ctrl-C).
+Exit codes: 0 success, 1 a step failed or the state file could not be written,
+2 bad usage or invalid strategy, 3 paused for approval, 130 cancelled (Ctrl-C).
 `;
 
 export const RUN_HELP = `Usage: wavepool run <strategy.yaml|json> [options]
@@ -31,8 +31,9 @@ Options:
                          Repeatable.
   --concurrency N        at most N steps at once, on N threads
                          (default: the number of CPUs)
-  --timeout DURATION     time limit of each step: 500ms, 30s, 2m, or ms
-                         (default: none; a step's timeoutMs wins)
+  --timeout DURATION     time limit of each step: 500ms, 30s, 2m, or ms, at
+                         most 2147483647ms (about 24.8 days; default: none;
+                         a step's timeoutMs wins)
   --scheduling MODE      eager (critical path first, default) or waves
   --state FILE           save the run's state to FILE after every step
   --resume FILE          resume the run saved in FILE: completed steps are not
@@ -48,8 +49,9 @@ Options:
 Ctrl-C cancels the run (running steps are stopped, the state file is kept);
 a second Ctrl-C exits at once.
 
-Exit codes: 0 success, 1 a step failed, 2 bad usage or invalid strategy,
-3 paused for approval, 130 cancelled.
+Exit codes: 0 success, 1 a step failed or the state file could not be written
+(one line on stderr says it is stale; 3 and 130 win over it), 2 bad usage or
+invalid strategy, 3 paused for approval, 130 cancelled.
 
 Strategy file:
   goal: Write an article
@@ -59,7 +61,7 @@ Strategy file:
   steps:
     - { id: research, description: Research, agent: ResearchAgent,
         intent: "Research {{ task }}", output: notes }
-    - { id: write, description: Write, agent: WriterAgent,
+    - { id: write, agent: WriterAgent,             # description is optional
         intent: "Write from {{ notes }}", output: article, timeoutMs: 60000 }
 `;
 

@@ -6,13 +6,19 @@ import type winston from "winston";
 import { SCHEDULING_MODES, type Scheduling } from "../schedule/scheduling.js";
 import type { PoolOptions } from "../pool/worker-pool.js";
 
+/**
+ * The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days). A longer one is not an
+ * error to `setTimeout`: it fires after 1 ms instead, so every timeout and backoff is checked against it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Retry policy: `attempts` counts every try (1 = no retry). */
 export interface RetryPolicy {
   /** Tries in all, first one included. @default 1 */
   attempts: number;
-  /** Delay before the first retry; doubles each retry, with jitter. @default 100 */
+  /** Delay before the first retry, 0 to 2^31 - 1; doubles each retry, with jitter. @default 100 */
   backoffMs: number;
-  /** Upper bound of the delay. @default 30000 */
+  /** Upper bound of the delay, 0 to 2^31 - 1. @default 30000 */
   maxBackoffMs: number;
 }
 
@@ -78,7 +84,8 @@ export class ParallelOrchestratorConfig {
   static from(options: ParallelOrchestratorOptions | ParallelOrchestratorConfig = {}): ParallelOrchestratorConfig {
     if (options instanceof ParallelOrchestratorConfig) return options;
     let c = new ParallelOrchestratorConfig();
-    if (options.stepTimeoutMs != null) c = c.withStepTimeout(options.stepTimeoutMs);
+    // Named as the options object names it, so the message points at the field the caller wrote.
+    if (options.stepTimeoutMs != null) c = c.#with({ stepTimeoutMs: timerDelay("stepTimeoutMs", options.stepTimeoutMs, 1) });
     if (options.maxConcurrentTasks != null) c = c.withMaxConcurrentTasks(options.maxConcurrentTasks);
     if (options.scheduling !== undefined) c = c.withScheduling(options.scheduling);
     if (options.failFast !== undefined) c = c.withFailFast(options.failFast);
@@ -97,9 +104,12 @@ export class ParallelOrchestratorConfig {
     return new ParallelOrchestratorConfig({ ...this.#s, ...patch });
   }
 
-  /** Every step times out after `ms` (a step's own `timeoutMs` wins). @default no timeout */
+  /**
+   * Every step times out after `ms`, an integer from 1 to 2^31 - 1, Node's timer maximum (a step's own `timeoutMs` wins).
+   * @default no timeout
+   */
   withStepTimeout(ms: number): ParallelOrchestratorConfig {
-    return this.#with({ stepTimeoutMs: positiveInteger("stepTimeout", ms) });
+    return this.#with({ stepTimeoutMs: timerDelay("stepTimeout", ms, 1) });
   }
 
   /** No step timeout (the default). */
@@ -139,8 +149,8 @@ export class ParallelOrchestratorConfig {
     if (typeof policy !== "object" || policy === null) throw new TypeError("Expected `retries` to be { attempts, backoffMs, maxBackoffMs? }");
     const next = { ...this.#s.retries, ...policy };
     positiveInteger("retries.attempts", next.attempts);
-    nonNegative("retries.backoffMs", next.backoffMs);
-    nonNegative("retries.maxBackoffMs", next.maxBackoffMs);
+    timerDelay("retries.backoffMs", next.backoffMs, 0);
+    timerDelay("retries.maxBackoffMs", next.maxBackoffMs, 0);
     return this.#with({ retries: Object.freeze(next) });
   }
 
@@ -221,9 +231,15 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
-function nonNegative(name: string, value: number): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`Expected \`${name}\` to be a finite number from 0 and up, got \`${String(value)}\` (${typeof value})`);
+/** A delay a timer can wait: a number from `min` to MAX_TIMER_MS (integral when `min` is 1: a step timeout). */
+function timerDelay(name: string, value: number, min: 0 | 1): number {
+  const integral = min === 1;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > MAX_TIMER_MS || (integral && !Number.isInteger(value))) {
+    const what = integral ? "an integer" : "a number";
+    throw new RangeError(
+      `Expected \`${name}\` to be ${what} of milliseconds from ${min} to ${MAX_TIMER_MS} (Node's timer maximum, about 24.8 days), ` +
+        `got \`${String(value)}\` (${typeof value})`,
+    );
   }
   return value;
 }

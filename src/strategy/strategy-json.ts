@@ -1,12 +1,12 @@
 // The plain-object form of a strategy (the strategy file's shape) and its field-by-field validation.
 import { StrategyValidationError, WavepoolError } from "../errors.js";
-import { StrategyStep, type StrategyStepOptions } from "./strategy-step.js";
+import { StrategyStep, stepPathPrefix, type StrategyStepOptions } from "./strategy-step.js";
 import type { StrategyMap } from "./strategy-map.js";
 
 /** One step of a strategy file. */
 export interface StrategyStepJSON {
   id: string;
-  description: string;
+  description?: string;
   agent: string;
   intent: string;
   output: string;
@@ -31,7 +31,8 @@ export function strategyToJSON(map: StrategyMap): StrategyJSON {
     goal: map.goal,
     steps: map.steps.map((s) => {
       const json: StrategyStepJSON = {
-        id: s.stepId, description: s.description, agent: s.assignedAgent, intent: s.intentTemplate, output: s.outputKey,
+        id: s.stepId, ...(s.description === undefined ? {} : { description: s.description }),
+        agent: s.assignedAgent, intent: s.intentTemplate, output: s.outputKey,
       };
       if (s.dependsOn.length > 0) json.dependsOn = [...s.dependsOn];
       if (s.timeoutMs !== undefined) json.timeoutMs = s.timeoutMs;
@@ -58,8 +59,11 @@ export function strategyFromJSON(json: unknown, create: (goal: string) => Strate
     for (const key of Object.keys(s)) {
       if (!STEP_KEYS.has(key)) fail(`${path}.${key}`, `unknown key; a step has ${[...STEP_KEYS].join(", ")}`);
     }
-    for (const key of ["id", "description", "agent", "intent", "output"] as const) {
+    for (const key of ["id", "agent", "intent", "output"] as const) {
       if (typeof s[key] !== "string") fail(`${path}.${key}`, `expected a string, got ${describe(s[key])}`);
+    }
+    if (s.description !== undefined && typeof s.description !== "string") {
+      fail(`${path}.description`, `expected a string, got ${describe(s.description)}`);
     }
     const options: StrategyStepOptions = {};
     if (s.dependsOn !== undefined) {
@@ -78,12 +82,13 @@ export function strategyFromJSON(json: unknown, create: (goal: string) => Strate
       stepId: "id", assignedAgent: "agent", intentTemplate: "intent", outputKey: "output", description: "description",
     };
     try {
-      const step = new StrategyStep(s.id as string, s.description as string, s.agent as string, s.intent as string, s.output as string, options);
+      const step = new StrategyStep(s.id as string, s.description as string | undefined, s.agent as string, s.intent as string, s.output as string, options);
       map.addStep(step);
     } catch (error) {
       if (!(error instanceof StrategyValidationError)) throw error;
-      // Re-anchor the path on the file's field names: "step a.outputKey" -> "steps[0].output".
-      const field = error.path?.replace(/^step [^.]*\.|^steps\[\d+\]\./, "") ?? "";
+      // Re-anchor the path on the file's field names: "step a.outputKey" -> "steps[0].output". The
+      // prefix is stripped exactly, not by pattern: an id may hold a dot ("step a.b.stepId").
+      const field = reanchor(error.path ?? "", `${stepPathPrefix(s.id)}.`, `steps[${i}].`);
       const name = fieldOf[field] ?? field;
       const Ctor = error.constructor as new (m: string, o: object) => WavepoolError;
       const bare = error.path ? error.message.slice(error.path.length + 2) : error.message;
@@ -91,6 +96,13 @@ export function strategyFromJSON(json: unknown, create: (goal: string) => Strate
     }
   });
   return map;
+}
+
+/** The field name of `path` once `prefix` (the step's API path) or `filePrefix` (addStep's) is removed. */
+function reanchor(path: string, prefix: string, filePrefix: string): string {
+  if (path.startsWith(prefix)) return path.slice(prefix.length);
+  if (path.startsWith(filePrefix)) return path.slice(filePrefix.length);
+  return "";
 }
 
 function requireObject(value: unknown, path: string): Record<string, unknown> {

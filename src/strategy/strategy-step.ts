@@ -1,11 +1,12 @@
 // One step of a workflow: which agent runs, what it is asked (a liquid template), where its output goes.
 import { StrategyValidationError } from "../errors.js";
+import { MAX_TIMER_MS } from "../run/config.js";
 
 /** Per-step options. */
 export interface StrategyStepOptions {
   /** Step ids this step waits for, on top of the outputs its template reads. @default [] */
   dependsOn?: string[];
-  /** Overrides the orchestrator's step timeout for this step, in ms. @default the config's */
+  /** Overrides the orchestrator's step timeout for this step, in ms (1 to 2^31 - 1). @default the config's */
   timeoutMs?: number;
   /** Extra tries after the first failure (see `withRetries`). @default the config's */
   retries?: number;
@@ -16,13 +17,23 @@ export interface StrategyStepOptions {
 const ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /**
- * A step of a `StrategyMap`.
+ * The prefix of the paths this class's validation errors carry (`step a.outputKey`); the strategy
+ * file loader strips it exactly to re-anchor the path on the file's fields, whatever the id holds.
+ */
+export function stepPathPrefix(stepId: unknown): string {
+  return typeof stepId === "string" ? `step ${stepId}` : "step";
+}
+
+/**
+ * A step of a `StrategyMap`. `description` is optional: pass `undefined` (or "") to leave it out.
  * @example
  * new StrategyStep("step_3", "Write Article", "WriterAgent", "Topic A: {{ topic_a_research }}", "final_article");
+ * new StrategyStep("step_4", undefined, "ReviewAgent", "Review {{ final_article }}", "review");
  */
 export class StrategyStep {
   readonly stepId: string;
-  readonly description: string;
+  /** What the step is for, for people; absent when not given. */
+  readonly description?: string;
   readonly assignedAgent: string;
   readonly intentTemplate: string;
   readonly outputKey: string;
@@ -33,20 +44,20 @@ export class StrategyStep {
 
   constructor(
     stepId: string,
-    description: string,
+    description: string | undefined,
     assignedAgent: string,
     intentTemplate: string,
     outputKey: string,
     options: StrategyStepOptions = {},
   ) {
-    const where = typeof stepId === "string" ? `step ${stepId}` : "step";
+    const where = stepPathPrefix(stepId);
     requireId(stepId, `${where}.stepId`);
-    requireString(description, `${where}.description`);
+    if (description !== undefined) requireString(description, `${where}.description`);
     requireString(assignedAgent, `${where}.assignedAgent`, true);
     requireString(intentTemplate, `${where}.intentTemplate`);
     requireId(outputKey, `${where}.outputKey`);
     this.stepId = stepId;
-    this.description = description;
+    if (description !== undefined) this.description = description;
     this.assignedAgent = assignedAgent;
     this.intentTemplate = intentTemplate;
     this.outputKey = outputKey;
@@ -57,7 +68,7 @@ export class StrategyStep {
       });
     }
     this.dependsOn = Object.freeze([...dependsOn]);
-    if (timeoutMs !== undefined) this.timeoutMs = requireNumber(timeoutMs, `${where}.timeoutMs`, 1, true);
+    if (timeoutMs !== undefined) this.timeoutMs = requireNumber(timeoutMs, `${where}.timeoutMs`, 1, true, MAX_TIMER_MS);
     if (retries !== undefined) this.retries = requireNumber(retries, `${where}.retries`, 0, true);
     if (cost !== undefined) this.cost = requireNumber(cost, `${where}.cost`, 0, false);
   }
@@ -79,10 +90,15 @@ function requireId(value: unknown, path: string): void {
   }
 }
 
-function requireNumber(value: unknown, path: string, min: number, integer: boolean): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+function requireNumber(value: unknown, path: string, min: number, integer: boolean, max?: number): number {
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < min || (max !== undefined && value > max) ||
+    (integer && !Number.isInteger(value))
+  ) {
+    // A timeout past the maximum is named as such: Node would fire it after 1 ms, not never.
+    const range = max === undefined ? `>= ${min}` : `from ${min} to ${max} (Node's timer maximum, about 24.8 days)`;
     throw new StrategyValidationError(
-      `expected ${integer ? "an integer" : "a finite number"} >= ${min}, got ${JSON.stringify(value) ?? typeof value}`,
+      `expected ${integer ? "an integer" : "a finite number"} ${range}, got ${JSON.stringify(value) ?? typeof value}`,
       { path },
     );
   }
