@@ -198,7 +198,7 @@ export class ParallelOrchestratorConfig {
    * @example config.withAgentLoadTimeout(10_000)
    */
   withAgentLoadTimeout(ms: number): ParallelOrchestratorConfig {
-    return this.#with({ agentLoadTimeoutMs: positiveInteger("agentLoadTimeout", ms) });
+    return this.#with({ agentLoadTimeoutMs: timerDelay("agentLoadTimeout", ms, 1) });
   }
 
   /**
@@ -207,7 +207,7 @@ export class ParallelOrchestratorConfig {
    * @default 250
    */
   withCancelGrace(ms: number): ParallelOrchestratorConfig {
-    return this.#with({ cancelGraceMs: nonNegative("cancelGrace", ms) });
+    return this.#with({ cancelGraceMs: timerDelay("cancelGrace", ms, 0) });
   }
 
   get tracer(): Tracer | undefined { return this.#s.tracer; }
