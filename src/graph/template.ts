@@ -6,9 +6,28 @@ import { lazyRequire } from "../lazy-require.js";
 
 let engine: Liquid | undefined;
 
+/**
+ * Bounds of one template (liquidjs's own limits). Templates render on the main thread, where a
+ * loop driven by an upstream output (`{% for i in (1..n) %}` nested, n from a step) would otherwise
+ * stall every run; past a bound, the step fails with a `StrategyValidationError`.
+ */
+export const TEMPLATE_LIMITS = {
+  /** Milliseconds one render may take. */
+  renderMs: 250,
+  /** Characters and loop items one render may allocate. */
+  memory: 64_000_000,
+  /** Characters of template source. */
+  parse: 10_000_000,
+} as const;
+
 /** The engine every intent is parsed and rendered with (made on first use). */
 function liquid(): Liquid {
-  return (engine ??= new (lazyRequire<typeof import("liquidjs")>("liquidjs").Liquid)({ cache: false }));
+  return (engine ??= new (lazyRequire<typeof import("liquidjs")>("liquidjs").Liquid)({
+    cache: false,
+    renderLimit: TEMPLATE_LIMITS.renderMs,
+    memoryLimit: TEMPLATE_LIMITS.memory,
+    parseLimit: TEMPLATE_LIMITS.parse,
+  }));
 }
 
 /** A parsed intent template and the root variables it reads from the run context. */

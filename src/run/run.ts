@@ -4,9 +4,8 @@
 // cancelled with the bug logged, never as an unhandled rejection or a run that never resolves.
 import { randomUUID } from "node:crypto";
 import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
-import { ApprovalRejectedError, errorInfo, RunCancelledError, StrategyValidationError, type WavepoolError } from "../errors.js";
+import { ApprovalRejectedError, errorInfo, RunCancelledError, type StrategyValidationError, type WavepoolError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
-import { renderTemplate } from "../graph/template.js";
 import type { PauseAnswer, StepTask } from "../pool/protocol.js";
 import { createClock, resetSlot, threadOf } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
@@ -15,6 +14,7 @@ import { ReadyQueue } from "../schedule/ready-queue.js";
 import { askHandler, decisionFor } from "./approvals.js";
 import { Attempt, type AttemptEnd } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
+import { renderIntent, type Intent } from "./intent.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import { RunState, type Stop } from "./run-state.js";
 import type { ParallelOrchestrationResult, PendingApproval, StateError } from "./result.js";
@@ -136,19 +136,13 @@ export class Run {
     const attempt = this.#state.begin(i);
     const level = graph.level[i]!;
     this.#report.waveStart(level);
-    // No prototype: a plain {} per step with ever new key sets grows V8's hidden-class tree, and a
-    // variable named `__proto__` or `constructor` must be data like any other.
-    const inputs: Record<string, unknown> = Object.create(null);
-    for (const variable of graph.templates[i]!.reads) inputs[variable] = this.#state.context.get(graph.contextKey(variable));
-    let intent: string;
+    let rendered: Intent;
     try {
-      intent = renderTemplate(graph.templates[i]!, inputs);
-    } catch (cause) {
-      return this.#failNow(i, attempt, new StrategyValidationError(
-        `the intent template of step ${step.stepId} failed to render: ${(cause as Error).message}`,
-        { path: `steps[${i}].intent`, stepId: step.stepId, agent: step.assignedAgent, cause },
-      ));
+      rendered = renderIntent(graph, i, this.#state.context);
+    } catch (error) {
+      return this.#failNow(i, attempt, error as StrategyValidationError);
     }
+    const { intent, inputs } = rendered;
     const approval = decisionFor(this.#s.approvals, step.stepId);
     if (approval?.approved === false) {
       return this.#failNow(i, attempt, new ApprovalRejectedError(

@@ -1,0 +1,54 @@
+// The host process never dies for a worker: threads that run out of memory while their step is
+// timed out, cancelled, failed fast or closed, and modules that kill or hang their thread while
+// they load. Each ends as a typed status or error; the process lives on.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { AgentLoadError, ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
+import { agent, broken, strategyOf } from "./helpers.js";
+
+test("workers running out of memory as their steps are timed out, cancelled, failed fast or closed never kill the host", async () => {
+  const script = fileURLToPath(new URL("./fixtures/oom-race.js", import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  assert.equal(code, 0, `the host process died:\n${stderr.slice(-2000)}`);
+  const { statuses } = JSON.parse(stdout) as { oomMs: number; statuses: string[] };
+  assert.equal(statuses.length, 4 * 8);
+  const allowed: Record<string, string[]> = {
+    timeout: ["timed_out", "failed"],
+    cancel: ["cancelled", "failed"],
+    failfast: ["cancelled", "failed", "timed_out"],
+    close: ["cancelled", "failed"],
+  };
+  for (const entry of statuses) {
+    const [how, status] = entry.split(":") as [string, string];
+    assert.ok(allowed[how]!.includes(status), entry);
+  }
+});
+
+for (const [what, module, limits, pattern] of [
+  ["calls process.exit", "exits-on-import", undefined, /agent Broken: loading .*exits-on-import\.js killed its worker thread \(worker exited with code: 3/],
+  ["runs out of memory", "oom-on-import", { maxOldGenerationSizeMb: 32 }, /agent Broken: loading .*oom-on-import\.js killed its worker thread .*ERR_WORKER_OUT_OF_MEMORY/],
+  ["throws from a timer", "timer-throws-on-import", undefined, /agent Broken could not be loaded from .*timer-throws-on-import\.js: thrown from a timer while the module loads/],
+] as const) {
+  test(`a module that ${what} while it loads fails preflight with AgentLoadError naming agent and module`, async () => {
+    let config = new ParallelOrchestratorConfig().withThreads(2);
+    if (limits) config = config.withResourceLimits(limits);
+    const o = new ParallelOrchestrator(strategyOf(["a", "Broken", "x"], ["b", "Echo", "y"]), config)
+      .addAgent("Broken", broken(module)).addAgent("Echo", agent("echo"));
+    after(() => o.close());
+    const error = await o.execute("t").then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof AgentLoadError, String(error));
+    assert.equal(error.agent, "Broken");
+    assert.match(error.message, pattern);
+    // The orchestrator still works with agents that load.
+    const fine = new ParallelOrchestrator(strategyOf(["b", "Echo", "y"]), config).addAgent("Echo", agent("echo"));
+    after(() => fine.close());
+    assert.equal((await fine.execute("t")).success, true);
+  });
+}
