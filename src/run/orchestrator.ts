@@ -13,7 +13,7 @@ import type { StrategyMap, StrategyPlan } from "../strategy/strategy-map.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
 import { defaultLogger } from "./logger.js";
 import type { ParallelOrchestrationResult } from "./result.js";
-import { checkApprovals, loadResumeState } from "./resume.js";
+import { checkApprovals, loadResumeState, restoreInputs } from "./resume.js";
 import { Run, type ExecuteOptions } from "./run.js";
 import { StateWriter, strategyFingerprint, type SavedRunState } from "./state-file.js";
 
@@ -124,7 +124,7 @@ export class ParallelOrchestrator {
     let restored: SavedRunState | undefined;
     if (options.resumeFrom !== undefined) {
       restored = await loadResumeState(options.resumeFrom, this.strategy, fingerprint, task);
-      Object.assign(inputs, { ...restored.inputs, ...given });
+      restoreInputs(inputs, restored.inputs);
     }
     const approvals = checkApprovals(options.approvals ?? {}, restored);
     checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));

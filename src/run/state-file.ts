@@ -4,13 +4,16 @@ import { createHash } from "node:crypto";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
-import { deserialize, serialize } from "node:v8";
+import { deserialize } from "node:v8";
 import { StateMismatchError } from "../errors.js";
 import type { PendingApproval, StepRecord } from "./result.js";
+import { checkShape } from "./state-shape.js";
+import { decodeValue, encodeValue } from "./value-codec.js";
 
 /** Everything a run needs to resume: the task, its inputs, every finished output and every step record. */
 export interface SavedRunState {
   format: "wavepool-state";
+  /** The version of this shape. The file's header has its own version, that of the encoding. */
   version: 1;
   /** `strategyFingerprint` of the strategy that wrote the state; a resume checks it. */
   fingerprint: string;
@@ -29,15 +32,18 @@ export interface SavedRunState {
 
 // Header: magic, format version (u16), payload length (u64), sha256 of the payload, all big-endian.
 // The length and the digest are what tell a truncated or damaged file from a state.
+// Version 1 payloads are `v8.serialize` of the state; version 2 payloads are `encodeValue` of it,
+// which keeps views on one buffer together and saves SharedArrayBuffers. Both are read.
 const MAGIC = Buffer.from("WAVEPOOL-STATE\n", "latin1");
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+const DECODERS: Record<number, (payload: Buffer) => unknown> = { 1: deserialize, 2: decodeValue };
 const HEADER_LENGTH = MAGIC.length + 2 + 8 + 32;
 const WHAT_TO_DO = "delete it or pass the state file written by this strategy";
 
-/** Encodes a state as the bytes of a state file (header, then `v8.serialize` of the state). */
+/** Encodes a state as the bytes of a state file (header, then `encodeValue` of the state). */
 export function encodeState(state: SavedRunState): Buffer {
   checkShape(state, "the state to save", (message) => new TypeError(message));
-  const payload = serialize(state);
+  const payload = encodePayload(state);
   const header = Buffer.alloc(HEADER_LENGTH);
   MAGIC.copy(header, 0);
   header.writeUInt16BE(FORMAT_VERSION, MAGIC.length);
@@ -60,7 +66,8 @@ export function decodeState(bytes: Buffer, source = "the state"): SavedRunState 
   }
   if (bytes.length < HEADER_LENGTH) fail(`is truncated (${bytes.length} bytes, shorter than its header)`);
   const version = bytes.readUInt16BE(MAGIC.length);
-  if (version !== FORMAT_VERSION) fail(`has state format version ${version}; this wavepool reads version ${FORMAT_VERSION}`);
+  const decoder = Object.hasOwn(DECODERS, version) ? DECODERS[version] : undefined;
+  if (decoder === undefined) fail(`has state format version ${version}; this wavepool reads versions 1 to ${FORMAT_VERSION}`);
   const expected = bytes.readBigUInt64BE(MAGIC.length + 2);
   const actual = BigInt(bytes.length - HEADER_LENGTH);
   if (actual < expected) fail(`is truncated (${actual} of ${expected} payload bytes)`);
@@ -71,7 +78,7 @@ export function decodeState(bytes: Buffer, source = "the state"): SavedRunState 
   }
   let state: unknown;
   try {
-    state = deserialize(payload);
+    state = decoder!(payload);
   } catch (error) {
     fail("cannot be decoded", error);
   }
@@ -89,6 +96,26 @@ export async function readStateFile(file: string): Promise<SavedRunState> {
     throw new StateMismatchError(`state file ${file} does not exist; pass the file given as saveStateTo, or start without resumeFrom`, { cause: error });
   }
   return decodeState(bytes, `state file ${file}`);
+}
+
+// Encodes the state; when a value cannot be saved, says which output (or input) it is.
+function encodePayload(state: SavedRunState): Buffer {
+  try {
+    return encodeValue(state);
+  } catch (error) {
+    const fails = (value: unknown): boolean => {
+      try {
+        encodeValue(value);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const output = [...state.outputs].find(([, value]) => fails(value))?.[0];
+    const input = Object.entries(state.inputs).find(([, value]) => fails(value))?.[0];
+    const what = output !== undefined ? `the output ${output}` : input !== undefined ? `the input ${input}` : "the state";
+    throw new TypeError(`${what} cannot be saved in a state file: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 // pid + threadId + counter is unique among live writers (each thread loads this module with its own
@@ -222,40 +249,4 @@ export function assertStateMatches(state: SavedRunState, fingerprint: string, so
   throw new StateMismatchError(
     `${source} was written by a different strategy (fingerprint ${state.fingerprint.slice(0, 12)}, this strategy is ${fingerprint.slice(0, 12)}); ${WHAT_TO_DO}, or start without resumeFrom`,
   );
-}
-
-// Checks what the rest of the runtime relies on, so a resumed run cannot trip over a malformed state.
-function checkShape(value: unknown, source: string, error: (message: string) => Error): asserts value is SavedRunState {
-  const fail = (path: string, expected: string): never => {
-    throw error(`${source} is not a valid wavepool state: ${path} should be ${expected}`);
-  };
-  const record = (v: unknown, path: string): Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, "an object");
-  const field = (o: Record<string, unknown>, key: string, type: string, path: string, optional = false): void => {
-    if (!(optional && o[key] === undefined) && typeof o[key] !== type) fail(`${path}.${key}`, `a ${type}`);
-  };
-  const list = (v: unknown, path: string): unknown[] => (Array.isArray(v) ? v : fail(path, "an array"));
-  const s = record(value, "the state");
-  if (s.format !== "wavepool-state") fail("format", `"wavepool-state"`);
-  if (s.version !== 1) fail("version", "1");
-  for (const key of ["fingerprint", "runId", "task"]) field(s, key, "string", "state");
-  field(s, "savedAt", "number", "state");
-  record(s.inputs, "inputs");
-  if (!(s.outputs instanceof Map)) fail("outputs", "a Map");
-  for (const key of (s.outputs as Map<unknown, unknown>).keys()) if (typeof key !== "string") fail("outputs keys", "strings");
-  list(s.steps, "steps").forEach((step, i) => {
-    const r = record(step, `steps[${i}]`);
-    for (const key of ["stepId", "agent", "outputKey", "status"]) field(r, key, "string", `steps[${i}]`);
-    for (const key of ["wave", "threadId", "durationMs", "attempts"]) field(r, key, "number", `steps[${i}]`);
-    list(r.history, `steps[${i}].history`);
-  });
-  list(s.pendingApprovals, "pendingApprovals").forEach((pending, i) => {
-    const r = record(pending, `pendingApprovals[${i}]`);
-    for (const key of ["stepId", "agent", "message"]) field(r, key, "string", `pendingApprovals[${i}]`);
-  });
-  for (const [stepId, answer] of Object.entries(record(s.approvals, "approvals"))) {
-    const r = record(answer, `approvals.${stepId}`);
-    field(r, "approved", "boolean", `approvals.${stepId}`);
-    field(r, "note", "string", `approvals.${stepId}`, true);
-  }
 }
