@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serialize } from "node:v8";
-import { StateMismatchError } from "../src/errors.js";
+import { StateFileError, StateMismatchError } from "../src/errors.js";
 import type { StepRecord } from "../src/run/result.js";
 import {
   assertStateMatches,
@@ -210,8 +210,14 @@ test("StateWriter: a failed write rejects flush (not an unhandled rejection) unt
   const writer = new StateWriter(file);
   writer.save(stateOf(1));
   writer.save(stateOf(2));
-  await assert.rejects(writer.flush(), { code: "ENOENT" });
-  await assert.rejects(writer.flush(), { code: "ENOENT" });
+  const failed = (error: unknown): boolean => {
+    const { name, code, path } = error as StateFileError;
+    assert.deepEqual({ name, code, path }, { name: "StateFileError", code: "WAVEPOOL_STATE_FILE", path: file });
+    assert.equal(((error as Error).cause as { code?: string }).code, "ENOENT");
+    return true;
+  };
+  await assert.rejects(writer.flush(), failed);
+  await assert.rejects(writer.flush(), failed);
   await mkdir(join(dir, "later"));
   writer.save(stateOf(3));
   await writer.flush();

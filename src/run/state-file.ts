@@ -5,9 +5,10 @@ import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
 import { deserialize } from "node:v8";
-import { StateMismatchError } from "../errors.js";
+import { StateFileError, StateMismatchError } from "../errors.js";
 import type { PendingApproval, StepRecord } from "./result.js";
 import { checkShape } from "./state-shape.js";
+import { stateFileError } from "./state-target.js";
 import { decodeValue, encodeValue } from "./value-codec.js";
 
 /** Everything a run needs to resume: the task, its inputs, every finished output and every step record. */
@@ -86,14 +87,23 @@ export function decodeState(bytes: Buffer, source = "the state"): SavedRunState 
   return state;
 }
 
-/** Reads and decodes a state file; a missing file is a `StateMismatchError` too, other I/O errors are not. */
+/**
+ * Reads and decodes a state file. A missing file or a directory is a `StateMismatchError` (the wrong
+ * path), other I/O errors a `StateFileError` with the path; never a raw system error.
+ */
 export async function readStateFile(file: string): Promise<SavedRunState> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    throw new StateMismatchError(`state file ${file} does not exist; pass the file given as saveStateTo, or start without resumeFrom`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      throw new StateMismatchError(`state file ${file} does not exist; pass the file given as saveStateTo, or start without resumeFrom`, { cause: error });
+    }
+    if (code === "EISDIR") {
+      throw new StateMismatchError(`state file ${file} is a directory; pass the file given as saveStateTo, not its folder`, { cause: error });
+    }
+    throw new StateFileError(`state file ${file} cannot be read: ${(error as Error).message}; check the path and its permissions`, { path: file, cause: error });
   }
   return decodeState(bytes, `state file ${file}`);
 }
@@ -195,8 +205,9 @@ export class StateWriter {
   }
 
   /**
-   * Resolves once the newest state saved so far (or a newer one) is on disk; rejects with the write
-   * error if that write failed, and keeps rejecting until a later save is written.
+   * Resolves once the newest state saved so far (or a newer one) is on disk; rejects with a
+   * `StateFileError` naming the file (the write error as its cause) if that write failed, and keeps
+   * rejecting until a later save is written.
    */
   flush(): Promise<void> {
     const generation = this.#requested;
@@ -213,7 +224,7 @@ export class StateWriter {
       try {
         await writeStateFile(this.file, job.state);
       } catch (error) {
-        attempt.failure = { error };
+        attempt.failure = { error: stateFileError(this.file, error) };
       }
       this.#last = attempt;
       // A write covers every older save too: they were coalesced into it.
