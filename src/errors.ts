@@ -154,6 +154,19 @@ export class StateMismatchError extends WavepoolError {
   override readonly code = "WAVEPOOL_STATE_MISMATCH";
 }
 
+/**
+ * A state file cannot be written or read at `path` (a directory, a missing folder, no permission, a
+ * full disk, a value that cannot be saved); `cause` keeps the system error.
+ */
+export class StateFileError extends WavepoolError {
+  override readonly code = "WAVEPOOL_STATE_FILE";
+  readonly path: string;
+  constructor(message: string, options: WavepoolErrorOptions & { path: string }) {
+    super(message, options);
+    this.path = options.path;
+  }
+}
+
 /** A person rejected the approval a step asked for. */
 export class ApprovalRejectedError extends WavepoolError {
   override readonly code = "WAVEPOOL_APPROVAL_REJECTED";

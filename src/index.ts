@@ -16,7 +16,7 @@ export type { Scheduling } from "./schedule/scheduling.js";
 export {
   WavepoolError, StrategyValidationError, CycleError, DuplicateStepError, UnknownAgentError, UnknownInputError,
   AgentNotShareableError, AgentLoadError, StepTimeoutError, StepFailedError, OutputNotCloneableError,
-  WorkerCrashedError, RunCancelledError, StateMismatchError, ApprovalRejectedError, InvalidApprovalError, OrchestratorClosedError,
+  WorkerCrashedError, RunCancelledError, StateMismatchError, StateFileError, ApprovalRejectedError, InvalidApprovalError, OrchestratorClosedError,
   type ErrorInfo, type AgentErrorInfo,
 } from "./errors.js";
 export { readStateFile, type SavedRunState } from "./run/state-file.js";

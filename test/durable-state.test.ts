@@ -91,7 +91,8 @@ test("an unwritable saveStateTo path is rejected before any step runs", async ()
   const o = new ParallelOrchestrator(strategyOf(["a", "Echo", "a"]), { threads: 1 }).addAgent("Echo", agent("echo"));
   after(() => o.close());
   let events = 0;
-  await assert.rejects(o.execute("t", { saveStateTo: join(dir, "no", "such", "dir", "x.state"), onEvent: () => events++ }), /ENOENT/);
+  const file = join(dir, "no", "such", "dir", "x.state");
+  await assert.rejects(o.execute("t", { saveStateTo: file, onEvent: () => events++ }), { name: "StateFileError", path: file, message: /folder that does not exist/ });
   assert.equal(events, 0);
 });
 

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import * as wavepool from "wavepool";
 import {
   AgentLoadError, AgentNotShareableError, ApprovalRejectedError, CycleError, DuplicateStepError, InvalidApprovalError,
-  OrchestratorClosedError, OutputNotCloneableError, RunCancelledError, StateMismatchError, StepFailedError,
+  OrchestratorClosedError, OutputNotCloneableError, RunCancelledError, StateFileError, StateMismatchError, StepFailedError,
   StepTimeoutError, StrategyValidationError, UnknownAgentError, UnknownInputError, WavepoolError, WorkerCrashedError,
 } from "wavepool";
 
@@ -22,6 +22,7 @@ const table = [
   { make: () => new WorkerCrashedError("died"), Class: WorkerCrashedError, code: "WAVEPOOL_WORKER_CRASHED", message: /died/ },
   { make: () => new RunCancelledError("stop"), Class: RunCancelledError, code: "WAVEPOOL_RUN_CANCELLED", message: /stop/ },
   { make: () => new StateMismatchError("other"), Class: StateMismatchError, code: "WAVEPOOL_STATE_MISMATCH", message: /other/ },
+  { make: () => new StateFileError("the state could not be saved to /x/run.state", { path: "/x/run.state" }), Class: StateFileError, code: "WAVEPOOL_STATE_FILE", message: /\/x\/run\.state/ },
   { make: () => new ApprovalRejectedError("no"), Class: ApprovalRejectedError, code: "WAVEPOOL_APPROVAL_REJECTED", message: /no/ },
   { make: () => new InvalidApprovalError("approve what"), Class: InvalidApprovalError, code: "WAVEPOOL_INVALID_APPROVAL", message: /approve what/ },
   { make: () => new OrchestratorClosedError("closed"), Class: OrchestratorClosedError, code: "WAVEPOOL_ORCHESTRATOR_CLOSED", message: /closed/ },

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serialize } from "node:v8";
-import { StateMismatchError } from "../src/errors.js";
+import { StateFileError, StateMismatchError } from "../src/errors.js";
 import type { StepRecord } from "../src/run/result.js";
 import {
   assertStateMatches,
@@ -123,8 +123,8 @@ test("a file that is not a wavepool state, is damaged, or is of another version 
   assert.throws(() => decodeState(Buffer.concat([bytes, Buffer.from("x")])), mismatch(/1 bytes after its end/));
 
   const future = Buffer.from(bytes);
-  future.writeUInt16BE(2, MAGIC.length);
-  assert.throws(() => decodeState(future), mismatch(/format version 2; this wavepool reads version 1/));
+  future.writeUInt16BE(3, MAGIC.length);
+  assert.throws(() => decodeState(future), mismatch(/format version 3; this wavepool reads versions 1 to 2/));
   assert.throws(() => decodeState(frame(serialize({ ...stateOf(1), version: 2 }))), mismatch(/version should be 1/));
   // A valid frame around bytes v8 cannot read: still a mismatch, with the v8 error as its cause.
   assert.throws(() => decodeState(frame(Buffer.from("{}"))), (error: unknown) => mismatch(/cannot be decoded/)(error) && (error as Error).cause instanceof Error);
@@ -149,7 +149,7 @@ test("a missing state file is a StateMismatchError that says what to do", async 
 test("a state that cannot be cloned is refused before any file is written", async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, "run.state");
-  await assert.rejects(writeStateFile(file, stateOf(1, new Map([["fn", () => 1]]))), { message: /could not be cloned/ });
+  await assert.rejects(writeStateFile(file, stateOf(1, new Map([["fn", () => 1]]))), { name: "TypeError", message: /^the output fn cannot be saved in a state file: .*could not be cloned/ });
   assert.deepEqual(await readdir(dir), []);
 });
 
@@ -210,8 +210,14 @@ test("StateWriter: a failed write rejects flush (not an unhandled rejection) unt
   const writer = new StateWriter(file);
   writer.save(stateOf(1));
   writer.save(stateOf(2));
-  await assert.rejects(writer.flush(), { code: "ENOENT" });
-  await assert.rejects(writer.flush(), { code: "ENOENT" });
+  const failed = (error: unknown): boolean => {
+    const { name, code, path } = error as StateFileError;
+    assert.deepEqual({ name, code, path }, { name: "StateFileError", code: "WAVEPOOL_STATE_FILE", path: file });
+    assert.equal(((error as Error).cause as { code?: string }).code, "ENOENT");
+    return true;
+  };
+  await assert.rejects(writer.flush(), failed);
+  await assert.rejects(writer.flush(), failed);
   await mkdir(join(dir, "later"));
   writer.save(stateOf(3));
   await writer.flush();

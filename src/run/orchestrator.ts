@@ -17,6 +17,7 @@ import { checkApprovals, loadResumeState } from "./resume.js";
 import { Run, type ExecuteOptions } from "./run.js";
 import { strayMessage } from "./run-reporter.js";
 import { StateWriter, strategyFingerprint, type SavedRunState } from "./state-file.js";
+import { checkStateTarget } from "./state-target.js";
 
 /** Weight of the newest measurement in the learned cost of a step (exponential moving average). */
 const LEARNING_RATE = 0.3;
@@ -136,6 +137,7 @@ export class ParallelOrchestrator {
       if (typeof options.saveStateTo !== "string" || options.saveStateTo === "") {
         throw new TypeError("Expected `saveStateTo` to be a file path");
       }
+      await checkStateTarget(options.saveStateTo);
       writer = new StateWriter(options.saveStateTo);
     }
     const pool = this.#ensurePool();

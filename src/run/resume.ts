@@ -4,16 +4,19 @@ import type { ApprovalDecision } from "../agent.js";
 import { InvalidApprovalError, StateMismatchError } from "../errors.js";
 import type { StrategyMap } from "../strategy/strategy-map.js";
 import { assertStateMatches, readStateFile, type SavedRunState } from "./state-file.js";
+import { checkState } from "./state-shape.js";
 
 /** Loads (if given a path) and checks a state to resume from. */
 export async function loadResumeState(
   from: string | SavedRunState, strategy: StrategyMap, fingerprint: string, task: string,
 ): Promise<SavedRunState> {
   const source = typeof from === "string" ? `state file ${from}` : "the state given as resumeFrom";
-  const state = typeof from === "string" ? await readStateFile(from) : from;
-  if (typeof state !== "object" || state === null || state.format !== "wavepool-state") {
+  const state: unknown = typeof from === "string" ? await readStateFile(from) : from;
+  if (typeof state !== "object" || state === null || (state as { format?: unknown }).format !== "wavepool-state") {
     throw new StateMismatchError(`${source} is not a wavepool state; pass a file written with saveStateTo or the state read from one`);
   }
+  // An object given as resumeFrom may have been through JSON (its Map of outputs is then `{}`).
+  checkState(state, source);
   assertStateMatches(state, fingerprint, source);
   if (state.task !== task) {
     throw new StateMismatchError(
@@ -28,14 +31,19 @@ export async function loadResumeState(
   return state;
 }
 
-/** Checks that every approval names a step the state is paused on and is `{ approved: boolean, note? }`. */
+/**
+ * Checks that every approval names a step the state is paused on and is `{ approved: boolean, note? }`.
+ * Returns the answers by step id in a null-prototype record, so that looking up a step named
+ * `__proto__` or `toString` finds its own answer or nothing, never an `Object.prototype` member.
+ */
 export function checkApprovals(
   approvals: Record<string, ApprovalDecision>, state: SavedRunState | undefined,
 ): Record<string, ApprovalDecision> {
   if (typeof approvals !== "object" || approvals === null) {
     throw new InvalidApprovalError("approvals must be an object: { [stepId]: { approved, note? } }");
   }
-  const checked: Record<string, ApprovalDecision> = { ...state?.approvals };
+  const checked: Record<string, ApprovalDecision> = Object.create(null) as Record<string, ApprovalDecision>;
+  for (const [stepId, decision] of Object.entries(state?.approvals ?? {})) checked[stepId] = decision;
   const paused = new Set(state?.steps.filter((r) => r.status === "paused").map((r) => r.stepId));
   for (const [stepId, decision] of Object.entries(approvals)) {
     if (!paused.has(stepId)) {

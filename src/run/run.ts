@@ -19,6 +19,7 @@ import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import { RunState, type Stop } from "./run-state.js";
 import type { ParallelOrchestrationResult, PendingApproval, StateError } from "./result.js";
 import { RunReporter } from "./run-reporter.js";
+import { stateErrorOf } from "./state-target.js";
 
 export type { ExecuteOptions, RunSetup } from "./run-setup.js";
 export type { ApprovalRequestEvent } from "./approvals.js";
@@ -264,7 +265,7 @@ export class Run {
       try {
         await writer.flush();
       } catch (error) {
-        stateError = { path: writer.file, ...pickError(error) };
+        stateError = stateErrorOf(error, writer.file);
         this.#report.log("error", `could not save the state to ${writer.file}: ${stateError.message}; the file is stale`);
       }
     }
@@ -300,10 +301,4 @@ export class Run {
       }
     }
   }
-}
-
-function pickError(error: unknown): { name: string; code?: string; message: string } {
-  const e = errorInfo(error);
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" ? { name: e.name, code, message: e.message } : { name: e.name, message: e.message };
 }

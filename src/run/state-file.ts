@@ -4,13 +4,17 @@ import { createHash } from "node:crypto";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
-import { deserialize, serialize } from "node:v8";
-import { StateMismatchError } from "../errors.js";
+import { deserialize } from "node:v8";
+import { StateFileError, StateMismatchError } from "../errors.js";
 import type { PendingApproval, StepRecord } from "./result.js";
+import { checkShape } from "./state-shape.js";
+import { stateFileError } from "./state-target.js";
+import { decodeValue, encodeValue } from "./value-codec.js";
 
 /** Everything a run needs to resume: the task, its inputs, every finished output and every step record. */
 export interface SavedRunState {
   format: "wavepool-state";
+  /** The version of this shape. The file's header has its own version, that of the encoding. */
   version: 1;
   /** `strategyFingerprint` of the strategy that wrote the state; a resume checks it. */
   fingerprint: string;
@@ -29,15 +33,18 @@ export interface SavedRunState {
 
 // Header: magic, format version (u16), payload length (u64), sha256 of the payload, all big-endian.
 // The length and the digest are what tell a truncated or damaged file from a state.
+// Version 1 payloads are `v8.serialize` of the state; version 2 payloads are `encodeValue` of it,
+// which keeps views on one buffer together and saves SharedArrayBuffers. Both are read.
 const MAGIC = Buffer.from("WAVEPOOL-STATE\n", "latin1");
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+const DECODERS: Record<number, (payload: Buffer) => unknown> = { 1: deserialize, 2: decodeValue };
 const HEADER_LENGTH = MAGIC.length + 2 + 8 + 32;
 const WHAT_TO_DO = "delete it or pass the state file written by this strategy";
 
-/** Encodes a state as the bytes of a state file (header, then `v8.serialize` of the state). */
+/** Encodes a state as the bytes of a state file (header, then `encodeValue` of the state). */
 export function encodeState(state: SavedRunState): Buffer {
   checkShape(state, "the state to save", (message) => new TypeError(message));
-  const payload = serialize(state);
+  const payload = encodePayload(state);
   const header = Buffer.alloc(HEADER_LENGTH);
   MAGIC.copy(header, 0);
   header.writeUInt16BE(FORMAT_VERSION, MAGIC.length);
@@ -60,7 +67,8 @@ export function decodeState(bytes: Buffer, source = "the state"): SavedRunState 
   }
   if (bytes.length < HEADER_LENGTH) fail(`is truncated (${bytes.length} bytes, shorter than its header)`);
   const version = bytes.readUInt16BE(MAGIC.length);
-  if (version !== FORMAT_VERSION) fail(`has state format version ${version}; this wavepool reads version ${FORMAT_VERSION}`);
+  const decoder = Object.hasOwn(DECODERS, version) ? DECODERS[version] : undefined;
+  if (decoder === undefined) fail(`has state format version ${version}; this wavepool reads versions 1 to ${FORMAT_VERSION}`);
   const expected = bytes.readBigUInt64BE(MAGIC.length + 2);
   const actual = BigInt(bytes.length - HEADER_LENGTH);
   if (actual < expected) fail(`is truncated (${actual} of ${expected} payload bytes)`);
@@ -71,7 +79,7 @@ export function decodeState(bytes: Buffer, source = "the state"): SavedRunState 
   }
   let state: unknown;
   try {
-    state = deserialize(payload);
+    state = decoder!(payload);
   } catch (error) {
     fail("cannot be decoded", error);
   }
@@ -79,16 +87,45 @@ export function decodeState(bytes: Buffer, source = "the state"): SavedRunState 
   return state;
 }
 
-/** Reads and decodes a state file; a missing file is a `StateMismatchError` too, other I/O errors are not. */
+/**
+ * Reads and decodes a state file. A missing file or a directory is a `StateMismatchError` (the wrong
+ * path), other I/O errors a `StateFileError` with the path; never a raw system error.
+ */
 export async function readStateFile(file: string): Promise<SavedRunState> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    throw new StateMismatchError(`state file ${file} does not exist; pass the file given as saveStateTo, or start without resumeFrom`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      throw new StateMismatchError(`state file ${file} does not exist; pass the file given as saveStateTo, or start without resumeFrom`, { cause: error });
+    }
+    if (code === "EISDIR") {
+      throw new StateMismatchError(`state file ${file} is a directory; pass the file given as saveStateTo, not its folder`, { cause: error });
+    }
+    throw new StateFileError(`state file ${file} cannot be read: ${(error as Error).message}; check the path and its permissions`, { path: file, cause: error });
   }
   return decodeState(bytes, `state file ${file}`);
+}
+
+// Encodes the state; when a value cannot be saved, says which output (or input) it is.
+function encodePayload(state: SavedRunState): Buffer {
+  try {
+    return encodeValue(state);
+  } catch (error) {
+    const fails = (value: unknown): boolean => {
+      try {
+        encodeValue(value);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const output = [...state.outputs].find(([, value]) => fails(value))?.[0];
+    const input = Object.entries(state.inputs).find(([, value]) => fails(value))?.[0];
+    const what = output !== undefined ? `the output ${output}` : input !== undefined ? `the input ${input}` : "the state";
+    throw new TypeError(`${what} cannot be saved in a state file: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 // pid + threadId + counter is unique among live writers (each thread loads this module with its own
@@ -168,8 +205,9 @@ export class StateWriter {
   }
 
   /**
-   * Resolves once the newest state saved so far (or a newer one) is on disk; rejects with the write
-   * error if that write failed, and keeps rejecting until a later save is written.
+   * Resolves once the newest state saved so far (or a newer one) is on disk; rejects with a
+   * `StateFileError` naming the file (the write error as its cause) if that write failed, and keeps
+   * rejecting until a later save is written.
    */
   flush(): Promise<void> {
     const generation = this.#requested;
@@ -186,7 +224,7 @@ export class StateWriter {
       try {
         await writeStateFile(this.file, job.state);
       } catch (error) {
-        attempt.failure = { error };
+        attempt.failure = { error: stateFileError(this.file, error) };
       }
       this.#last = attempt;
       // A write covers every older save too: they were coalesced into it.
@@ -222,40 +260,4 @@ export function assertStateMatches(state: SavedRunState, fingerprint: string, so
   throw new StateMismatchError(
     `${source} was written by a different strategy (fingerprint ${state.fingerprint.slice(0, 12)}, this strategy is ${fingerprint.slice(0, 12)}); ${WHAT_TO_DO}, or start without resumeFrom`,
   );
-}
-
-// Checks what the rest of the runtime relies on, so a resumed run cannot trip over a malformed state.
-function checkShape(value: unknown, source: string, error: (message: string) => Error): asserts value is SavedRunState {
-  const fail = (path: string, expected: string): never => {
-    throw error(`${source} is not a valid wavepool state: ${path} should be ${expected}`);
-  };
-  const record = (v: unknown, path: string): Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, "an object");
-  const field = (o: Record<string, unknown>, key: string, type: string, path: string, optional = false): void => {
-    if (!(optional && o[key] === undefined) && typeof o[key] !== type) fail(`${path}.${key}`, `a ${type}`);
-  };
-  const list = (v: unknown, path: string): unknown[] => (Array.isArray(v) ? v : fail(path, "an array"));
-  const s = record(value, "the state");
-  if (s.format !== "wavepool-state") fail("format", `"wavepool-state"`);
-  if (s.version !== 1) fail("version", "1");
-  for (const key of ["fingerprint", "runId", "task"]) field(s, key, "string", "state");
-  field(s, "savedAt", "number", "state");
-  record(s.inputs, "inputs");
-  if (!(s.outputs instanceof Map)) fail("outputs", "a Map");
-  for (const key of (s.outputs as Map<unknown, unknown>).keys()) if (typeof key !== "string") fail("outputs keys", "strings");
-  list(s.steps, "steps").forEach((step, i) => {
-    const r = record(step, `steps[${i}]`);
-    for (const key of ["stepId", "agent", "outputKey", "status"]) field(r, key, "string", `steps[${i}]`);
-    for (const key of ["wave", "threadId", "durationMs", "attempts"]) field(r, key, "number", `steps[${i}]`);
-    list(r.history, `steps[${i}].history`);
-  });
-  list(s.pendingApprovals, "pendingApprovals").forEach((pending, i) => {
-    const r = record(pending, `pendingApprovals[${i}]`);
-    for (const key of ["stepId", "agent", "message"]) field(r, key, "string", `pendingApprovals[${i}]`);
-  });
-  for (const [stepId, answer] of Object.entries(record(s.approvals, "approvals"))) {
-    const r = record(answer, `approvals.${stepId}`);
-    field(r, "approved", "boolean", `approvals.${stepId}`);
-    field(r, "note", "string", `approvals.${stepId}`, true);
-  }
 }

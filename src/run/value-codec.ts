@@ -1,0 +1,82 @@
+// The bytes of any structured-clone-safe value, for the state file. `v8.serialize` copies each typed
+// array apart (so views that shared a buffer no longer do) and refuses SharedArrayBuffers; this codec
+// keeps buffer identity and snapshots every SharedArrayBuffer into the payload.
+import { Deserializer, Serializer } from "node:v8";
+
+// Payload: u32 count of shared buffers, then for each a u64 byte length and its bytes (all big-endian),
+// then the V8 value stream in which each shared buffer is a transferred buffer with its index as id.
+const TAG_SHARED = 0x75; // 'u': V8's SharedArrayBuffer tag, followed by the id we returned
+const TAG_TRANSFER = 0x74; // 't': V8's transferred ArrayBuffer tag, which a Deserializer can resolve
+
+/**
+ * A plain `v8.Serializer`: without host-object treatment V8 writes a view's buffer once and the view
+ * as a reference into it, so views keep sharing their buffer. V8 asks for an id for each
+ * SharedArrayBuffer and then writes its tag; the stream is cut there so the tag can be rewritten
+ * (Node's Deserializer cannot resolve shared ids, but it can resolve transferred ones).
+ */
+class StateSerializer extends Serializer {
+  readonly shared = new Map<SharedArrayBuffer, number>();
+  readonly chunks: Buffer[] = [];
+
+  // Called by V8 (through Node) right before it writes the SharedArrayBuffer tag.
+  _getSharedArrayBufferId(buffer: SharedArrayBuffer): number {
+    let id = this.shared.get(buffer);
+    if (id === undefined) this.shared.set(buffer, (id = this.shared.size));
+    this.chunks.push(this.releaseBuffer());
+    return id;
+  }
+}
+
+/** Encodes `value` (any structured-clone-safe value) into bytes that `decodeValue` restores. */
+export function encodeValue(value: unknown): Buffer {
+  const serializer = new StateSerializer();
+  serializer.writeHeader();
+  serializer.writeValue(value);
+  const chunks = [...serializer.chunks, serializer.releaseBuffer()];
+  for (let i = 1; i < chunks.length; i++) {
+    const chunk = chunks[i]!;
+    // Fail loudly rather than write a corrupt file if a future V8 lays the stream out differently.
+    if (chunk[0] !== TAG_SHARED) throw new Error("unexpected V8 serialisation layout around a SharedArrayBuffer");
+    chunk[0] = TAG_TRANSFER;
+  }
+  const prefix: Buffer[] = [u32(serializer.shared.size)];
+  for (const buffer of serializer.shared.keys()) {
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64BE(BigInt(buffer.byteLength));
+    prefix.push(length, Buffer.from(new Uint8Array(buffer))); // a snapshot of its bytes now
+  }
+  return Buffer.concat([...prefix, ...chunks]);
+}
+
+/**
+ * Decodes bytes written by `encodeValue`. Each SharedArrayBuffer comes back as a new one with the
+ * saved bytes, shared by every view that shared it. Throws on bytes it cannot read.
+ */
+export function decodeValue(bytes: Buffer): unknown {
+  let offset = 0;
+  const take = (length: number): Buffer => {
+    if (length > bytes.length - offset) throw new RangeError("the encoded value is truncated");
+    offset += length;
+    return bytes.subarray(offset - length, offset);
+  };
+  const count = take(4).readUInt32BE(0);
+  const shared: SharedArrayBuffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const length = take(8).readBigUInt64BE(0);
+    if (length > BigInt(bytes.length - offset)) throw new RangeError("the encoded value is truncated");
+    const buffer = new SharedArrayBuffer(Number(length));
+    new Uint8Array(buffer).set(take(Number(length)));
+    shared.push(buffer);
+  }
+  const deserializer = new Deserializer(bytes.subarray(offset));
+  if (!deserializer.readHeader()) throw new RangeError("the encoded value has no V8 header");
+  // Node accepts a SharedArrayBuffer here at run time; its types only name ArrayBuffer.
+  shared.forEach((buffer, id) => deserializer.transferArrayBuffer(id, buffer as unknown as ArrayBuffer));
+  return deserializer.readValue();
+}
+
+function u32(value: number): Buffer {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32BE(value);
+  return buffer;
+}
