@@ -2,7 +2,7 @@
 // return its output. Agent errors come back as values (never thrown), so that a failing agent
 // keeps its own error name, code and stack, and the thread stays alive for the next step.
 import { threadId } from "node:worker_threads";
-import type { AgentErrorInfo } from "../src/errors.js";
+import { toErrorInfo } from "../src/error-serial.js";
 import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
 import { findNotShareable } from "../src/pool/shareable.js";
 import { loadAgent } from "./agent-cache.js";
@@ -20,7 +20,7 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     agent = await loadAgent(task.agent);
   } catch (error) {
     const now = Date.now();
-    return { ok: false, reason: "load", error: toInfo(error), threadId, startedAt: now, endedAt: now };
+    return { ok: false, reason: "load", error: toErrorInfo(error), threadId, startedAt: now, endedAt: now };
   }
   // The step's clock (and its timeout) starts once the agent is loaded: importing a module on a
   // fresh thread (after a crash or a timeout replaced it) is not the step's work.
@@ -41,7 +41,7 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
   } catch (error) {
     await ctx.settle();
     if (ctx.paused) return pausedOutcome(startedAt, Date.now());
-    return { ok: false, reason: "agent", error: toInfo(error), threadId, startedAt, endedAt: Date.now() };
+    return { ok: false, reason: "agent", error: toErrorInfo(error), threadId, startedAt, endedAt: Date.now() };
   } finally {
     ctx.dispose();
   }
@@ -57,17 +57,7 @@ function pausedOutcome(startedAt: number, endedAt: number): StepOutcome {
 async function preload(task: LoadTask): Promise<LoadOutcome> {
   const failures: LoadOutcome["failures"] = [];
   await Promise.all(task.agents.map((spec) => loadAgent(spec).catch((error: unknown) => {
-    failures.push({ name: spec.name, error: toInfo(error) });
+    failures.push({ name: spec.name, error: toErrorInfo(error) });
   })));
   return { failures };
-}
-
-function toInfo(error: unknown): AgentErrorInfo {
-  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
-  const info: AgentErrorInfo = { name: error.name, message: error.message };
-  if (error.stack !== undefined) info.stack = error.stack;
-  const { code, retryable } = error as { code?: unknown; retryable?: unknown };
-  if (typeof code === "string") info.code = code;
-  if (typeof retryable === "boolean") info.retryable = retryable;
-  return info;
 }

@@ -2,7 +2,7 @@
 // Tasks go through Piscina; calls back from an agent (logs, progress, approval) go through one
 // comlink channel per worker thread that the worker opens on first use.
 import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
-import type { AgentErrorInfo } from "../errors.js";
+import type { AgentErrorInfo } from "../error-serial.js";
 
 /** How a worker finds an agent: a module URL and the export that holds it. */
 export interface AgentSpec {
