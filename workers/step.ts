@@ -4,7 +4,7 @@
 import { threadId } from "node:worker_threads";
 import { toErrorInfo } from "../src/error-serial.js";
 import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
-import { findNotShareable } from "../src/pool/shareable.js";
+import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
 import { loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
 
@@ -32,10 +32,10 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     if (ctx.hasPendingCalls) await ctx.settle();
     const endedAt = Date.now();
     if (ctx.paused) return pausedOutcome(startedAt, endedAt);
-    const path = findNotShareable(output, "$", { classInstances: true });
-    if (path !== undefined) {
-      const error = { name: "DataCloneError", message: `the value at ${path} cannot be structured-cloned` };
-      return { ok: false, reason: "not-cloneable", error, path, threadId, startedAt, endedAt };
+    const bad = notCloneable(output);
+    if (bad !== undefined) {
+      const error = { name: "DataCloneError", message: bad.reason ?? describeValue(bad.value) };
+      return { ok: false, reason: "not-cloneable", error, path: bad.path, threadId, startedAt, endedAt };
     }
     return { ok: true, output, threadId, startedAt, endedAt };
   } catch (error) {
@@ -60,4 +60,13 @@ async function preload(task: LoadTask): Promise<LoadOutcome> {
     failures.push({ name: spec.name, error: toErrorInfo(error) });
   })));
   return { failures };
+}
+
+/** Where the output cannot cross; a walk that itself fails (too deep for the stack) blames the whole output. */
+function notCloneable(output: unknown): NotShareable | undefined {
+  try {
+    return locateNotShareable(output, "$", { classInstances: true });
+  } catch (error) {
+    return { path: "$", value: output, reason: `checking it failed (${toErrorInfo(error).message})` };
+  }
 }

@@ -26,7 +26,7 @@ export function fromOutcome(outcome: StepErrored, where: Where): Failure {
     return {
       status: "failed", retryable: false,
       error: new OutputNotCloneableError(
-        `step ${stepId} (agent ${agent}) returned a value that cannot cross threads at ${outcome.path}: return plain data (no functions, symbols, promises or weak collections)`,
+        `step ${stepId} (agent ${agent}) returned a value that cannot cross threads at ${outcome.path}, ${e.message}: return plain data (no functions, symbols, promises, proxies, weak collections or platform objects such as URL or Headers)`,
         { stepId, agent, ...(outcome.path !== undefined ? { path: outcome.path } : {}) },
       ),
     };
