@@ -7,9 +7,10 @@ import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from ".
 import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
 import { loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
+import { sendingOutcome } from "./unsent-outcome.js";
 
 export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
-  return task.kind === "load" ? preload(task) : runStep(task);
+  return sendingOutcome<StepOutcome | LoadOutcome>(task.kind === "load" ? preload(task) : runStep(task));
 }
 
 async function runStep(task: StepTask): Promise<StepOutcome> {

@@ -93,5 +93,12 @@ export interface HostApi {
   requestApproval(from: CallTag, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
 }
 
+/**
+ * The key the worker adds to an error that kept Piscina from posting a task's outcome (it then
+ * kills the thread): its value is the error as `AgentErrorInfo`. The main thread reports the step's
+ * output as not cloneable instead of a crash.
+ */
+export const UNSENT_OUTCOME_KEY = "wavepool:unsent-outcome";
+
 /** The key of the message a worker posts (through Piscina's `message` event) to hand over its port. */
 export const HOST_PORT_KEY = "wavepool:host-port";
