@@ -38,6 +38,11 @@ export interface StepTask {
   epoch: number;
   /** A decision recorded before this attempt (resume after approval): `requestApproval` answers it at once. */
   approval?: ApprovalDecision;
+  /**
+   * The most verbose level the run's logger takes: `ctx.log` drops lines below it in the worker, so a
+   * `debug` line at level `warn` costs no message. Absent: every line is sent.
+   */
+  logLevel?: LogLevel;
 }
 
 export interface LoadTask {

@@ -17,6 +17,7 @@ import { WORKER_FILENAME } from "../pool/worker-pool.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
 import { ReadyQueue } from "../schedule/ready-queue.js";
+import { agentLogLevel } from "./agent-log-level.js";
 import { backoffDelay } from "./backoff.js";
 import type { ParallelOrchestratorConfig } from "./config.js";
 import type { RunEvent } from "./events.js";
@@ -253,7 +254,7 @@ export class Run {
     const spec = this.#s.agents[i]!;
     const task: StepTask = {
       kind: "step", callId: this.#callId, runId: this.runId, stepId: step.stepId, attempt, agent: spec,
-      intent, inputs, timeoutMs, clock: this.#clock, slot: i, epoch: this.#epoch,
+      intent, inputs, timeoutMs, clock: this.#clock, slot: i, epoch: this.#epoch, logLevel: agentLogLevel(this.#s),
     };
     if (approval !== undefined) task.approval = approval;
     if (timeoutMs > 0) {
