@@ -94,7 +94,13 @@ export class StepContext implements AgentContext {
 
   #sendProgress(value: number, message: string | undefined): Promise<void> {
     this.#progressBusy = true;
-    const call = Promise.resolve(hostApi().progress(this.#from(), value, message));
+    let call: Promise<void>;
+    try {
+      call = Promise.resolve(hostApi().progress(this.#from(), value, message));
+    } catch (error) {
+      // A rejection, not a throw: the reports queued behind this one must still be sent.
+      call = Promise.reject(error);
+    }
     // Tracked until the queued report (if any) is sent too, so `settle` waits for the last value.
     const next = (): Promise<void> | undefined => {
       const queued = this.#progressQueued;
