@@ -47,7 +47,12 @@ export interface AgentContext<Options = unknown> {
 
 /** What `defineAgent` takes. `execute` returns any structured-clone-safe value. */
 export interface AgentDefinition<Options = unknown, Output = unknown> {
-  name: string;
+  /**
+   * A label for the module itself (docs, tooling). Optional: in a run, the agent's name is the one
+   * given to `addAgent`, whatever this says.
+   */
+  name?: string;
+  /** What the agent is good at, for people and planners reading the strategy. */
   expertise?: string;
   execute(intent: string, ctx: AgentContext<Options>): Output | Promise<Output>;
 }
@@ -59,21 +64,25 @@ export type Agent<Options = unknown, Output = unknown> = Readonly<AgentDefinitio
 
 /**
  * Declares an agent. The module that calls it is imported inside worker threads, never on the
- * main thread.
+ * main thread. `name` is optional: the name given to `addAgent` is the agent's name in a run.
  * @example
- * export default defineAgent({ name: "Echo", execute: (intent) => intent.toUpperCase() });
+ * export default defineAgent({ execute: (intent) => intent.toUpperCase() });
  */
 export function defineAgent<Options = unknown, Output = unknown>(
   definition: AgentDefinition<Options, Output>,
 ): Agent<Options, Output> {
   if (typeof definition !== "object" || definition === null) {
-    throw new TypeError(`defineAgent expects an object with \`name\` and \`execute\`, got ${typeof definition}`);
+    throw new TypeError(`defineAgent expects an object with \`execute\` (and optionally \`name\`, \`expertise\`), got ${definition === null ? "null" : typeof definition}`);
   }
-  if (typeof definition.name !== "string" || definition.name === "") {
-    throw new TypeError("defineAgent expects `name` to be a non-empty string");
+  const { name, expertise } = definition;
+  if (name !== undefined && (typeof name !== "string" || name === "")) {
+    throw new TypeError(`defineAgent expects \`name\`, when given, to be a non-empty string, got ${name === "" ? "an empty string" : typeof name}; or leave it out: addAgent names the agent`);
+  }
+  if (expertise !== undefined && typeof expertise !== "string") {
+    throw new TypeError(`defineAgent expects \`expertise\`, when given, to be a string, got ${typeof expertise}${name ? ` (agent ${name})` : ""}`);
   }
   if (typeof definition.execute !== "function") {
-    throw new TypeError(`defineAgent expects \`execute\` to be a function (agent ${definition.name})`);
+    throw new TypeError(`defineAgent expects \`execute\` to be a function (intent, ctx) => output, got ${typeof definition.execute}${name ? ` (agent ${name})` : ""}`);
   }
   return Object.freeze({ ...definition, [kAgent]: true as const });
 }

@@ -2,6 +2,8 @@
 // `instanceof` works across two copies of the package (main thread and worker load it apart),
 // through a `Symbol.for` brand that records the class chain of each instance.
 
+import { readProperty, toErrorInfo, type AgentErrorInfo } from "./error-serial.js";
+
 const kBrand = Symbol.for("wavepool.error.chain");
 
 /** Options shared by every wavepool error. */
@@ -110,14 +112,8 @@ export class StepTimeoutError extends WavepoolError {
   }
 }
 
-/** What a failing agent threw, kept across the thread boundary. */
-export interface AgentErrorInfo {
-  name: string;
-  message: string;
-  stack?: string;
-  code?: string;
-  retryable?: boolean;
-}
+/** What a failing agent threw, kept across the thread boundary (made by `toErrorInfo`). */
+export type { AgentErrorInfo };
 
 /** An agent threw (or rejected); `agentError` keeps its own name, message and stack. */
 export class StepFailedError extends WavepoolError {
@@ -196,22 +192,24 @@ export interface ErrorInfo {
   cause?: { name: string; message: string; code?: string };
 }
 
-/** Reduces any error to the `{ name, code, message }` record kept in results and state files. */
+/**
+ * Reduces anything thrown to the `{ name, code, message }` record kept in results and state files.
+ * Never throws, whatever the value (it may come from an agent or an event listener).
+ */
 export function errorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) {
-    const raw = (error as Error & { code?: unknown }).code;
-    const code = typeof raw === "string" ? raw : "WAVEPOOL_ERROR";
-    const info: ErrorInfo = { name: error.name, code, message: error.message };
-    if (error.stack !== undefined) info.stack = error.stack;
-    const { agentError, path } = error as { agentError?: AgentErrorInfo; path?: unknown };
+  const base = toErrorInfo(error);
+  const info: ErrorInfo = { name: base.name, code: base.code ?? "WAVEPOOL_ERROR", message: base.message };
+  if (base.stack !== undefined) info.stack = base.stack;
+  if (typeof error === "object" && error !== null) {
+    const agentError = readProperty(error, "agentError") as AgentErrorInfo | undefined;
+    const path = readProperty(error, "path");
+    const cause = readProperty(error, "cause");
     if (agentError !== undefined) info.agentError = agentError;
     if (typeof path === "string") info.path = path;
-    const cause = error.cause as { name?: unknown; message?: unknown; code?: unknown } | undefined;
-    if (typeof cause === "object" && cause !== null && typeof cause.message === "string") {
-      info.cause = { name: String(cause.name ?? "Error"), message: cause.message };
-      if (typeof cause.code === "string") info.cause.code = cause.code;
+    if (cause !== undefined) {
+      const { name, message, code } = toErrorInfo(cause);
+      info.cause = code === undefined ? { name, message } : { name, message, code };
     }
-    return info;
   }
-  return { name: "Error", code: "WAVEPOOL_ERROR", message: String(error) };
+  return info;
 }

@@ -1,6 +1,8 @@
 // The `ctx` an agent runs with: inputs, options, signal, and the calls back to the main thread.
 // A class, so a step that never logs or looks at its signal allocates one object and no closures;
 // calls back are tracked so the step's result is only sent once the main thread has seen them all.
+// A quiet run stays cheap: log lines below the run's level never leave the thread, and a flood of
+// progress calls sends only the latest value once the previous one has arrived.
 import type { AgentContext, AgentLogger, ApprovalDecision, ApprovalRequest } from "../src/agent.js";
 import type { CallTag, LogLevel, StepTask } from "../src/pool/protocol.js";
 import { whenAbortRequested } from "../src/pool/step-clock.js";
@@ -9,6 +11,18 @@ import { hostApi } from "./host-link.js";
 /** Thrown into the agent by `requestApproval` when the run pauses; the step ends `paused` whatever the agent does. */
 export class StepPausedSignal extends Error {
   override name = "StepPausedSignal";
+}
+
+/** Verbosity of each level: a line is sent when its level is at most the run's. */
+const verbosity: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+const drop = (): void => {};
+
+/** A progress report waiting for the one in flight; the callers it replaced wait for it too. */
+interface QueuedProgress {
+  value: number;
+  message: string | undefined;
+  sent: Promise<void>;
+  resolve: (sent: Promise<void>) => void;
 }
 
 export class StepContext implements AgentContext {
@@ -26,6 +40,9 @@ export class StepContext implements AgentContext {
   #timer: NodeJS.Timeout | undefined;
   #cancel: { stop(): void } | undefined;
   #log: AgentLogger | undefined;
+  /** A progress call is on its way to the main thread. */
+  #progressBusy = false;
+  #progressQueued: QueuedProgress | undefined;
 
   constructor(task: StepTask, startedAt: number) {
     this.#task = task;
@@ -59,15 +76,51 @@ export class StepContext implements AgentContext {
   }
 
   get log(): AgentLogger {
-    const send = (level: LogLevel) => (message: string, meta?: Record<string, unknown>) => {
+    const most = verbosity[this.#task.logLevel ?? "debug"];
+    const send = (level: LogLevel) => verbosity[level] > most ? drop : (message: string, meta?: Record<string, unknown>) => {
       this.#track(Promise.resolve(hostApi().log(this.#from(), level, String(message), meta)));
     };
     return (this.#log ??= { error: send("error"), warn: send("warn"), info: send("info"), debug: send("debug") });
   }
 
+  /**
+   * Sends progress; while one report is in flight, a newer one replaces the one waiting instead of
+   * queueing behind it. Resolves once this value, or a newer one that replaced it, has arrived.
+   */
   progress(value: number, message?: string): Promise<void> {
-    const call = Promise.resolve(hostApi().progress(this.#from(), value, message));
-    this.#track(call);
+    if (!this.#progressBusy) return this.#sendProgress(value, message);
+    const queued = this.#progressQueued;
+    if (queued !== undefined) {
+      queued.value = value;
+      queued.message = message;
+      return queued.sent;
+    }
+    let resolve!: (sent: Promise<void>) => void;
+    const sent = new Promise<void>((r) => (resolve = r));
+    this.#progressQueued = { value, message, sent, resolve };
+    return sent;
+  }
+
+  #sendProgress(value: number, message: string | undefined): Promise<void> {
+    this.#progressBusy = true;
+    let call: Promise<void>;
+    try {
+      call = Promise.resolve(hostApi().progress(this.#from(), value, message));
+    } catch (error) {
+      // A rejection, not a throw: the reports queued behind this one must still be sent.
+      call = Promise.reject(error);
+    }
+    // Tracked until the queued report (if any) is sent too, so `settle` waits for the last value.
+    const next = (): Promise<void> | undefined => {
+      const queued = this.#progressQueued;
+      this.#progressQueued = undefined;
+      this.#progressBusy = queued !== undefined;
+      if (queued === undefined) return undefined;
+      const sent = this.#sendProgress(queued.value, queued.message);
+      queued.resolve(sent);
+      return sent.catch(drop);
+    };
+    this.#track(call.then(next, next));
     return call.then(() => undefined);
   }
 

@@ -2,19 +2,20 @@
 // return its output. Agent errors come back as values (never thrown), so that a failing agent
 // keeps its own error name, code and stack, and the thread stays alive for the next step.
 import { threadId } from "node:worker_threads";
-import type { AgentErrorInfo } from "../src/errors.js";
+import { toErrorInfo } from "../src/error-serial.js";
 import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
-import { findNotShareable } from "../src/pool/shareable.js";
+import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
 import { enterPhase, Phase } from "../src/pool/step-clock.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
 import { installStrayHandlers, runInFrame, threadIsUnsafe, type Frame } from "./stray-errors.js";
+import { sendingOutcome } from "./unsent-outcome.js";
 
-installStrayHandlers(toInfo);
+installStrayHandlers(toErrorInfo);
 
 export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
   if (threadIsUnsafe()) refuse(task);
-  return task.kind === "load" ? preload(task) : runStep(task);
+  return sendingOutcome<StepOutcome | LoadOutcome>(task.kind === "load" ? preload(task) : runStep(task));
 }
 
 // A thread that went through an uncaught exception takes no further work: it marks the task as
@@ -35,7 +36,7 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
       agent = await loadAgent(task.agent);
     } catch (error) {
       const now = Date.now();
-      return { ok: false, reason: "load", error: toInfo(error), threadId, startedAt: now, endedAt: now };
+      return { ok: false, reason: "load", error: toErrorInfo(error), threadId, startedAt: now, endedAt: now };
     }
   }
   enterPhase(clock, slot, Phase.running, threadId, epoch);
@@ -46,7 +47,7 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
   const frame: Frame = {
     agent: task.agent.name, tag: [task.callId, slot, task.attempt], ended: false,
     fail: (kind, error) => escaped!({
-      ok: false, reason: "crashed", escaped: kind, error: toInfo(error), threadId, startedAt, endedAt: Date.now(),
+      ok: false, reason: "crashed", escaped: kind, error: toErrorInfo(error), threadId, startedAt, endedAt: Date.now(),
     }),
   };
   try {
@@ -63,16 +64,16 @@ async function execute(task: StepTask, ctx: StepContext, agent: NonNullable<Retu
     if (ctx.hasPendingCalls) await ctx.settle();
     const endedAt = Date.now();
     if (ctx.paused) return pausedOutcome(startedAt, endedAt);
-    const path = findNotShareable(output, "$", { classInstances: true });
-    if (path !== undefined) {
-      const error = { name: "DataCloneError", message: `the value at ${path} cannot be structured-cloned` };
-      return { ok: false, reason: "not-cloneable", error, path, threadId, startedAt, endedAt };
+    const bad = notCloneable(output);
+    if (bad !== undefined) {
+      const error = { name: "DataCloneError", message: bad.reason ?? describeValue(bad.value) };
+      return { ok: false, reason: "not-cloneable", error, path: bad.path, threadId, startedAt, endedAt };
     }
     return { ok: true, output, threadId, startedAt, endedAt };
   } catch (error) {
     await ctx.settle();
     if (ctx.paused) return pausedOutcome(startedAt, Date.now());
-    return { ok: false, reason: "agent", error: toInfo(error), threadId, startedAt, endedAt: Date.now() };
+    return { ok: false, reason: "agent", error: toErrorInfo(error), threadId, startedAt, endedAt: Date.now() };
   }
 }
 
@@ -93,19 +94,18 @@ async function preload(task: LoadTask): Promise<LoadOutcome> {
     try {
       await loadAgent(spec);
     } catch (error) {
-      failures.push({ name: spec.name, error: toInfo(error) });
+      failures.push({ name: spec.name, error: toErrorInfo(error) });
     }
   }
   Atomics.store(task.loading, 0, 0);
   return { failures };
 }
 
-function toInfo(error: unknown): AgentErrorInfo {
-  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
-  const info: AgentErrorInfo = { name: error.name, message: error.message };
-  if (error.stack !== undefined) info.stack = error.stack;
-  const { code, retryable } = error as { code?: unknown; retryable?: unknown };
-  if (typeof code === "string") info.code = code;
-  if (typeof retryable === "boolean") info.retryable = retryable;
-  return info;
+/** Where the output cannot cross; a walk that itself fails (too deep for the stack) blames the whole output. */
+function notCloneable(output: unknown): NotShareable | undefined {
+  try {
+    return locateNotShareable(output, "$", { classInstances: true });
+  } catch (error) {
+    return { path: "$", value: output, reason: `checking it failed (${toErrorInfo(error).message})` };
+  }
 }

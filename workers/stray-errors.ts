@@ -37,8 +37,22 @@ export function runInFrame<T>(frame: Frame, fn: () => T): T {
 /** Installs the process handlers of this thread (once). */
 export function installStrayHandlers(serialise: (error: unknown) => AgentErrorInfo): void {
   toInfo = serialise;
-  process.on("uncaughtException", (error) => blame("uncaughtException", error));
+  process.on("uncaughtException", onUncaught);
   process.on("unhandledRejection", (reason) => blame("unhandledRejection", reason));
+}
+
+function onUncaught(error: unknown): void {
+  if (frames.getStore() === undefined) {
+    // No step and no module owns it: it comes from the machinery itself (Piscina failing to post an
+    // outcome, ./unsent-outcome.ts). The thread dies with it, as Node would have it, so that the
+    // pool rejects the task it was sending with this very error.
+    process.off("uncaughtException", onUncaught);
+    queueMicrotask(() => {
+      throw error;
+    });
+    return;
+  }
+  blame("uncaughtException", error);
 }
 
 function blame(kind: StrayError["kind"], error: unknown): void {

@@ -2,7 +2,7 @@
 // Tasks go through Piscina; calls back from an agent (logs, progress, approval) go through one
 // comlink channel per worker thread that the worker opens on first use.
 import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
-import type { AgentErrorInfo } from "../errors.js";
+import type { AgentErrorInfo } from "../error-serial.js";
 
 /** How a worker finds an agent: a module URL and the export that holds it. */
 export interface AgentSpec {
@@ -32,6 +32,11 @@ export interface StepTask {
   epoch: number;
   /** A decision recorded before this attempt (resume after approval): `requestApproval` answers it at once. */
   approval?: ApprovalDecision;
+  /**
+   * The most verbose level the run's logger takes: `ctx.log` drops lines below it in the worker, so a
+   * `debug` line at level `warn` costs no message. Absent: every line is sent.
+   */
+  logLevel?: LogLevel;
 }
 
 export interface LoadTask {
@@ -103,6 +108,13 @@ export interface HostApi {
   /** An error the agent of `from` left behind; `from` is undefined when no step owns it. */
   stray(from: CallTag | undefined, report: StrayError): void;
 }
+
+/**
+ * The key the worker adds to an error that kept Piscina from posting a task's outcome (it then
+ * kills the thread): its value is the error as `AgentErrorInfo`. The main thread reports the step's
+ * output as not cloneable instead of a crash.
+ */
+export const UNSENT_OUTCOME_KEY = "wavepool:unsent-outcome";
 
 /** The key of the message a worker posts (through Piscina's `message` event) to hand over its port. */
 export const HOST_PORT_KEY = "wavepool:host-port";

@@ -11,6 +11,7 @@ import { createClock, resetSlot, threadOf } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
 import { ReadyQueue } from "../schedule/ready-queue.js";
+import { agentLogLevel } from "./agent-log-level.js";
 import { askHandler, decisionFor } from "./approvals.js";
 import { Attempt, type AttemptEnd } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
@@ -155,6 +156,7 @@ export class Run {
     const task: StepTask = {
       kind: "step", callId: this.#callId, runId: this.runId, stepId: step.stepId, attempt, agent: this.#s.agents[i]!,
       intent, inputs, timeoutMs: step.timeoutMs ?? config.stepTimeoutMs ?? 0, clock: this.#clock, slot: i, epoch: this.#epoch,
+      logLevel: agentLogLevel(this.#s),
     };
     if (approval !== undefined) task.approval = approval;
     const flight = new Attempt({

@@ -1,0 +1,53 @@
+// Item 9 of issue 8: outputs that structured clone would mangle (a platform object whose state lives
+// in internal slots or private fields arrives as `{}`) or refuse (a proxy, a port) fail their step
+// with OutputNotCloneableError and the path. They are the agent's doing, not a crash: not retried.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
+import { agent, strategyOf } from "./helpers.js";
+
+const kinds = [
+  "Response", "Headers", "URL", "URLSearchParams", "AbortSignal", "Proxy", "revoked Proxy", "MessagePort", "ReadableStream", "private fields",
+];
+
+function orchestrator(intents: string[]): ParallelOrchestrator {
+  const rows = intents.map((kind, i) => [`s${i}`, "Platform", kind] as [string, string, string]);
+  const config = new ParallelOrchestratorConfig().withThreads(1).withMaxConcurrentTasks(1).withRetries({ attempts: 3, backoffMs: 1 });
+  const o = new ParallelOrchestrator(strategyOf(...rows, ["last", "Echo", "still here"]), config)
+    .addAgent("Platform", agent("platform-output")).addAgent("Echo", agent("echo"));
+  after(() => o.close());
+  return o;
+}
+
+test("platform objects, proxies and ports in an output fail with OutputNotCloneableError at their path", async () => {
+  const result = await orchestrator(kinds).execute("t");
+  kinds.forEach((kind, i) => {
+    const step = result.steps[i]!;
+    assert.equal(step.status, "failed", `${kind} arrived as ${JSON.stringify(result.context.get(`s${i}_out`))}`);
+    assert.equal(step.error?.name, "OutputNotCloneableError", `${kind}: ${step.error?.message}`);
+    assert.equal(step.error?.path, "$.a.b", kind);
+    assert.match(step.error!.message, new RegExp(`^step s${i} \\(agent Platform\\) returned a value that cannot cross threads at \\$\\.a\\.b, `), kind);
+    assert.equal(step.attempts, 1, `${kind} is not retried`);
+  });
+  assert.match(result.steps[kinds.indexOf("URL")]!.error!.message, /an instance of URL, whose state is not in own fields/);
+  assert.match(result.steps[kinds.indexOf("Proxy")]!.error!.message, /a Proxy \(structured clone refuses proxies\)/);
+  const last = result.steps.at(-1)!;
+  assert.equal(last.status, "completed");
+  assert.deepEqual(new Set(result.steps.map((s) => s.threadId)), new Set([last.threadId]), "the thread survived every bad output");
+});
+
+test("an output the walk lets through but the worker cannot post is not a crash and is not retried", async () => {
+  // A getter that answers differently on its second read, and a port with own fields: the worker's
+  // postMessage throws and Piscina kills the thread; the step still reports its output.
+  const intents = ["a getter that changes", "a port with data"];
+  const result = await orchestrator(intents).execute("t");
+  intents.forEach((kind, i) => {
+    const step = result.steps[i]!;
+    assert.equal(step.status, "failed", kind);
+    assert.equal(step.error?.name, "OutputNotCloneableError", `${kind}: ${step.error?.message}`);
+    assert.match(step.error!.message, new RegExp(`^step s${i} \\(agent Platform\\) returned a value its worker could not send`), kind);
+    assert.equal(step.attempts, 1, `${kind} is not retried`);
+  });
+  assert.match(result.steps[0]!.error!.cause!.name, /DataCloneError/);
+  assert.equal(result.steps.at(-1)!.status, "completed", "the pool replaced the thread");
+});
