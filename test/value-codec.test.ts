@@ -2,7 +2,7 @@
 // would give it, SharedArrayBuffers included, and views that share a buffer still share it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeValue, encodeValue } from "../src/run/value-codec.js";
+import { decodeValue, encodeValue } from "../src/pool/value-codec.js";
 
 const roundTrip = <T>(value: T): T => decodeValue(encodeValue(value)) as T;
 

@@ -4,18 +4,30 @@
 import { threadId } from "node:worker_threads";
 import { toErrorInfo } from "../src/error-serial.js";
 import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
+import { lazyRequire } from "../src/lazy-require.js";
 import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
+import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
 import { enterPhase, Phase } from "../src/pool/step-clock.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
 import { installStrayHandlers, runInFrame, threadIsUnsafe, type Frame } from "./stray-errors.js";
-import { sendingOutcome } from "./unsent-outcome.js";
 
 installStrayHandlers(toErrorInfo);
 
 export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
   if (threadIsUnsafe()) refuse(task);
-  return sendingOutcome<StepOutcome | LoadOutcome>(task.kind === "load" ? preload(task) : runStep(task));
+  return task.kind === "load" ? preload(task) : runStep(task).then(movable);
+}
+
+// Piscina copies what a task returns; a large output's bytes are moved instead (its documented
+// Transferable protocol), which costs nothing however large they are. Small ones are cheaper copied.
+const MOVE_FROM_BYTES = 64 * 1024;
+
+function movable(outcome: StepOutcome): StepOutcome {
+  if (!outcome.ok || outcome.stream.byteLength < MOVE_FROM_BYTES) return outcome;
+  const { Piscina } = lazyRequire<typeof import("piscina")>("piscina");
+  const transferable = { [Piscina.transferableSymbol]: outcome.stream.buffer, [Piscina.valueSymbol]: outcome };
+  return Piscina.move(transferable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as StepOutcome;
 }
 
 // A thread that went through an uncaught exception takes no further work: it marks the task as
@@ -69,7 +81,14 @@ async function execute(task: StepTask, ctx: StepContext, agent: NonNullable<Retu
       const error = { name: "DataCloneError", message: bad.reason ?? describeValue(bad.value) };
       return { ok: false, reason: "not-cloneable", error, path: bad.path, threadId, startedAt, endedAt };
     }
-    return { ok: true, output, threadId, startedAt, endedAt };
+    let parts: EncodedParts;
+    try {
+      parts = encodeParts(output);
+    } catch (error) {
+      const info = toErrorInfo(error);
+      return { ok: false, reason: "not-cloneable", error: { name: "DataCloneError", message: `it cannot be serialised: ${info.message}` }, path: "$", threadId, startedAt, endedAt };
+    }
+    return { ok: true, stream: parts.stream, shared: parts.shared, threadId, startedAt, endedAt };
   } catch (error) {
     await ctx.settle();
     if (ctx.paused) return pausedOutcome(startedAt, Date.now());

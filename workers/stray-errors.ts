@@ -44,8 +44,8 @@ export function installStrayHandlers(serialise: (error: unknown) => AgentErrorIn
 function onUncaught(error: unknown): void {
   if (frames.getStore() === undefined) {
     // No step and no module owns it: it comes from the machinery itself (Piscina failing to post an
-    // outcome, ./unsent-outcome.ts). The thread dies with it, as Node would have it, so that the
-    // pool rejects the task it was sending with this very error.
+    // outcome). The thread dies with it, as Node would have it, so that the pool rejects the task it
+    // was running with this very error instead of waiting for an answer that never comes.
     process.off("uncaughtException", onUncaught);
     queueMicrotask(() => {
       throw error;

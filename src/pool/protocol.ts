@@ -56,7 +56,14 @@ interface OutcomeTimes {
 
 export interface StepSucceeded extends OutcomeTimes {
   ok: true;
-  output: unknown;
+  /**
+   * The output, serialised in the worker (./value-codec.ts) and read on the main thread, where a
+   * value it cannot read (nested deeper than the main thread's stack) is a typed failure of the
+   * step, not a `messageerror` that Piscina would never answer.
+   */
+  stream: Uint8Array;
+  /** The SharedArrayBuffers the output holds: they cross as themselves and stay shared. */
+  shared: SharedArrayBuffer[];
 }
 
 export interface StepErrored extends OutcomeTimes {
@@ -108,13 +115,6 @@ export interface HostApi {
   /** An error the agent of `from` left behind; `from` is undefined when no step owns it. */
   stray(from: CallTag | undefined, report: StrayError): void;
 }
-
-/**
- * The key the worker adds to an error that kept Piscina from posting a task's outcome (it then
- * kills the thread): its value is the error as `AgentErrorInfo`. The main thread reports the step's
- * output as not cloneable instead of a crash.
- */
-export const UNSENT_OUTCOME_KEY = "wavepool:unsent-outcome";
 
 /** The key of the message a worker posts (through Piscina's `message` event) to hand over its port. */
 export const HOST_PORT_KEY = "wavepool:host-port";

@@ -1,7 +1,9 @@
 // One attempt of one step: handed to the pool with a controller of its own, bounded by the
 // watchdog, stoppable by its run, and ended as a value that never rejects (how it ended, typed).
 import type { Piscina } from "piscina";
+import { OutputNotCloneableError } from "../errors.js";
 import type { StepOutcome, StepTask } from "../pool/protocol.js";
+import { decodeParts } from "../pool/value-codec.js";
 import { Phase, phaseOf, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
 import { WORKER_FILENAME } from "../pool/worker-pool.js";
 import { fromAbort, fromOutcome, fromRejection, type AbortCause, type Failure } from "./step-failure.js";
@@ -74,7 +76,22 @@ export class Attempt {
 
   #fromOutcome(outcome: StepOutcome, where: { stepId: string; agent: string }): AttemptEnd {
     const { threadId, startedAt: started, endedAt } = outcome;
-    if (outcome.ok) return { kind: "completed", output: outcome.output, threadId, startedAt: started, endedAt };
+    if (outcome.ok) {
+      try {
+        return { kind: "completed", output: decodeParts(outcome.stream, outcome.shared), threadId, startedAt: started, endedAt };
+      } catch (error) {
+        const { stepId, agent } = where;
+        const failure: Failure = {
+          status: "failed", retryable: false,
+          error: new OutputNotCloneableError(
+            `step ${stepId} (agent ${agent}) returned a value the main thread cannot read (${(error as Error)?.message ?? String(error)}); ` +
+              "its worker could serialise it but the main thread's smaller stack cannot rebuild it: return a flatter value",
+            { stepId, agent, path: "$", cause: error },
+          ),
+        };
+        return { kind: "failed", failure, threadId, startedAt: started, endedAt };
+      }
+    }
     if (outcome.reason === "paused") return { kind: "paused", threadId, startedAt: started, endedAt };
     // An agent that gave up because we aborted it (its ctx.signal) ends as what we aborted it for.
     const failure = this.#aborted !== undefined && outcome.reason === "agent" ? fromAbort(this.#aborted, where) : fromOutcome(outcome, where);

@@ -9,7 +9,7 @@ import { StateFileError, StateMismatchError } from "../errors.js";
 import type { PendingApproval, StepRecord } from "./result.js";
 import { checkShape } from "./state-shape.js";
 import { stateFileError } from "./state-target.js";
-import { decodeValue, encodeValue } from "./value-codec.js";
+import { decodeValue, encodeValue } from "../pool/value-codec.js";
 
 /** Everything a run needs to resume: the task, its inputs, every finished output and every step record. */
 export interface SavedRunState {

@@ -4,8 +4,7 @@ import {
   AgentLoadError, OutputNotCloneableError, RunCancelledError, StepFailedError, StepTimeoutError,
   WorkerCrashedError, type WavepoolError,
 } from "../errors.js";
-import type { AgentErrorInfo } from "../error-serial.js";
-import { UNSENT_OUTCOME_KEY, type StepErrored } from "../pool/protocol.js";
+import type { StepErrored } from "../pool/protocol.js";
 import type { StepStatus } from "./result.js";
 
 export interface Failure {
@@ -83,16 +82,6 @@ export function fromAbort(aborted: AbortCause, where: Where): Failure {
 export function fromRejection(reason: unknown, aborted: AbortCause | undefined, where: Where): Failure {
   if (aborted !== undefined) return fromAbort(aborted, where);
   const { stepId, agent } = where;
-  const unsent = unsentOutcome(reason);
-  if (unsent !== undefined) {
-    return {
-      status: "failed", retryable: false,
-      error: new OutputNotCloneableError(
-        `step ${stepId} (agent ${agent}) returned a value its worker could not send (${unsent.name}: ${unsent.message}); the thread was replaced. Return plain data (no functions, symbols, proxies, ports or getters)`,
-        { stepId, agent, cause: unsent },
-      ),
-    };
-  }
   const err = reason as { name?: string; message?: string; code?: string } | undefined;
   if (err?.name === "DataCloneError") {
     return {
@@ -108,11 +97,4 @@ export function fromRejection(reason: unknown, aborted: AbortCause | undefined, 
       { stepId, agent, cause: reason },
     ),
   };
-}
-
-/** The error that kept the worker from posting the step's outcome, as it tagged it (see workers/unsent-outcome.ts). */
-function unsentOutcome(reason: unknown): AgentErrorInfo | undefined {
-  if (typeof reason !== "object" || reason === null) return undefined;
-  const info = (reason as Record<string, unknown>)[UNSENT_OUTCOME_KEY] as Partial<AgentErrorInfo> | undefined;
-  return typeof info?.message === "string" ? { name: String(info.name ?? "Error"), message: info.message } : undefined;
 }

@@ -1,6 +1,7 @@
-// The bytes of any structured-clone-safe value, for the state file. `v8.serialize` copies each typed
-// array apart (so views that shared a buffer no longer do) and refuses SharedArrayBuffers; this codec
-// keeps buffer identity and snapshots every SharedArrayBuffer into the payload.
+// The bytes of any structured-clone-safe value: how an output crosses from its worker (its
+// SharedArrayBuffers passed beside the bytes, still shared) and how the state file keeps it (each
+// SharedArrayBuffer snapshotted into the payload). `v8.serialize` copies each typed array apart (so
+// views that shared a buffer no longer do) and refuses SharedArrayBuffers; this codec does neither.
 import { Deserializer, Serializer } from "node:v8";
 
 // Payload: u32 count of shared buffers, then for each a u64 byte length and its bytes (all big-endian),
@@ -27,25 +28,52 @@ class StateSerializer extends Serializer {
   }
 }
 
-/** Encodes `value` (any structured-clone-safe value) into bytes that `decodeValue` restores. */
-export function encodeValue(value: unknown): Buffer {
+/** A value as a V8 stream and the SharedArrayBuffers it refers to by index. */
+export interface EncodedParts {
+  /** Exactly sized (not a slice of Node's buffer pool), so its buffer can be transferred. */
+  stream: Uint8Array;
+  shared: SharedArrayBuffer[];
+}
+
+/** Encodes `value` into a stream that refers to its SharedArrayBuffers by index; throws if it cannot. */
+export function encodeParts(value: unknown): EncodedParts {
   const serializer = new StateSerializer();
   serializer.writeHeader();
   serializer.writeValue(value);
   const chunks = [...serializer.chunks, serializer.releaseBuffer()];
-  for (let i = 1; i < chunks.length; i++) {
-    const chunk = chunks[i]!;
-    // Fail loudly rather than write a corrupt file if a future V8 lays the stream out differently.
-    if (chunk[0] !== TAG_SHARED) throw new Error("unexpected V8 serialisation layout around a SharedArrayBuffer");
-    chunk[0] = TAG_TRANSFER;
-  }
-  const prefix: Buffer[] = [u32(serializer.shared.size)];
-  for (const buffer of serializer.shared.keys()) {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const stream = new Uint8Array(length);
+  let at = 0;
+  chunks.forEach((chunk, i) => {
+    // Fail loudly rather than write a corrupt stream if a future V8 lays it out differently.
+    if (i > 0 && chunk[0] !== TAG_SHARED) throw new Error("unexpected V8 serialisation layout around a SharedArrayBuffer");
+    stream.set(chunk, at);
+    if (i > 0) stream[at] = TAG_TRANSFER;
+    at += chunk.length;
+  });
+  return { stream, shared: [...serializer.shared.keys()] };
+}
+
+/** Decodes a stream of `encodeParts` with the SharedArrayBuffers it refers to; throws on what it cannot read. */
+export function decodeParts(stream: Uint8Array, shared: readonly SharedArrayBuffer[]): unknown {
+  const deserializer = new Deserializer(stream);
+  if (!deserializer.readHeader()) throw new RangeError("the encoded value has no V8 header");
+  // Node accepts a SharedArrayBuffer here at run time; its types only name ArrayBuffer.
+  shared.forEach((buffer, id) => deserializer.transferArrayBuffer(id, buffer as unknown as ArrayBuffer));
+  return deserializer.readValue();
+}
+
+/** Encodes `value` (any structured-clone-safe value) into bytes that `decodeValue` restores. */
+export function encodeValue(value: unknown): Buffer {
+  const { stream, shared } = encodeParts(value);
+  const prefix: Buffer[] = [u32(shared.length)];
+  for (const buffer of shared) {
     const length = Buffer.alloc(8);
     length.writeBigUInt64BE(BigInt(buffer.byteLength));
     prefix.push(length, Buffer.from(new Uint8Array(buffer))); // a snapshot of its bytes now
   }
-  return Buffer.concat([...prefix, ...chunks]);
+  return Buffer.concat([...prefix, stream]);
 }
 
 /**
@@ -68,11 +96,7 @@ export function decodeValue(bytes: Buffer): unknown {
     new Uint8Array(buffer).set(take(Number(length)));
     shared.push(buffer);
   }
-  const deserializer = new Deserializer(bytes.subarray(offset));
-  if (!deserializer.readHeader()) throw new RangeError("the encoded value has no V8 header");
-  // Node accepts a SharedArrayBuffer here at run time; its types only name ArrayBuffer.
-  shared.forEach((buffer, id) => deserializer.transferArrayBuffer(id, buffer as unknown as ArrayBuffer));
-  return deserializer.readValue();
+  return decodeParts(bytes.subarray(offset), shared);
 }
 
 function u32(value: number): Buffer {

@@ -1,0 +1,100 @@
+// Nothing hangs: agent imports are bounded (preflight and on a fresh thread), a run's signal stops
+// preflight, an output the main thread cannot read fails its step, and templates render within
+// limits while other runs stay live.
+import assert from "node:assert/strict";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { AgentLoadError, ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
+import { agent, broken, strategyOf } from "./helpers.js";
+
+for (const [what, module] of [["whose top-level await never settles", "hangs-on-import"], ["that busy-loops at its top level", "spins-on-import"]] as const) {
+  test(`a module ${what} fails preflight with AgentLoadError after the load timeout`, async () => {
+    const config = new ParallelOrchestratorConfig().withThreads(2).withAgentLoadTimeout(300);
+    const o = new ParallelOrchestrator(strategyOf(["a", "Broken", "x"]), config).addAgent("Broken", broken(module));
+    after(() => o.close());
+    const started = Date.now();
+    const error = await o.execute("t").then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof AgentLoadError, String(error));
+    assert.equal(error.agent, "Broken");
+    assert.match(error.message, new RegExp(`agent Broken did not finish loading from .*${module}\\.js within 300 ms`));
+    assert.match(error.message, /withAgentLoadTimeout/);
+    assert.ok(Date.now() - started < 10_000);
+    // The stuck threads were terminated and replaced: the pool is whole again.
+    assert.equal(o.poolThreads, 2);
+  });
+}
+
+test("a run's signal stops a preflight stuck on a hanging import within a second", async () => {
+  const o = new ParallelOrchestrator(strategyOf(["a", "Broken", "x"]), { threads: 1 }).addAgent("Broken", broken("hangs-on-import"));
+  after(() => o.close());
+  const controller = new AbortController();
+  const started = Date.now();
+  const running = o.execute("t", { signal: controller.signal });
+  setTimeout(() => controller.abort(), 100);
+  const result = await running;
+  assert.ok(Date.now() - started < 1100, `${Date.now() - started} ms`);
+  assert.equal(result.cancelled, true);
+  assert.deepEqual(result.steps.map((s) => s.status), ["cancelled"]);
+});
+
+test("a step's timeout also bounds the import of its agent on a fresh replacement thread", async () => {
+  const flag = join(tmpdir(), `wavepool-hang-flag-${process.pid}`);
+  process.env.WAVEPOOL_TEST_HANG_FLAG = flag;
+  after(() => rmSync(flag, { force: true }));
+  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Flagged", "x", "later", { timeoutMs: 300, dependsOn: [] }]);
+  const o = new ParallelOrchestrator(strategy, { threads: 1 }).addAgent("Spin", agent("spin")).addAgent("Flagged", broken("hangs-when-flagged"));
+  after(() => o.close());
+  // The first run loads both agents on the one thread; the spin times out and the thread is replaced.
+  const first = await o.execute("t");
+  assert.equal(first.steps[0]!.status, "timed_out");
+  // Now the agent hangs when imported: the replacement thread never finishes importing it.
+  writeFileSync(flag, "");
+  const started = Date.now();
+  const second = await o.execute("t");
+  assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+  const later = second.steps[1]!;
+  assert.equal(later.status, "timed_out");
+  assert.equal(later.error?.name, "StepTimeoutError");
+});
+
+test("an output nested too deeply for the main thread fails its step with OutputNotCloneableError, not a hang", async () => {
+  const strategy = strategyOf(["deep", "Deep", "6000"], ["next", "Echo", "{{ deep_out }}"], ["other", "Echo", "fine"]);
+  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(1).withRetries({ attempts: 3, backoffMs: 1 }))
+    .addAgent("Deep", agent("deep-output")).addAgent("Echo", agent("echo"));
+  after(() => o.close());
+  const result = await o.execute("t");
+  const [deep, next, other] = result.steps;
+  assert.equal(deep!.status, "failed");
+  assert.equal(deep!.error?.name, "OutputNotCloneableError");
+  assert.match(deep!.error!.message, /step deep \(agent Deep\) returned a value the main thread cannot read/);
+  assert.equal(deep!.attempts, 1, "never retried as a crash");
+  assert.equal(next!.status, "skipped");
+  assert.equal(other!.status, "completed");
+  // A value that deep is fine when it is not that deep.
+  const flat = new ParallelOrchestrator(strategyOf(["deep", "Deep", "50"]), { threads: 1 }).addAgent("Deep", agent("deep-output"));
+  after(() => flat.close());
+  assert.equal((await flat.execute("t")).success, true);
+});
+
+test("a template whose loops an upstream output drives fails its step within the render limit; other runs stay live", async () => {
+  const strategy = strategyOf(
+    ["size", "Echo", "100000"],
+    ["bomb", "Echo", "{% for i in (1..size_out.intent) %}{% for j in (1..size_out.intent) %}x{% endfor %}{% endfor %}"],
+    ["other", "Echo", "fine"],
+  );
+  const o = new ParallelOrchestrator(strategy, { threads: 2 }).addAgent("Echo", agent("echo"));
+  after(() => o.close());
+  const quick = new ParallelOrchestrator(strategyOf(["q", "Echo", "quick"]), { threads: 1 }).addAgent("Echo", agent("echo"));
+  after(() => quick.close());
+  const started = Date.now();
+  const [result, alongside] = await Promise.all([o.execute("t"), quick.execute("t")]);
+  assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+  const bomb = result.steps[1]!;
+  assert.equal(bomb.status, "failed");
+  assert.equal(bomb.error?.name, "StrategyValidationError");
+  assert.match(bomb.error!.message, /the intent template of step bomb failed to render: .*limit exceeded.*belongs in an agent/);
+  assert.equal(result.steps[2]!.status, "completed");
+  assert.equal(alongside.success, true);
+});
