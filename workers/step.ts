@@ -10,7 +10,7 @@ import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
 import { enterPhase, Phase } from "../src/pool/step-clock.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
-import { installStrayHandlers, runInFrame, threadIsUnsafe, type Frame } from "./stray-errors.js";
+import { installStrayHandlers, runInFrame, strayReportsSent, threadIsUnsafe, type Frame } from "./stray-errors.js";
 
 installStrayHandlers(toErrorInfo);
 
@@ -67,6 +67,8 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
   } finally {
     frame.ended = true;
     ctx.dispose();
+    const reports = strayReportsSent();
+    if (reports !== undefined) await reports;
   }
 }
 

@@ -67,5 +67,17 @@ function blame(kind: StrayError["kind"], error: unknown): void {
   }
   const report: StrayError = { kind, error: toInfo(error), agent: frame?.agent ?? "", recycled: unsafe };
   // The channel may be gone with the run: a report that cannot be sent is dropped, never thrown.
-  Promise.resolve(hostApi().stray(frame?.tag, report)).catch(() => undefined);
+  const sent = Promise.resolve(hostApi().stray(frame?.tag, report)).catch(() => undefined);
+  reports.add(sent);
+  void sent.finally(() => reports.delete(sent));
+}
+
+const reports = new Set<Promise<unknown>>();
+
+/**
+ * Resolves once every stray report made so far has reached the main thread. A step awaits it before
+ * it returns, so a report lands while the run of the step that left the error still listens.
+ */
+export function strayReportsSent(): Promise<unknown> | undefined {
+  return reports.size === 0 ? undefined : Promise.allSettled([...reports]);
 }
