@@ -3,6 +3,9 @@
 // they load. Each ends as a typed status or error; the process lives on.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { AgentLoadError, ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
@@ -52,3 +55,22 @@ for (const [what, module, limits, pattern] of [
     assert.equal((await fine.execute("t")).success, true);
   });
 }
+
+test("a module that kills a fresh thread while a step imports it fails that step with AgentLoadError, not retried", async () => {
+  const flag = join(tmpdir(), `wavepool-exit-flag-${process.pid}`);
+  process.env.WAVEPOOL_TEST_EXIT_FLAG = flag;
+  after(() => rmSync(flag, { force: true }));
+  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Flagged", "x", "later", { dependsOn: [] }]);
+  const config = new ParallelOrchestratorConfig().withThreads(1).withRetries({ attempts: 3, backoffMs: 1 });
+  const o = new ParallelOrchestrator(strategy, config).addAgent("Spin", agent("spin")).addAgent("Flagged", broken("exits-when-flagged"));
+  after(() => o.close());
+  // The first run loads both agents on the one thread; the spin times out (three times) and the
+  // thread is replaced.
+  assert.equal((await o.execute("t")).steps[0]!.status, "timed_out");
+  writeFileSync(flag, "");
+  const later = (await o.execute("t")).steps[1]!;
+  assert.equal(later.status, "failed");
+  assert.equal(later.error?.name, "AgentLoadError");
+  assert.match(later.error!.message, /agent Flagged: loading .*exits-when-flagged\.js for step later killed its worker thread \(worker exited with code: 4/);
+  assert.equal(later.attempts, 1);
+});

@@ -1,7 +1,7 @@
 // One attempt of one step: handed to the pool with a controller of its own, bounded by the
 // watchdog, stoppable by its run, and ended as a value that never rejects (how it ended, typed).
 import type { Piscina } from "piscina";
-import { OutputNotCloneableError } from "../errors.js";
+import { AgentLoadError, OutputNotCloneableError } from "../errors.js";
 import type { StepOutcome, StepTask } from "../pool/protocol.js";
 import { decodeParts } from "../pool/value-codec.js";
 import { Phase, phaseOf, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
@@ -101,10 +101,25 @@ export class Attempt {
   #fromRejection(reason: unknown, where: { stepId: string; agent: string }): AttemptEnd {
     const { clock, epoch } = this.#c;
     const slot = this.task.slot;
-    if (phaseOf(clock, slot) === Phase.recycled && this.#aborted === undefined) return { kind: "refused" };
-    return {
-      kind: "failed", failure: fromRejection(reason, this.#aborted, where), threadId: threadOf(clock, slot),
-      startedAt: startedAt(clock, slot, epoch), endedAt: Date.now(),
-    };
+    const phase = phaseOf(clock, slot);
+    if (phase === Phase.recycled && this.#aborted === undefined) return { kind: "refused" };
+    // A thread that died importing the agent (process.exit or out of memory at the module's top
+    // level) says nothing of the step: the module is at fault, and running it again would not help.
+    const failure = phase === Phase.loading && this.#aborted === undefined
+      ? loadCrash(reason, where, this.task.agent.module)
+      : fromRejection(reason, this.#aborted, where);
+    return { kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: startedAt(clock, slot, epoch), endedAt: Date.now() };
   }
+}
+
+function loadCrash(reason: unknown, where: { stepId: string; agent: string }, module: string): Failure {
+  const { stepId, agent } = where;
+  const code = (reason as { code?: unknown })?.code;
+  return {
+    status: "failed", retryable: false,
+    error: new AgentLoadError(
+      `agent ${agent}: loading ${module} for step ${stepId} killed its worker thread (${(reason as Error)?.message ?? String(reason)}${typeof code === "string" ? `, ${code}` : ""}). A module must not call process.exit or exhaust memory at its top level`,
+      { stepId, agent, cause: reason },
+    ),
+  };
 }
