@@ -3,7 +3,7 @@
 // keeps its own error name, code and stack, and the thread stays alive for the next step.
 import { threadId } from "node:worker_threads";
 import { toErrorInfo } from "../src/error-serial.js";
-import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
+import type { LoadOutcome, LoadTask, Primitive, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
 import { lazyRequire } from "../src/lazy-require.js";
 import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
 import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
@@ -24,7 +24,7 @@ export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome
 const MOVE_FROM_BYTES = 64 * 1024;
 
 function movable(outcome: StepOutcome): StepOutcome {
-  if (!outcome.ok || outcome.stream.byteLength < MOVE_FROM_BYTES) return outcome;
+  if (!outcome.ok || outcome.stream === undefined || outcome.stream.byteLength < MOVE_FROM_BYTES) return outcome;
   const { Piscina } = lazyRequire<typeof import("piscina")>("piscina");
   const transferable = { [Piscina.transferableSymbol]: outcome.stream.buffer, [Piscina.valueSymbol]: outcome };
   return Piscina.move(transferable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as StepOutcome;
@@ -54,16 +54,17 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
   enterPhase(clock, slot, Phase.running, threadId, epoch);
   const startedAt = Date.now();
   const ctx = new StepContext(task, startedAt);
-  let escaped: ((outcome: StepOutcome) => void) | undefined;
-  const crashed = new Promise<StepOutcome>((resolve) => (escaped = resolve));
-  const frame: Frame = {
-    agent: task.agent.name, tag: [task.callId, slot, task.attempt], ended: false,
-    fail: (kind, error) => escaped!({
-      ok: false, reason: "crashed", escaped: kind, error: toErrorInfo(error), threadId, startedAt, endedAt: Date.now(),
-    }),
-  };
+  const frame: Frame = { agent: task.agent.name, tag: [task.callId, slot, task.attempt], ended: false, fail: () => undefined };
   try {
-    return await Promise.race([runInFrame(frame, () => execute(task, ctx, agent, startedAt)), crashed]);
+    // Ends with the agent, or earlier if an error escapes it while it runs (a timer that throws).
+    return await new Promise<StepOutcome>((resolve) => {
+      frame.fail = (kind, error) => resolve({
+        ok: false, reason: "crashed", escaped: kind, error: toErrorInfo(error), threadId, startedAt, endedAt: Date.now(),
+      });
+      runInFrame(frame, () => execute(task, ctx, agent, startedAt)).then(resolve, (bug: unknown) => resolve({
+        ok: false, reason: "agent", error: toErrorInfo(bug), threadId, startedAt, endedAt: Date.now(),
+      }));
+    });
   } finally {
     frame.ended = true;
     ctx.dispose();
@@ -82,6 +83,10 @@ async function execute(task: StepTask, ctx: StepContext, agent: NonNullable<Retu
     if (bad !== undefined) {
       const error = { name: "DataCloneError", message: bad.reason ?? describeValue(bad.value) };
       return { ok: false, reason: "not-cloneable", error, path: bad.path, threadId, startedAt, endedAt };
+    }
+    // A primitive crosses as it is: nothing in it can be too deep to read or fail to clone.
+    if (output === null || (typeof output !== "object" && typeof output !== "function")) {
+      return { ok: true, output: output as Primitive, threadId, startedAt, endedAt };
     }
     let parts: EncodedParts;
     try {

@@ -54,16 +54,21 @@ interface OutcomeTimes {
   endedAt: number;
 }
 
+/** An output that crosses as it is. */
+export type Primitive = string | number | boolean | bigint | null | undefined;
+
 export interface StepSucceeded extends OutcomeTimes {
   ok: true;
+  /** A primitive output (when `stream` is absent). */
+  output?: Primitive;
   /**
-   * The output, serialised in the worker (./value-codec.ts) and read on the main thread, where a
-   * value it cannot read (nested deeper than the main thread's stack) is a typed failure of the
-   * step, not a `messageerror` that Piscina would never answer.
+   * Any other output, serialised in the worker (./value-codec.ts) and read on the main thread,
+   * where a value it cannot read (nested deeper than the main thread's stack) is a typed failure
+   * of the step, not a `messageerror` that Piscina would never answer.
    */
-  stream: Uint8Array;
-  /** The SharedArrayBuffers the output holds: they cross as themselves and stay shared. */
-  shared: SharedArrayBuffer[];
+  stream?: Uint8Array;
+  /** The SharedArrayBuffers the serialised output holds: they cross as themselves and stay shared. */
+  shared?: SharedArrayBuffer[];
 }
 
 export interface StepErrored extends OutcomeTimes {
