@@ -1,7 +1,8 @@
 // Every way a user can point a state at the wrong place is a typed error with the path and what to
 // do, before anything runs: never a raw EISDIR, ENOENT or TypeError.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -87,10 +88,26 @@ test("checkStateTarget: accepts a new or existing file, refuses what cannot be r
     stateFileError(missing, /does not exist/)(error) && (error as Error & { cause: { code: string } }).cause.code === "ENOENT");
 });
 
-test("checkStateTarget: a folder without write permission", { skip: process.getuid?.() === 0 ? "root may write anywhere" : false }, async () => {
-  const locked = join(dir, "locked");
-  await mkdir(locked, { mode: 0o500 });
-  await assert.rejects(checkStateTarget(join(locked, "run.state")), stateFileError(join(locked, "run.state"), /no permission/));
+test("checkStateTarget: a folder without write permission", async () => {
+  // Read-only for everyone, and closed to everyone but its owner.
+  for (const [name, mode] of [["read-only", 0o555], ["closed", 0o500]] as const) {
+    const locked = join(dir, name);
+    await mkdir(locked, { mode });
+    const target = join(locked, "run.state");
+    if (process.getuid?.() !== 0) {
+      await assert.rejects(checkStateTarget(target), stateFileError(target, /no permission/));
+      continue;
+    }
+    // Root may write anywhere: check as an unprivileged user, in a child process.
+    await chmod(dir, 0o755);
+    const module = new URL("../src/run/state-target.js", import.meta.url).href;
+    const code = `import(${JSON.stringify(module)}).then((m) => m.checkStateTarget(${JSON.stringify(target)}))` +
+      `.then(() => console.log("accepted"), (e) => console.log(e.name, e.code, e.path, e.message))`;
+    const child = spawnSync(process.execPath, ["-e", code], { uid: 65534, gid: 65534, encoding: "utf8" });
+    assert.equal(child.status, 0, child.stderr);
+    assert.ok(child.stdout.startsWith(`StateFileError WAVEPOOL_STATE_FILE ${target} `), child.stdout);
+    assert.match(child.stdout, /cannot be written: no permission/, name);
+  }
 });
 
 test("a failed state write is a StateFileError with the path and the system error; stateErrorOf reports it", async () => {

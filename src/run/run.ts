@@ -128,7 +128,7 @@ export class Run {
     }
     // Nothing runs, nothing waits for a retry, nothing more can start: the run is over (paused steps
     // keep their dependents pending, so a run may end here with pending steps).
-    if (this.#flights.size === 0 && this.#retries.size === 0 && !this.#finished) void this.#finish();
+    if (this.#flights.size === 0 && this.#retries.size === 0 && !this.#finished) this.#end();
   }
 
   /** The one place a step attempt is handed to the pool. */
@@ -256,6 +256,15 @@ export class Run {
     return this.#flights.get(i)?.task.attempt === attempt;
   }
 
+  /** Finishes the run; a bug on the way still resolves `execute`, with what the state holds. */
+  #end(): void {
+    this.#finish().catch((bug: unknown) => {
+      this.#report.log("error", `wavepool bug while finishing the run: ${(bug as Error)?.stack ?? String(bug)}`);
+      const endedAt = Date.now();
+      this.#resolve(this.#state.result({ runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError: undefined }));
+    });
+  }
+
   async #finish(): Promise<void> {
     this.#finished = true;
     this.#s.hub.forget(this.#callId);
@@ -299,7 +308,7 @@ export class Run {
       try {
         this.cancel("an internal error");
       } catch {
-        if (!this.#finished) void this.#finish();
+        if (!this.#finished) this.#end();
       }
     }
   }

@@ -23,7 +23,10 @@ export async function checkStateTarget(file: string): Promise<void> {
       : fail(`cannot be checked: ${messageOf(error)}`, error));
   if (!folder.isDirectory()) fail(`is in ${dir}, which is not a folder; pass a path inside a folder`);
   const target = await stat(file).catch((error: unknown) =>
-    codeOf(error) === "ENOENT" ? undefined : fail(`cannot be checked: ${messageOf(error)}`, error));
+    codeOf(error) === "ENOENT" ? undefined
+      : codeOf(error) === "EACCES" || codeOf(error) === "EPERM"
+        ? fail(`cannot be written: no permission to look into ${dir}; choose a folder you can write to`, error)
+        : fail(`cannot be checked: ${messageOf(error)}`, error));
   if (target?.isDirectory()) fail(`is a directory; pass a file path, e.g. ${join(file, "run.state")}`);
   if (target !== undefined && !target.isFile()) fail("is not a regular file (a device, pipe or socket); pass a path for a state file");
   await access(dir, constants.W_OK | constants.X_OK).catch((error: unknown) =>
