@@ -59,6 +59,24 @@ test("a step's timeout also bounds the import of its agent on a fresh replacemen
   assert.equal(later.error?.name, "StepTimeoutError");
 });
 
+test("a step that times out while a fresh thread imports its agent leaves the import to finish: its retry runs on the warm thread", async () => {
+  const flag = join(tmpdir(), `wavepool-slow-flag-${process.pid}`);
+  process.env.WAVEPOOL_TEST_SLOW_FLAG = flag;
+  after(() => rmSync(flag, { force: true }));
+  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Slow", "x", "later", { timeoutMs: 200, retries: 2, dependsOn: [] }]);
+  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(1).withRetries({ attempts: 1, backoffMs: 1 }))
+    .addAgent("Spin", agent("spin")).addAgent("Slow", broken("slow-when-flagged"));
+  after(() => o.close());
+  assert.equal((await o.execute("t")).steps[0]!.status, "timed_out");
+  // The replacement thread now takes 600 ms to import the agent, three times the step's timeout.
+  writeFileSync(flag, "");
+  const later = (await o.execute("t")).steps[1]!;
+  assert.equal(later.status, "completed", JSON.stringify(later.history));
+  assert.equal(later.history[0]!.status, "timed_out");
+  assert.match(later.history[0]!.error!.message, /while a fresh thread was still importing its agent/);
+  assert.equal(later.attempts, 2, "the import was not thrown away: the first retry found the agent loaded");
+});
+
 test("an output nested too deeply for the main thread fails its step with OutputNotCloneableError, not a hang", async () => {
   const strategy = strategyOf(["deep", "Deep", "6000"], ["next", "Echo", "{{ deep_out }}"], ["other", "Echo", "fine"]);
   const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(1).withRetries({ attempts: 3, backoffMs: 1 }))

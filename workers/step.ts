@@ -7,7 +7,7 @@ import type { LoadOutcome, LoadTask, Primitive, StepOutcome, StepTask, WorkerTas
 import { lazyRequire } from "../src/lazy-require.js";
 import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
 import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
-import { enterPhase, Phase } from "../src/pool/step-clock.js";
+import { abortRequested, enterPhase, Phase } from "../src/pool/step-clock.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
 import { installStrayHandlers, runInFrame, strayReportsSent, threadIsUnsafe, type Frame } from "./stray-errors.js";
@@ -49,6 +49,12 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     } catch (error) {
       const now = Date.now();
       return { ok: false, reason: "load", error: toErrorInfo(error), threadId, startedAt: now, endedAt: now };
+    }
+    // The step timed out while this thread imported its agent: the import was worth finishing (the
+    // thread is warm for the next step), the step is not worth starting.
+    if (abortRequested(clock, slot)) {
+      const now = Date.now();
+      return { ok: false, reason: "agent", error: { name: "AbortError", message: "the step timed out while its agent loaded" }, threadId, startedAt: now, endedAt: now };
     }
   }
   enterPhase(clock, slot, Phase.running, threadId, epoch);

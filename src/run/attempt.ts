@@ -4,7 +4,7 @@ import type { Piscina } from "piscina";
 import { AgentLoadError, OutputNotCloneableError } from "../errors.js";
 import type { StepOutcome, StepTask } from "../pool/protocol.js";
 import { decodeParts } from "../pool/value-codec.js";
-import { Phase, phaseOf, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
+import { Phase, phaseOf, phaseSince, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
 import { WORKER_FILENAME } from "../pool/worker-pool.js";
 import { fromAbort, fromOutcome, fromRejection, type AbortCause, type Failure } from "./step-failure.js";
 import { watch } from "./watchdog.js";
@@ -41,20 +41,36 @@ export class Attempt {
     this.task = task;
     const { clock, epoch } = context;
     const slot = task.slot;
+    let finish!: (end: AttemptEnd) => void;
+    this.ended = new Promise((resolve) => (finish = resolve));
     const disarm = watch(clock, slot, epoch, { timeoutMs: task.timeoutMs, loadTimeoutMs: context.loadTimeoutMs }, (why) => {
-      this.#abort(why === "timeout" ? { kind: "timeout", timeoutMs: task.timeoutMs } : { kind: "load-timeout", loadTimeoutMs: context.loadTimeoutMs });
+      if (why === "timeout" && phaseOf(clock, slot) === Phase.loading) {
+        // The step gave up while a fresh thread imports its agent. Terminating the thread would
+        // throw the import away and the next step there would start it again (and time out again
+        // under load): the thread finishes the import for later steps and skips this one; the load
+        // timeout still stops an import that hangs.
+        if (this.#aborted !== undefined) return;
+        this.#aborted = { kind: "timeout", timeoutMs: task.timeoutMs, loading: true };
+        requestAbort(clock, slot);
+        const failure = fromAbort(this.#aborted, where);
+        finish({ kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: phaseSince(clock, slot, epoch), endedAt: Date.now() });
+      } else if (why === "load-timeout" && this.#aborted?.kind === "timeout") {
+        this.#stop.abort();
+      } else {
+        this.#abort(why === "timeout" ? { kind: "timeout", timeoutMs: task.timeoutMs } : { kind: "load-timeout", loadTimeoutMs: context.loadTimeoutMs });
+      }
     });
-    const settle = (end: () => AttemptEnd): AttemptEnd => {
+    const settle = (end: () => AttemptEnd): void => {
       disarm();
       if (this.#grace !== undefined) clearTimeout(this.#grace);
       try {
-        return end();
+        finish(end());
       } catch (bug) {
-        return this.#fromRejection(bug, where);
+        finish(this.#fromRejection(bug, where));
       }
     };
     const run = context.pool.run(task, { filename: WORKER_FILENAME, signal: this.#stop }) as Promise<StepOutcome>;
-    this.ended = run.then(
+    run.then(
       (outcome) => settle(() => this.#fromOutcome(outcome, where)),
       (reason: unknown) => settle(() => this.#fromRejection(reason, where)),
     );

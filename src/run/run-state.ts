@@ -157,6 +157,17 @@ export class RunState {
     while (this.#unsettled[this.openLevel] === 0) this.openLevel++;
   }
 
+  /**
+   * The state to save. Live structures, not copies: the state writer encodes them when its write
+   * starts, and a copy per step that ends would make saving a run of n steps O(n²).
+   */
+  snapshot(run: Pick<SavedRunState, "runId" | "fingerprint" | "task" | "inputs" | "approvals">): SavedRunState {
+    return {
+      format: "wavepool-state", version: 1, ...run, outputs: this.outputs, steps: this.records,
+      pendingApprovals: this.pendingApprovals, savedAt: Date.now(),
+    };
+  }
+
   /** What `execute` resolves with. */
   result(meta: {
     runId: string; stop: Stop; startedAt: number; endedAt: number; stateError: StateError | undefined;

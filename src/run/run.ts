@@ -3,22 +3,21 @@
 // one place (#ended); every callback into the loop goes through #guard, so a bug ends the run as
 // cancelled with the bug logged, never as an unhandled rejection or a run that never resolves.
 import { randomUUID } from "node:crypto";
-import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
 import { ApprovalRejectedError, errorInfo, RunCancelledError, type StrategyValidationError, type WavepoolError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
-import type { PauseAnswer, StepTask } from "../pool/protocol.js";
+import type { StepTask } from "../pool/protocol.js";
 import { createClock, resetSlot, threadOf } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
 import { ReadyQueue } from "../schedule/ready-queue.js";
 import { agentLogLevel } from "./agent-log-level.js";
-import { askHandler, decisionFor } from "./approvals.js";
+import { ApprovalDesk, decisionFor } from "./approvals.js";
 import { Attempt, type AttemptEnd } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
 import { renderIntent, type Intent } from "./intent.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import { RunState, type Stop } from "./run-state.js";
-import type { ParallelOrchestrationResult, PendingApproval, StateError } from "./result.js";
+import type { ParallelOrchestrationResult, StateError } from "./result.js";
 import { RunReporter } from "./run-reporter.js";
 import { stateErrorOf } from "./state-target.js";
 
@@ -33,8 +32,7 @@ export class Run {
   readonly #ready: ReadyQueue;
   readonly #flights = new Map<number, Attempt>();
   readonly #retries = new Map<number, NodeJS.Timeout>();
-  /** Approval requests nobody could answer, by step: the step is paused once its attempt ends. */
-  readonly #asked = new Map<number, PendingApproval>();
+  readonly #approvals: ApprovalDesk;
   readonly #clock: Int32Array;
   readonly #limit: number;
   readonly #report: RunReporter;
@@ -57,6 +55,7 @@ export class Run {
     const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
     this.#report = new RunReporter(this.runId, setup.logger, graph, listeners);
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
+    this.#approvals = new ApprovalDesk(this.runId, options.onApproval);
     if (setup.restored) this.#state.restore(setup.restored);
   }
 
@@ -73,9 +72,13 @@ export class Run {
         progress: (i, attempt, value, message) => this.#guard(() => {
           if (this.#current(i, attempt)) this.#report.progress(i, attempt, threadOf(this.#clock, i), value, message);
         }),
-        requestApproval: (i, attempt, request) => {
-          if (!this.#current(i, attempt)) return Promise.reject(new Error("this attempt of the step has already ended"));
-          return this.#approve(i, request);
+        requestApproval: async (i, attempt, request) => {
+          if (!this.#current(i, attempt)) throw new Error("this attempt of the step has already ended");
+          const step = this.#s.graph.steps[i]!;
+          const answer = await this.#approvals.ask(i, { stepId: step.stepId, agent: step.assignedAgent }, request);
+          // Nobody can answer now: the step ends `paused` and its dependents wait; the rest goes on.
+          if ("pause" in answer) this.#report.log("warn", `step ${step.stepId} waits for approval: ${request.message}`, i);
+          return answer;
         },
         stray: (i, attempt, report) => this.#guard(() => {
           (this.#state.records[i]!.warnings ??= []).push(this.#report.stray(i, attempt, report));
@@ -120,11 +123,8 @@ export class Run {
         level: this.#s.graph.level, openLevel: this.#state.openLevel,
       });
       if (picked.length === 0) break;
-      // A dispatch may end the run's chances (a failure under fail-fast): the rest of the pick waits.
-      for (const i of picked) {
-        if (this.#stop === undefined) this.#dispatch(i);
-        else this.#ready.push(i);
-      }
+      // A dispatch may stop the run (a failure under fail-fast): the rest of the pick was cancelled.
+      for (const i of picked) if (this.#stop === undefined) this.#dispatch(i);
     }
     // Nothing runs, nothing waits for a retry, nothing more can start: the run is over (paused steps
     // keep their dependents pending, so a run may end here with pending steps).
@@ -178,8 +178,7 @@ export class Run {
   #ended(i: number, flight: Attempt, end: AttemptEnd): void {
     if (this.#flights.get(i) !== flight) return;
     this.#flights.delete(i);
-    const asked = this.#asked.get(i);
-    this.#asked.delete(i);
+    const asked = this.#approvals.take(i);
     const state = this.#state;
     const attempt = flight.task.attempt;
     if (end.kind === "refused") {
@@ -242,14 +241,7 @@ export class Run {
   #save(force = false): void {
     const writer = this.#s.writer;
     if (writer === undefined || (this.#epoch === 0 && !force)) return;
-    const state = this.#state;
-    // Live structures, not copies: the writer encodes them when its write starts, and a copy per
-    // step that ends would make saving a run of n steps O(n²).
-    writer.save({
-      format: "wavepool-state", version: 1, fingerprint: this.#s.fingerprint, runId: this.runId, task: this.#s.task,
-      inputs: this.#s.inputs, outputs: state.outputs, steps: state.records, pendingApprovals: state.pendingApprovals,
-      approvals: this.#s.approvals, savedAt: Date.now(),
-    });
+    writer.save(this.#state.snapshot({ runId: this.runId, fingerprint: this.#s.fingerprint, task: this.#s.task, inputs: this.#s.inputs, approvals: this.#s.approvals }));
   }
 
   #current(i: number, attempt: number): boolean {
@@ -286,18 +278,7 @@ export class Run {
     this.#resolve(result);
   }
 
-  async #approve(i: number, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer> {
-    const step = this.#s.graph.steps[i]!;
-    const handler = this.#o.onApproval;
-    if (handler === undefined) {
-      // Nobody can answer now: the step ends `paused` and its dependents wait; everything else goes
-      // on, and the result lists the request so that a person can answer it with `approvals` on resume.
-      this.#asked.set(i, { stepId: step.stepId, agent: step.assignedAgent, message: request.message, payload: request.payload });
-      this.#report.log("warn", `step ${step.stepId} waits for approval: ${request.message}`, i);
-      return { pause: true };
-    }
-    return askHandler(handler, { runId: this.runId, stepId: step.stepId, agent: step.assignedAgent, ...request });
-  }
+
 
   /** Runs a callback of the loop; a bug in it is logged and cancels the run instead of escaping. */
   #guard(fn: () => void): void {

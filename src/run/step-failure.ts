@@ -49,7 +49,7 @@ export function fromOutcome(outcome: StepErrored, where: Where): Failure {
 
 /** Why the main thread aborted an attempt, if it did. */
 export type AbortCause =
-  | { kind: "timeout"; timeoutMs: number }
+  | { kind: "timeout"; timeoutMs: number; loading?: boolean }
   | { kind: "load-timeout"; loadTimeoutMs: number }
   | { kind: "cancel"; reason: string };
 
@@ -61,7 +61,9 @@ export function fromAbort(aborted: AbortCause, where: Where): Failure {
       return {
         status: "timed_out", retryable: true,
         error: new StepTimeoutError(
-          `step ${stepId} (agent ${agent}) ran past its ${aborted.timeoutMs} ms timeout; its thread was terminated. Raise timeoutMs or make the step cheaper`,
+          aborted.loading
+            ? `step ${stepId} (agent ${agent}) ran past its ${aborted.timeoutMs} ms timeout while a fresh thread was still importing its agent; the thread finishes the import for later steps. Raise timeoutMs, or make the agent module quicker to import`
+            : `step ${stepId} (agent ${agent}) ran past its ${aborted.timeoutMs} ms timeout; its thread was terminated. Raise timeoutMs or make the step cheaper`,
           { stepId, agent, timeoutMs: aborted.timeoutMs },
         ),
       };

@@ -17,27 +17,34 @@ export interface Bounds {
 /** Calls `onExpire` once the attempt in `slot` runs past a bound. Returns a disarm function. */
 export function watch(clock: Int32Array, slot: number, epoch: number, bounds: Bounds, onExpire: (why: Expiry) => void): () => void {
   const { timeoutMs, loadTimeoutMs } = bounds;
-  const loadBound = timeoutMs > 0 ? Math.min(timeoutMs, loadTimeoutMs) : loadTimeoutMs;
+  // The step's timeout bounds its agent's import too, when it is the shorter bound; the load
+  // timeout still applies after it (an import the step gave up on may go on, not forever).
+  const timesLoad = timeoutMs > 0 && timeoutMs < loadTimeoutMs;
+  let timedOutLoading = false;
   let timer: NodeJS.Timeout | undefined;
+  const after = (ms: number): void => {
+    timer = setTimeout(check, ms);
+  };
   const check = (): void => {
     timer = undefined;
     const phase = phaseOf(clock, slot);
     if (phase === Phase.recycled) return;
     const since = phaseSince(clock, slot, epoch);
-    if (phase === Phase.queued || since === undefined) {
-      timer = setTimeout(check, loadBound);
-      return;
+    if (phase === Phase.queued || since === undefined) return after(timesLoad ? timeoutMs : loadTimeoutMs);
+    const elapsed = Date.now() - since;
+    if (phase === Phase.loading) {
+      if (timesLoad && !timedOutLoading) {
+        if (elapsed < timeoutMs) return after(timeoutMs - elapsed);
+        timedOutLoading = true;
+        onExpire("timeout");
+      }
+      return elapsed < loadTimeoutMs ? after(loadTimeoutMs - elapsed) : onExpire("load-timeout");
     }
-    if (phase === Phase.running && timeoutMs === 0) return;
-    const bound = phase === Phase.loading ? loadBound : timeoutMs;
-    const left = since + bound - Date.now();
-    if (left > 0) {
-      timer = setTimeout(check, left);
-      return;
-    }
-    onExpire(phase === Phase.loading && (timeoutMs === 0 || loadTimeoutMs < timeoutMs) ? "load-timeout" : "timeout");
+    if (timeoutMs === 0) return;
+    if (elapsed < timeoutMs) return after(timeoutMs - elapsed);
+    onExpire("timeout");
   };
-  timer = setTimeout(check, loadBound);
+  after(timesLoad ? timeoutMs : loadTimeoutMs);
   return () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
