@@ -169,6 +169,8 @@ export class ParallelOrchestrator {
     // The first save happens before any step runs, so an unwritable path is a misuse error now,
     // not a lost state later.
     if (writer !== undefined) await run.persist();
+    // close() during the awaits since preflight saw no run to cancel: this one must not start.
+    if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
     this.#runs.add(run);
     try {
       return await run.start();
@@ -201,6 +203,8 @@ export class ParallelOrchestrator {
 
   #ensurePool(): Piscina {
     if (this.#pool !== undefined) return this.#pool;
+    // close() came while execute() was still checking its options: a new pool would outlive it.
+    if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
     const pool = this.config.pool ?? createPool({
       ...(this.config.threads !== undefined ? { threads: this.config.threads } : {}),
       ...(this.config.resourceLimits !== undefined ? { resourceLimits: this.config.resourceLimits } : {}),
