@@ -7,7 +7,7 @@ import { checkInputs } from "../graph/dependency-graph.js";
 import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
 import { HostHub } from "../pool/host-channel.js";
 import { findNotShareable, type Shareable } from "../pool/shareable.js";
-import { createPool, guardPool } from "../pool/worker-pool.js";
+import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { simulate, type SimulateOptions, type Simulation } from "../schedule/simulate.js";
 import type { StrategyMap, StrategyPlan } from "../strategy/strategy-map.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
@@ -194,7 +194,7 @@ export class ParallelOrchestrator {
     await Promise.all(runs.map((run) => run.ended));
     const pool = this.#pool;
     this.#pool = undefined;
-    if (pool !== undefined && this.config.pool === undefined) await pool.destroy();
+    if (pool !== undefined && this.config.pool === undefined) await destroyPool(pool);
   }
 
   #cost(stepId: string): number | undefined {
