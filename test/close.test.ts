@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
+import { Piscina } from "piscina";
 import winston from "winston";
 import { OrchestratorClosedError, ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
 import { agent, broken, startCell, strategyOf, waitForCell } from "./helpers.js";
@@ -80,6 +81,27 @@ test("close() stops a busy-looping step when no signal, timeout or fail-fast was
   ]);
   assert.equal(Atomics.load(started, 0), 1, "the queued step never ran");
   assert.equal(o.poolThreads, 0);
+});
+
+test("close() stops a busy-looping step on a pool given with withPool, which it leaves open", async () => {
+  const pool = new Piscina({ minThreads: 1, maxThreads: 1, idleTimeout: Infinity });
+  after(() => pool.destroy());
+  const started = startCell();
+  const o = new ParallelOrchestrator(strategyOf(["spin", "Spin", "forever"]), new ParallelOrchestratorConfig().withPool(pool).withLogger(quiet))
+    .addAgent("Spin", { module: agent("spin"), options: { started } });
+  after(() => o.close());
+  const running = o.execute("t");
+  await waitForCell(started);
+  await o.close();
+  // close() does not destroy this pool: only the attempt's own controller can stop the step.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 3000)));
+  const result = await Promise.race([running, deadline]);
+  clearTimeout(timer);
+  assert.ok(result, "execute resolves after close(), though no signal, timeout or fail-fast was set");
+  assert.equal(result.cancelled, true);
+  assert.equal(result.steps[0]!.status, "cancelled");
+  assert.equal(pool.threads.length, 1, "the pool is still there, its thread replaced");
 });
 
 test("close() while preflight loads the agents rejects execute with OrchestratorClosedError, promptly", async () => {

@@ -42,11 +42,11 @@ function pickedTogether(first: [id: string, agentName: string, intent: string]):
 test("fail-fast: steps picked in the same pump as a step whose template fails never run", async () => {
   // A partial named by a variable that names no file: the template parses, and fails to render.
   const { result, atEnd, afterStragglers } = await failFastRuns(pickedTogether(["bad", "Tally", "{% render task %}"]));
+  assert.equal(afterStragglers - atEnd, 0, "nothing ran after the run resolved");
+  assert.equal(atEnd, 0, "nothing ran before the run resolved either");
   assert.equal(result.cancelled, true);
   assert.deepEqual(result.steps.map((s) => [s.stepId, s.status]), [["bad", "failed"], ...Array.from({ length: 8 }, (_, k) => [`t${k}`, "cancelled"])]);
   assert.equal(result.steps[0]!.error?.code, "WAVEPOOL_STRATEGY_INVALID");
-  assert.equal(atEnd, 0, "nothing ran before the run resolved");
-  assert.equal(afterStragglers, 0, "nothing ran after the run resolved");
 });
 
 test("fail-fast: steps handed to the pool with a step that fails at once never run after the run resolved", async () => {
@@ -108,6 +108,12 @@ const scenarios: Scenario[] = [
     strategy: strategyOf(["slow", "Spin", "forever", undefined, { timeoutMs: 50 }], ["wait", "Cancellable", "x"], ["after", "Echo", "{{ slow_out }}"]),
     config: (c) => c.withFailFast(true),
     statuses: ["timed_out", "cancelled", "skipped"],
+  },
+  {
+    name: "fail-fast by a template that fails in the pump that picked others",
+    strategy: strategyOf(["bad", "Echo", "{% render task %}", undefined, { cost: 100 }], ["a", "Echo", "a"], ["b", "Echo", "b"]),
+    config: (c) => c.withFailFast(true).withUnlimitedConcurrency(),
+    statuses: ["failed", "cancelled", "cancelled"],
   },
   {
     name: "fail-fast by a failure",
