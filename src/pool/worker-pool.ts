@@ -1,5 +1,4 @@
 // The Piscina pool a orchestrator runs on, and the path of the worker entry every task names.
-import { once } from "node:events";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
@@ -55,7 +54,10 @@ const unexited = new WeakMap<Piscina, Set<Worker>>();
  */
 export async function destroyPool(pool: Piscina): Promise<void> {
   const live = new Set(pool.threads);
-  await Promise.all([...(unexited.get(pool) ?? [])].filter((thread) => !live.has(thread)).map((thread) => once(thread, "exit")));
+  // Not events.once: it rejects on an 'error' first (a thread that ran out of memory), and every
+  // thread that errors still exits.
+  const exited = (thread: Worker) => new Promise((resolve) => thread.once("exit", resolve));
+  await Promise.all([...(unexited.get(pool) ?? [])].filter((thread) => !live.has(thread)).map(exited));
   await pool.destroy();
 }
 
