@@ -1,6 +1,7 @@
 // The Piscina pool a orchestrator runs on, and the path of the worker entry every task names.
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import type { Worker } from "node:worker_threads";
 import type { Piscina } from "piscina";
 import { lazyRequire } from "../lazy-require.js";
 
@@ -21,7 +22,7 @@ export interface PoolOptions {
 export function createPool(options: PoolOptions = {}): Piscina {
   const threads = options.threads ?? availableParallelism();
   const { Piscina: Pool } = lazyRequire<typeof import("piscina")>("piscina");
-  return new Pool({
+  const pool = new Pool({
     filename: WORKER_FILENAME,
     minThreads: threads,
     maxThreads: threads,
@@ -30,6 +31,34 @@ export function createPool(options: PoolOptions = {}): Piscina {
     concurrentTasksPerWorker: 1,
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });
+  // Every thread the pool started, until it exits ('workerCreate' comes before any task runs on it).
+  const started = new Set<Worker>();
+  pool.on("workerCreate", () => {
+    for (const thread of pool.threads) {
+      if (started.has(thread)) continue;
+      started.add(thread);
+      thread.once("exit", () => started.delete(thread));
+    }
+  });
+  unexited.set(pool, started);
+  return pool;
+}
+
+const unexited = new WeakMap<Piscina, Set<Worker>>();
+
+/**
+ * Destroys a pool made by `createPool`, leaving no thread behind. Piscina replaces a thread it
+ * terminated (a timeout, a cancel) when that thread's 'exit' arrives; arriving after `destroy()`,
+ * it would start a thread on the destroyed pool that nobody ends (piscinajs/piscina#788). So the
+ * threads it already let go of are waited for first.
+ */
+export async function destroyPool(pool: Piscina): Promise<void> {
+  const live = new Set(pool.threads);
+  // Not events.once: it rejects on an 'error' first (a thread that ran out of memory), and every
+  // thread that errors still exits.
+  const exited = (thread: Worker) => new Promise((resolve) => thread.once("exit", resolve));
+  await Promise.all([...(unexited.get(pool) ?? [])].filter((thread) => !live.has(thread)).map(exited));
+  await pool.destroy();
 }
 
 const guarded = new WeakSet<Piscina>();

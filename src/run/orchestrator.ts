@@ -7,7 +7,7 @@ import { checkInputs } from "../graph/dependency-graph.js";
 import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
 import { HostHub } from "../pool/host-channel.js";
 import { findNotShareable, type Shareable } from "../pool/shareable.js";
-import { createPool, guardPool } from "../pool/worker-pool.js";
+import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { simulate, type SimulateOptions, type Simulation } from "../schedule/simulate.js";
 import type { StrategyMap, StrategyPlan } from "../strategy/strategy-map.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
@@ -169,6 +169,8 @@ export class ParallelOrchestrator {
     // The first save happens before any step runs, so an unwritable path is a misuse error now,
     // not a lost state later.
     if (writer !== undefined) await run.persist();
+    // close() during the awaits since preflight saw no run to cancel: this one must not start.
+    if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
     this.#runs.add(run);
     try {
       return await run.start();
@@ -192,7 +194,7 @@ export class ParallelOrchestrator {
     await Promise.all(runs.map((run) => run.ended));
     const pool = this.#pool;
     this.#pool = undefined;
-    if (pool !== undefined && this.config.pool === undefined) await pool.destroy();
+    if (pool !== undefined && this.config.pool === undefined) await destroyPool(pool);
   }
 
   #cost(stepId: string): number | undefined {
@@ -201,6 +203,8 @@ export class ParallelOrchestrator {
 
   #ensurePool(): Piscina {
     if (this.#pool !== undefined) return this.#pool;
+    // close() came while execute() was still checking its options: a new pool would outlive it.
+    if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
     const pool = this.config.pool ?? createPool({
       ...(this.config.threads !== undefined ? { threads: this.config.threads } : {}),
       ...(this.config.resourceLimits !== undefined ? { resourceLimits: this.config.resourceLimits } : {}),
