@@ -46,6 +46,9 @@ export function createPool(options: PoolOptions = {}): Piscina {
 
 const unexited = new WeakMap<Piscina, Set<Worker>>();
 
+/** How long `destroyPool` waits for terminated threads to exit. */
+const EXIT_WAIT_MS = 5_000;
+
 /**
  * Destroys a pool made by `createPool`, leaving no thread behind. Piscina replaces a thread it
  * terminated (a timeout, a cancel) when that thread's 'exit' arrives; arriving after `destroy()`,
@@ -57,7 +60,12 @@ export async function destroyPool(pool: Piscina): Promise<void> {
   // Not events.once: it rejects on an 'error' first (a thread that ran out of memory), and every
   // thread that errors still exits.
   const exited = (thread: Worker) => new Promise((resolve) => thread.once("exit", resolve));
-  await Promise.all([...(unexited.get(pool) ?? [])].filter((thread) => !live.has(thread)).map(exited));
+  const leaving = [...(unexited.get(pool) ?? [])].filter((thread) => !live.has(thread)).map(exited);
+  // A thread stuck in a native call that never returns must not hold close() forever.
+  let timer: NodeJS.Timeout | undefined;
+  const linger = new Promise((resolve) => (timer = setTimeout(resolve, EXIT_WAIT_MS)));
+  await Promise.race([Promise.all(leaving), linger]);
+  clearTimeout(timer);
   await pool.destroy();
 }
 
