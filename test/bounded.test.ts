@@ -59,6 +59,28 @@ test("a step's timeout also bounds the import of its agent on a fresh replacemen
   assert.equal(later.error?.name, "StepTimeoutError");
 });
 
+test("without a step timeout, the load timeout bounds an import that hangs on a fresh thread", async () => {
+  const flag = join(tmpdir(), `wavepool-hang-flag-2-${process.pid}`);
+  process.env.WAVEPOOL_TEST_HANG_FLAG = flag;
+  after(() => rmSync(flag, { force: true }));
+  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Flagged", "x", "later", { dependsOn: [] }], ["next", "Echo", "{{ task }}"]);
+  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(1).withAgentLoadTimeout(300))
+    .addAgent("Spin", agent("spin")).addAgent("Flagged", broken("hangs-when-flagged")).addAgent("Echo", agent("echo"));
+  after(() => o.close());
+  assert.equal((await o.execute("t")).steps[0]!.status, "timed_out");
+  writeFileSync(flag, "");
+  const started = Date.now();
+  const second = await o.execute("t");
+  assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+  const later = second.steps[1]!;
+  assert.equal(later.status, "failed");
+  assert.equal(later.error?.name, "AgentLoadError");
+  assert.match(later.error!.message, /did not finish loading from .*hangs-when-flagged\.js within 300 ms/);
+  // The thread with the import stuck in it takes no further step: the next one runs on a fresh thread.
+  assert.equal(second.steps[2]!.status, "completed");
+  assert.equal(second.steps[2]!.attempts, 1);
+});
+
 test("a step that times out while a fresh thread imports its agent leaves the import to finish: its retry runs on the warm thread", async () => {
   const flag = join(tmpdir(), `wavepool-slow-flag-${process.pid}`);
   process.env.WAVEPOOL_TEST_SLOW_FLAG = flag;

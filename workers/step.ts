@@ -8,9 +8,10 @@ import { lazyRequire } from "../src/lazy-require.js";
 import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
 import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
 import { abortRequested, enterPhase, Phase } from "../src/pool/step-clock.js";
+import type { Agent } from "../src/agent.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
-import { installStrayHandlers, runInFrame, strayReportsSent, threadIsUnsafe, type Frame } from "./stray-errors.js";
+import { installStrayHandlers, markThreadUnsafe, runInFrame, strayReportsSent, threadIsUnsafe, type Frame } from "./stray-errors.js";
 
 installStrayHandlers(toErrorInfo);
 
@@ -45,7 +46,7 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     // clock: the watchdog bounds the import by the load timeout and the step's own timeout.
     enterPhase(clock, slot, Phase.loading, threadId, epoch);
     try {
-      agent = await loadAgent(task.agent);
+      agent = await importWithin(task);
     } catch (error) {
       const now = Date.now();
       return { ok: false, reason: "load", error: toErrorInfo(error), threadId, startedAt: now, endedAt: now };
@@ -107,6 +108,20 @@ async function execute(task: StepTask, ctx: StepContext, agent: NonNullable<Retu
     if (ctx.paused) return pausedOutcome(startedAt, Date.now());
     return { ok: false, reason: "agent", error: toErrorInfo(error), threadId, startedAt, endedAt: Date.now() };
   }
+}
+
+// A step without a timeout has no watchdog on the main thread (it would cost every step a timer);
+// the thread bounds an import that never settles itself. An import that never ends stays pending
+// in this thread's module loader, so the thread takes no further step.
+function importWithin(task: StepTask): Promise<Agent> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      markThreadUnsafe();
+      reject(new Error(`agent ${task.agent.name} did not finish loading from ${task.agent.module} within ${task.loadTimeoutMs} ms (a top-level await that never settles); fix the module, or raise the limit with withAgentLoadTimeout(ms)`));
+    }, task.loadTimeoutMs);
+  });
+  return Promise.race([loadAgent(task.agent), late]).finally(() => clearTimeout(timer));
 }
 
 // Whatever the agent did after its approval request was turned into a pause (caught the signal,

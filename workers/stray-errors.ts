@@ -29,6 +29,11 @@ export function threadIsUnsafe(): boolean {
   return unsafe;
 }
 
+/** Marks this thread as one that must take no further step (something of it hangs for good). */
+export function markThreadUnsafe(): void {
+  unsafe = true;
+}
+
 /** Runs `fn` in `frame`: whatever it schedules is blamed on the frame. */
 export function runInFrame<T>(frame: Frame, fn: () => T): T {
   return frames.run(frame, fn);

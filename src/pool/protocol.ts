@@ -26,6 +26,8 @@ export interface StepTask {
   inputs: Record<string, unknown>;
   /** 0 for no timeout. */
   timeoutMs: number;
+  /** How long importing the agent may take on a thread that has not loaded it. */
+  loadTimeoutMs: number;
   /** The run's shared step clock (layout in ./step-clock.ts); `slot` is this step's place in it. */
   clock: Int32Array;
   slot: number;

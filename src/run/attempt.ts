@@ -43,7 +43,8 @@ export class Attempt {
     const slot = task.slot;
     let finish!: (end: AttemptEnd) => void;
     this.ended = new Promise((resolve) => (finish = resolve));
-    const disarm = watch(clock, slot, epoch, { timeoutMs: task.timeoutMs, loadTimeoutMs: context.loadTimeoutMs }, (why) => {
+    // Without a step timeout nothing needs watching from here: the worker bounds a hanging import.
+    const disarm = task.timeoutMs === 0 ? noop : watch(clock, slot, epoch, { timeoutMs: task.timeoutMs, loadTimeoutMs: context.loadTimeoutMs }, (why) => {
       if (why === "timeout" && phaseOf(clock, slot) === Phase.loading) {
         // The step gave up while a fresh thread imports its agent. Terminating the thread would
         // throw the import away and the next step there would start it again (and time out again
@@ -176,3 +177,5 @@ class StopSignal {
     listener?.();
   }
 }
+
+const noop = (): void => undefined;

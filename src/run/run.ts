@@ -155,7 +155,8 @@ export class Run {
     resetSlot(this.#clock, i);
     const task: StepTask = {
       kind: "step", callId: this.#callId, runId: this.runId, stepId: step.stepId, attempt, agent: this.#s.agents[i]!,
-      intent, inputs, timeoutMs: step.timeoutMs ?? config.stepTimeoutMs ?? 0, clock: this.#clock, slot: i, epoch: this.#epoch,
+      intent, inputs, timeoutMs: step.timeoutMs ?? config.stepTimeoutMs ?? 0, loadTimeoutMs: config.agentLoadTimeoutMs,
+      clock: this.#clock, slot: i, epoch: this.#epoch,
       logLevel: agentLogLevel(this.#s),
     };
     if (approval !== undefined) task.approval = approval;
