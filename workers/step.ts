@@ -40,6 +40,11 @@ function refuse(task: WorkerTask): never {
 
 async function runStep(task: StepTask): Promise<StepOutcome> {
   const { clock, slot, epoch } = task;
+  // Stopped while it waited in the pool's queue (its run was cancelled): nothing to run.
+  if (abortRequested(clock, slot)) {
+    const now = Date.now();
+    return { ok: false, reason: "stopped", error: { name: "AbortError", message: "the step was stopped before it started" }, threadId, startedAt: now, endedAt: now };
+  }
   let agent = cachedAgent(task.agent);
   if (agent === undefined) {
     // A fresh thread (after a crash or a timeout replaced one) imports the agent under the step's
@@ -55,7 +60,7 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     // thread is warm for the next step), the step is not worth starting.
     if (abortRequested(clock, slot)) {
       const now = Date.now();
-      return { ok: false, reason: "agent", error: { name: "AbortError", message: "the step timed out while its agent loaded" }, threadId, startedAt: now, endedAt: now };
+      return { ok: false, reason: "stopped", error: { name: "AbortError", message: "the step timed out while its agent loaded" }, threadId, startedAt: now, endedAt: now };
     }
   }
   enterPhase(clock, slot, Phase.running, threadId, epoch);

@@ -78,9 +78,10 @@ export interface StepErrored extends OutcomeTimes {
   /**
    * agent: execute threw; load: the module did not load; not-cloneable: the output cannot cross
    * threads; paused: the agent asked for approval and the run is pausing (nobody can answer now);
-   * crashed: an error escaped the agent (a timer that threw, an unhandled rejection) while it ran.
+   * crashed: an error escaped the agent (a timer that threw, an unhandled rejection) while it ran;
+   * stopped: the main thread stopped the attempt before its agent started.
    */
-  reason: "agent" | "load" | "not-cloneable" | "paused" | "crashed";
+  reason: "agent" | "load" | "not-cloneable" | "paused" | "crashed" | "stopped";
   error: AgentErrorInfo;
   /** not-cloneable: where in the output the offending value is. */
   path?: string;

@@ -32,7 +32,6 @@ export class Attempt {
   /** Resolves when the attempt is over; never rejects. */
   readonly ended: Promise<AttemptEnd>;
   readonly #c: AttemptContext;
-  readonly #stop = new StopSignal();
   #aborted: AbortCause | undefined;
   #grace: NodeJS.Timeout | undefined;
 
@@ -56,7 +55,7 @@ export class Attempt {
         const failure = fromAbort(this.#aborted, where);
         finish({ kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: phaseSince(clock, slot, epoch), endedAt: Date.now() });
       } else if (why === "load-timeout" && this.#aborted?.kind === "timeout") {
-        this.#stop.abort();
+        this.#terminate();
       } else {
         this.#abort(why === "timeout" ? { kind: "timeout", timeoutMs: task.timeoutMs } : { kind: "load-timeout", loadTimeoutMs: context.loadTimeoutMs });
       }
@@ -70,7 +69,11 @@ export class Attempt {
         finish(this.#fromRejection(bug, where));
       }
     };
-    const run = context.pool.run(task, { filename: WORKER_FILENAME, signal: this.#stop }) as Promise<StepOutcome>;
+    // No abort signal for Piscina: it keeps abortable tasks that wait for a thread in an array it
+    // shifts (O(n) each, O(n²) for a large run handed over at once). A queued attempt that is
+    // stopped skips itself when a thread takes it (the abort cell); a running one has its thread
+    // terminated (#terminate), as Piscina's own abort would.
+    const run = context.pool.run(task, { filename: WORKER_FILENAME }) as Promise<StepOutcome>;
     run.then(
       (outcome) => settle(() => this.#fromOutcome(outcome, where)),
       (reason: unknown) => settle(() => this.#fromRejection(reason, where)),
@@ -81,20 +84,30 @@ export class Attempt {
   cancel(reason: string): void {
     if (this.#aborted !== undefined) return;
     this.#aborted = { kind: "cancel", reason };
-    // Not on a thread yet: nothing to be graceful with.
-    if (phaseOf(this.#c.clock, this.task.slot) === Phase.queued) {
-      this.#stop.abort();
-      return;
-    }
     requestAbort(this.#c.clock, this.task.slot);
-    this.#grace = setTimeout(() => this.#stop.abort(), this.#c.cancelGraceMs);
+    // Not on a thread yet: it skips itself when one takes it, nothing to be graceful with.
+    if (phaseOf(this.#c.clock, this.task.slot) === Phase.queued) return;
+    this.#grace = setTimeout(() => this.#terminate(), this.#c.cancelGraceMs);
   }
 
   #abort(cause: AbortCause): void {
     if (this.#aborted !== undefined && this.#aborted.kind !== "cancel") return;
     this.#aborted = cause;
     requestAbort(this.#c.clock, this.task.slot);
-    this.#stop.abort();
+    this.#terminate();
+  }
+
+  /**
+   * Terminates the thread the attempt runs on; the pool rejects the attempt and replaces the thread.
+   * Safe against a thread that has moved on: the pool gives a thread its next task only after it has
+   * processed this one's end, which also disarms every timer that calls this.
+   */
+  #terminate(): void {
+    const id = threadOf(this.#c.clock, this.task.slot);
+    if (id < 0 || phaseOf(this.#c.clock, this.task.slot) === Phase.queued) return;
+    for (const thread of this.#c.pool.threads) {
+      if (thread.threadId === id) void thread.terminate();
+    }
   }
 
   #fromOutcome(outcome: StepOutcome, where: { stepId: string; agent: string }): AttemptEnd {
@@ -118,8 +131,10 @@ export class Attempt {
     }
     if (outcome.reason === "paused") return { kind: "paused", threadId, startedAt: started, endedAt };
     // An agent that gave up because we aborted it (its ctx.signal) ends as what we aborted it for.
-    const failure = this.#aborted !== undefined && outcome.reason === "agent" ? fromAbort(this.#aborted, where) : fromOutcome(outcome, where);
-    return { kind: "failed", failure, threadId, startedAt: outcome.reason === "load" ? undefined : started, endedAt };
+    const stopped = this.#aborted !== undefined && (outcome.reason === "agent" || outcome.reason === "stopped");
+    const failure = stopped ? fromAbort(this.#aborted!, where) : fromOutcome(outcome, where);
+    const ran = outcome.reason !== "load" && outcome.reason !== "stopped";
+    return { kind: "failed", failure, threadId, startedAt: ran ? started : undefined, endedAt };
   }
 
   #fromRejection(reason: unknown, where: { stepId: string; agent: string }): AttemptEnd {
@@ -148,34 +163,5 @@ function loadCrash(reason: unknown, where: { stepId: string; agent: string }, mo
   };
 }
 
-/**
- * The signal Piscina is given for one attempt, in the EventEmitter form it accepts: one listener,
- * no EventTarget machinery (an AbortController with a listener costs ~8 µs, a tenth of a step).
- */
-class StopSignal {
-  aborted = false;
-  #listener: (() => void) | undefined;
-
-  once(_event: "abort", listener: () => void): void {
-    this.#listener = listener;
-  }
-
-  // Piscina's types name `off`, its code calls `removeListener`.
-  off(_event: "abort", _listener: () => void): void {
-    this.#listener = undefined;
-  }
-
-  removeListener(_event: "abort", _listener: () => void): void {
-    this.#listener = undefined;
-  }
-
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    const listener = this.#listener;
-    this.#listener = undefined;
-    listener?.();
-  }
-}
 
 const noop = (): void => undefined;
