@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { ApprovalRejectedError, errorInfo, RunCancelledError, type StrategyValidationError, type WavepoolError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
-import type { StepTask } from "../pool/protocol.js";
+import type { LogLevel, StepTask } from "../pool/protocol.js";
 import { createClock, resetSlot, threadOf } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
@@ -35,6 +35,7 @@ export class Run {
   readonly #approvals: ApprovalDesk;
   readonly #clock: Int32Array;
   readonly #limit: number;
+  readonly #logLevel: LogLevel;
   readonly #report: RunReporter;
   readonly #result: Promise<ParallelOrchestrationResult>;
   #resolve!: (result: ParallelOrchestrationResult) => void;
@@ -52,6 +53,7 @@ export class Run {
     this.#ready = new ReadyQueue(priorityRule(config.scheduling, { bottomLevel: bl, level: graph.level }));
     this.#clock = createClock(graph.steps.length);
     this.#limit = config.maxConcurrentTasks ?? setup.defaultLimit;
+    this.#logLevel = agentLogLevel(setup.logger);
     const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
     this.#report = new RunReporter(this.runId, setup.logger, graph, listeners);
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
@@ -157,7 +159,7 @@ export class Run {
       kind: "step", callId: this.#callId, runId: this.runId, stepId: step.stepId, attempt, agent: this.#s.agents[i]!,
       intent, inputs, timeoutMs: step.timeoutMs ?? config.stepTimeoutMs ?? 0, loadTimeoutMs: config.agentLoadTimeoutMs,
       clock: this.#clock, slot: i, epoch: this.#epoch,
-      logLevel: agentLogLevel(this.#s),
+      logLevel: this.#logLevel,
     };
     if (approval !== undefined) task.approval = approval;
     const flight = new Attempt({
