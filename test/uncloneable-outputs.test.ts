@@ -37,9 +37,10 @@ test("platform objects, proxies and ports in an output fail with OutputNotClonea
 });
 
 test("an output the walk lets through but that cannot be serialised fails in the worker: not a crash, not retried", async () => {
-  // A getter that answers differently on its second read, and a port with own fields: the walk
-  // passes them, the worker's serialiser refuses them, and the thread stays alive.
-  const intents = ["a getter that changes", "a port with data"];
+  // A getter that answers differently on its second read, a port with own fields, and objects
+  // structured clone copies but a state file could never hold: the walk passes them, the worker's
+  // serialiser refuses them, and the thread stays alive.
+  const intents = ["a getter that changes", "a port with data", "Blob", "KeyObject"];
   const result = await orchestrator(intents).execute("t");
   intents.forEach((kind, i) => {
     const step = result.steps[i]!;
