@@ -1,7 +1,7 @@
 // CPU-bound agent: the intent starts with "work <units>"; it hashes units × iterationsPerUnit
 // times (the benchmark calibrates iterationsPerUnit so that a unit is a known number of ms) and
 // returns a short digest that its dependents' templates read.
-import { defineAgent } from "wavepool";
+import { defineAgent } from "wavepool/agent";
 import { hashWork } from "./hash-work.js";
 
 export interface BusyOptions {

@@ -1,6 +1,6 @@
 // One agent, many fates, chosen by the intent: "ok", "spin" (a busy loop only a timeout stops),
 // "exit" (process.exit), "throw" (an agent error), "leak" (allocates and returns a big output).
-import { defineAgent } from "wavepool";
+import { defineAgent } from "wavepool/agent";
 
 export default defineAgent({
   name: "Soak",

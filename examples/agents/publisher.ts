@@ -1,7 +1,7 @@
 // PublisherAgent: turns the writer's Markdown into the text a reader sees: paragraphs re-flowed to
 // a fixed width (headings and lists kept as they are) and a footer with the article's numbers.
 // Returns a string, so `wavepool run` prints it as it is.
-import { defineAgent } from "wavepool";
+import { defineAgent } from "wavepool/agent";
 
 /** Options given at `addAgent` (or in the strategy file). */
 export type PublisherOptions = { width?: number } | undefined;

@@ -2,7 +2,7 @@
 // key terms, extracts its key sentences, and checks how stable each key term is by bootstrap
 // resampling of the document's sentences. All of it is CPU work on a worker thread; no network.
 import { fileURLToPath } from "node:url";
-import { defineAgent } from "wavepool";
+import { defineAgent } from "wavepool/agent";
 import { bootstrap } from "./bootstrap.js";
 import { cosine, displayForm, inverseDocumentFrequency, loadCorpus, PHRASE_BOOST, tfidf, type Doc, type Vector } from "./corpus.js";
 import { sentenceTerms } from "./text.js";

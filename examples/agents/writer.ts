@@ -1,6 +1,6 @@
 // WriterAgent: composes a Markdown article from the research briefs its intent template read
 // (title, introduction, one section per brief, conclusion) and scores the prose for readability.
-import { defineAgent } from "wavepool";
+import { defineAgent } from "wavepool/agent";
 import type { Research } from "./research.js";
 import { splitSentences, syllables, words } from "./text.js";
 
