@@ -35,6 +35,8 @@ test("the tarball ships the build, its sources for the source maps, and the lice
     assert.ok(files.includes(file), `${file} is missing from the package`);
   }
   assert.ok(!files.some((f) => f.startsWith("dist/test") || f.startsWith("dist/benchmarks")), "tests and benchmarks are not shipped");
+  // OpenTelemetry is an optional peer: a program that does not trace does not get it.
+  await assert.rejects(readdir(join(project, "node_modules", "@opentelemetry", "api")), { code: "ENOENT" });
 });
 
 test("a CommonJS project runs a workflow with an agent of its own, importing wavepool and wavepool/agent", async () => {

@@ -1,6 +1,5 @@
 // ParallelOrchestratorConfig: immutable settings of an orchestrator. Every `with*` checks its
 // argument at once (RangeError/TypeError naming the option and the value) and returns a new config.
-import type { Tracer } from "@opentelemetry/api";
 import type { Piscina } from "piscina";
 import type winston from "winston";
 import { SCHEDULING_MODES, type Scheduling } from "../schedule/scheduling.js";
@@ -11,6 +10,14 @@ import type { PoolOptions } from "../pool/worker-pool.js";
  * error to `setTimeout`: it fires after 1 ms instead, so every timeout and backoff is checked against it.
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * What `withTracer` needs of an OpenTelemetry `Tracer` (from `@opentelemetry/api`, an optional peer
+ * dependency: a program that traces has it, one that does not need not install it).
+ */
+export interface OpenTelemetryTracer {
+  startSpan(name: string, options?: object, context?: object): object;
+}
 
 /** Retry policy: `attempts` counts every try (1 = no retry). */
 export interface RetryPolicy {
@@ -33,7 +40,7 @@ export interface ParallelOrchestratorOptions {
   pool?: Piscina;
   threads?: number;
   resourceLimits?: PoolOptions["resourceLimits"];
-  tracer?: Tracer;
+  tracer?: OpenTelemetryTracer;
   agentLoadTimeoutMs?: number;
   cancelGraceMs?: number;
 }
@@ -48,7 +55,7 @@ interface Settings {
   pool: Piscina | undefined;
   threads: number | undefined;
   resourceLimits: PoolOptions["resourceLimits"] | undefined;
-  tracer: Tracer | undefined;
+  tracer: OpenTelemetryTracer | undefined;
   agentLoadTimeoutMs: number;
   cancelGraceMs: number;
 }
@@ -183,7 +190,7 @@ export class ParallelOrchestratorConfig {
    * with runId, stepId, agent, wave, threadId and attempt attributes. Without a tracer, no cost.
    * @example config.withTracer(trace.getTracer("my-app"))
    */
-  withTracer(tracer: Tracer): ParallelOrchestratorConfig {
+  withTracer(tracer: OpenTelemetryTracer): ParallelOrchestratorConfig {
     if (typeof (tracer as { startSpan?: unknown })?.startSpan !== "function") {
       throw new TypeError("Expected `tracer` to be an OpenTelemetry Tracer (with startSpan)");
     }
@@ -210,7 +217,7 @@ export class ParallelOrchestratorConfig {
     return this.#with({ cancelGraceMs: timerDelay("cancelGrace", ms, 0) });
   }
 
-  get tracer(): Tracer | undefined { return this.#s.tracer; }
+  get tracer(): OpenTelemetryTracer | undefined { return this.#s.tracer; }
   get agentLoadTimeoutMs(): number { return this.#s.agentLoadTimeoutMs; }
   get cancelGraceMs(): number { return this.#s.cancelGraceMs; }
   get stepTimeoutMs(): number | null { return this.#s.stepTimeoutMs; }

@@ -6,6 +6,7 @@
 // is the contract's field name in snake_case: runId -> wavepool.run_id, stepId -> wavepool.step_id,
 // agent -> wavepool.agent, wave -> wavepool.wave, threadId -> wavepool.thread_id,
 // attempt -> wavepool.attempt (plus wavepool.status on steps and runs).
+import type { OpenTelemetryTracer } from "./config.js";
 import { context, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import type { RunEvent, StepEndEvent } from "./events.js";
 import type { ParallelOrchestrationResult } from "./result.js";
@@ -45,7 +46,8 @@ const ERROR_STATUSES = new Set(["failed", "timed_out", "cancelled"]);
  * const onEvent = tracingListener(trace.getTracer("my-service"));
  * await orchestrator.execute(task, { onEvent });
  */
-export function tracingListener(tracer: Tracer): (event: RunEvent) => void {
+export function tracingListener(otelTracer: OpenTelemetryTracer): (event: RunEvent) => void {
+  const tracer = otelTracer as Tracer;
   const runs = new Map<string, RunSpans>();
   const open = (name: string, time: number, attributes: Attributes, parent: Context): OpenSpan => {
     const span = tracer.startSpan(name, { startTime: time, attributes }, parent);
