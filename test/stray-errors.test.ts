@@ -4,6 +4,7 @@
 // replaced before it runs another step.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { Piscina } from "piscina";
 import { ParallelOrchestrator } from "wavepool";
 import { agent, strategyOf } from "./helpers.js";
 
@@ -43,4 +44,19 @@ test("a module whose top level leaves a throwing timer does not fail the steps t
   const result = await o.execute("t");
   assert.equal(result.success, true, JSON.stringify(result.steps.map((s) => [s.stepId, s.status, s.error?.message])));
   assert.deepEqual(result.steps.map((s) => s.attempts), [1, 1, 1]);
+});
+
+test("a thread made unsafe by a stray exception still loads agents for another orchestrator's preflight, then hands its step on", async () => {
+  const pool = new Piscina({ minThreads: 1, maxThreads: 1, idleTimeout: Infinity });
+  after(() => pool.destroy());
+  const first = new ParallelOrchestrator(strategyOf(["leaves", "Leaves", "timer"], ["after", "Sleep", "sleep 20 {{ leaves_out.threadId }}"]), { pool })
+    .addAgent("Leaves", agent("leaves-timer")).addAgent("Sleep", agent("sleep"));
+  const one = await first.execute("t");
+  assert.equal(one.steps[0]!.warnings?.length, 1, "the stray went off while the pool's one thread ran the next step");
+  // A second orchestrator on the same pool loads an agent the thread never saw.
+  const second = new ParallelOrchestrator(strategyOf(["echo", "Echo", "x"]), { pool }).addAgent("Echo", agent("echo"));
+  const two = await second.execute("t");
+  assert.equal(two.success, true, JSON.stringify(two.steps[0]!.error));
+  assert.equal(two.steps[0]!.attempts, 1);
+  assert.notEqual(two.steps[0]!.threadId, one.steps[0]!.threadId, "the step ran on the thread that replaced the unsafe one");
 });

@@ -16,8 +16,9 @@ import { installStrayHandlers, markThreadUnsafe, runInFrame, strayReportsSent, t
 installStrayHandlers(toErrorInfo);
 
 export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
+  if (task.kind === "load") return preload(task);
   if (threadIsUnsafe()) refuse(task);
-  return task.kind === "load" ? preload(task) : runStep(task).then(movable);
+  return runStep(task).then(movable);
 }
 
 // Piscina copies what a task returns; a large output's bytes are moved instead (its documented
@@ -31,10 +32,11 @@ function movable(outcome: StepOutcome): StepOutcome {
   return Piscina.move(transferable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as StepOutcome;
 }
 
-// A thread that went through an uncaught exception takes no further work: it marks the task as
+// A thread that went through an uncaught exception takes no further step (loading agents is still
+// safe: the import is only wasted): it marks the task as
 // refused (the main thread sends it again, not counting an attempt) and exits; the pool replaces it.
-function refuse(task: WorkerTask): never {
-  if (task.kind === "step") enterPhase(task.clock, task.slot, Phase.recycled, threadId, task.epoch);
+function refuse(task: StepTask): never {
+  enterPhase(task.clock, task.slot, Phase.recycled, threadId, task.epoch);
   process.exit(0);
 }
 
