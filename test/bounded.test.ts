@@ -6,7 +6,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { AgentLoadError, ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
+import { AgentLoadError, ParallelOrchestrator, ParallelOrchestratorConfig, type ParallelOrchestrationResult } from "wavepool";
 import { agent, broken, strategyOf } from "./helpers.js";
 
 for (const [what, module] of [["whose top-level await never settles", "hangs-on-import"], ["that busy-loops at its top level", "spins-on-import"]] as const) {
@@ -40,38 +40,20 @@ test("a run's signal stops a preflight stuck on a hanging import within a second
 });
 
 test("a step's timeout also bounds the import of its agent on a fresh replacement thread", async () => {
-  const flag = join(tmpdir(), `wavepool-hang-flag-${process.pid}`);
-  process.env.WAVEPOOL_TEST_HANG_FLAG = flag;
-  after(() => rmSync(flag, { force: true }));
   const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Flagged", "x", "later", { timeoutMs: 300, dependsOn: [] }]);
   const o = new ParallelOrchestrator(strategy, { threads: 1 }).addAgent("Spin", agent("spin")).addAgent("Flagged", broken("hangs-when-flagged"));
-  after(() => o.close());
-  // The first run loads both agents on the one thread; the spin times out and the thread is replaced.
-  const first = await o.execute("t");
-  assert.equal(first.steps[0]!.status, "timed_out");
-  // Now the agent hangs when imported: the replacement thread never finishes importing it.
-  writeFileSync(flag, "");
-  const started = Date.now();
-  const second = await o.execute("t");
-  assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+  // Once the agent hangs when imported, the replacement thread never finishes importing it.
+  const second = await onReplacementThread(o, "WAVEPOOL_TEST_HANG_FLAG");
   const later = second.steps[1]!;
   assert.equal(later.status, "timed_out");
   assert.equal(later.error?.name, "StepTimeoutError");
 });
 
 test("without a step timeout, the load timeout bounds an import that hangs on a fresh thread", async () => {
-  const flag = join(tmpdir(), `wavepool-hang-flag-2-${process.pid}`);
-  process.env.WAVEPOOL_TEST_HANG_FLAG = flag;
-  after(() => rmSync(flag, { force: true }));
   const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Flagged", "x", "later", { dependsOn: [] }], ["next", "Echo", "{{ task }}"]);
   const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(1).withAgentLoadTimeout(300))
     .addAgent("Spin", agent("spin")).addAgent("Flagged", broken("hangs-when-flagged")).addAgent("Echo", agent("echo"));
-  after(() => o.close());
-  assert.equal((await o.execute("t")).steps[0]!.status, "timed_out");
-  writeFileSync(flag, "");
-  const started = Date.now();
-  const second = await o.execute("t");
-  assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+  const second = await onReplacementThread(o, "WAVEPOOL_TEST_HANG_FLAG");
   const later = second.steps[1]!;
   assert.equal(later.status, "failed");
   assert.equal(later.error?.name, "AgentLoadError");
@@ -82,17 +64,11 @@ test("without a step timeout, the load timeout bounds an import that hangs on a 
 });
 
 test("a step that times out while a fresh thread imports its agent leaves the import to finish: its retry runs on the warm thread", async () => {
-  const flag = join(tmpdir(), `wavepool-slow-flag-${process.pid}`);
-  process.env.WAVEPOOL_TEST_SLOW_FLAG = flag;
-  after(() => rmSync(flag, { force: true }));
   const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Slow", "x", "later", { timeoutMs: 200, retries: 2, dependsOn: [] }]);
   const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(1).withRetries({ attempts: 1, backoffMs: 1 }))
     .addAgent("Spin", agent("spin")).addAgent("Slow", broken("slow-when-flagged"));
-  after(() => o.close());
-  assert.equal((await o.execute("t")).steps[0]!.status, "timed_out");
-  // The replacement thread now takes 600 ms to import the agent, three times the step's timeout.
-  writeFileSync(flag, "");
-  const later = (await o.execute("t")).steps[1]!;
+  // The replacement thread takes 600 ms to import the agent, three times the step's timeout.
+  const later = (await onReplacementThread(o, "WAVEPOOL_TEST_SLOW_FLAG")).steps[1]!;
   assert.equal(later.status, "completed", JSON.stringify(later.history));
   assert.equal(later.history[0]!.status, "timed_out");
   assert.match(later.history[0]!.error!.message, /while a fresh thread was still importing its agent/);
@@ -138,3 +114,22 @@ test("a template whose loops an upstream output drives fails its step within the
   assert.equal(result.steps[2]!.status, "completed");
   assert.equal(alongside.success, true);
 });
+
+/**
+ * Runs `o` (its first step a spin that times out) once, so that its one thread is replaced; then sets
+ * the flag file named by `flagVariable`, which changes how its flagged agent module imports, and
+ * runs it again: the second run's steps import their agents on the replacement thread.
+ */
+async function onReplacementThread(o: ParallelOrchestrator, flagVariable: string): Promise<ParallelOrchestrationResult> {
+  const flag = join(tmpdir(), `wavepool-${flagVariable}-${process.pid}`);
+  process.env[flagVariable] = flag;
+  after(() => rmSync(flag, { force: true }));
+  after(() => o.close());
+  // The first run loads every agent on the one thread; the spin times out and the thread is replaced.
+  assert.equal((await o.execute("t")).steps[0]!.status, "timed_out");
+  writeFileSync(flag, "");
+  const started = Date.now();
+  const second = await o.execute("t");
+  assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+  return second;
+}

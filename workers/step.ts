@@ -43,10 +43,7 @@ function refuse(task: StepTask): never {
 async function runStep(task: StepTask): Promise<StepOutcome> {
   const { clock, slot, epoch } = task;
   // Stopped while it waited in the pool's queue (its run was cancelled): nothing to run.
-  if (abortRequested(clock, slot)) {
-    const now = Date.now();
-    return { ok: false, reason: "stopped", error: { name: "AbortError", message: "the step was stopped before it started" }, threadId, startedAt: now, endedAt: now };
-  }
+  if (abortRequested(clock, slot)) return stopped("the step was stopped before it started");
   let agent = cachedAgent(task.agent);
   if (agent === undefined) {
     // A fresh thread (after a crash or a timeout replaced one) imports the agent under the step's
@@ -60,10 +57,7 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     }
     // The step timed out while this thread imported its agent: the import was worth finishing (the
     // thread is warm for the next step), the step is not worth starting.
-    if (abortRequested(clock, slot)) {
-      const now = Date.now();
-      return { ok: false, reason: "stopped", error: { name: "AbortError", message: "the step timed out while its agent loaded" }, threadId, startedAt: now, endedAt: now };
-    }
+    if (abortRequested(clock, slot)) return stopped("the step timed out while its agent loaded");
   }
   enterPhase(clock, slot, Phase.running, threadId, epoch);
   const startedAt = Date.now();
@@ -129,6 +123,12 @@ function importWithin(task: StepTask): Promise<Agent> {
     }, task.loadTimeoutMs);
   });
   return Promise.race([loadAgent(task.agent), late]).finally(() => clearTimeout(timer));
+}
+
+// The main thread stopped the attempt (its abort cell) before the agent started.
+function stopped(message: string): StepOutcome {
+  const now = Date.now();
+  return { ok: false, reason: "stopped", error: { name: "AbortError", message }, threadId, startedAt: now, endedAt: now };
 }
 
 // Whatever the agent did after its approval request was turned into a pause (caught the signal,

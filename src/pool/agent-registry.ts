@@ -4,6 +4,7 @@ import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Piscina } from "piscina";
 import { AgentLoadError, AgentNotShareableError } from "../errors.js";
+import { threadDiedLoading } from "./load-failure.js";
 import type { AgentSpec, LoadOutcome, LoadTask } from "./protocol.js";
 import { describeValue, locateNotShareable, type Shareable } from "./shareable.js";
 import { WORKER_FILENAME } from "./worker-pool.js";
@@ -86,11 +87,7 @@ export class AgentRegistry {
               { agent: spec.name, cause: reason },
             );
           }
-          const code = (reason as { code?: unknown })?.code;
-          throw new AgentLoadError(
-            `agent ${spec.name}: loading ${spec.module} killed its worker thread (${(reason as Error)?.message ?? String(reason)}${typeof code === "string" ? `, ${code}` : ""}). A module must not call process.exit or exhaust memory at its top level`,
-            { agent: spec.name, cause: reason },
-          );
+          throw threadDiedLoading(spec.name, spec.module, reason);
         },
       );
     });

@@ -1,12 +1,11 @@
-// One attempt of one step: handed to the pool with a controller of its own, bounded by the
-// watchdog, stoppable by its run, and ended as a value that never rejects (how it ended, typed).
+// One attempt of one step: handed to the pool, bounded by the watchdog, stoppable by its run (the
+// abort cell, then its thread terminated), and ended as a value that never rejects (how it ended, typed).
 import type { Piscina } from "piscina";
-import { AgentLoadError, OutputNotCloneableError } from "../errors.js";
 import type { StepOutcome, StepTask } from "../pool/protocol.js";
 import { decodeParts } from "../pool/value-codec.js";
 import { Phase, phaseOf, phaseSince, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
 import { WORKER_FILENAME } from "../pool/worker-pool.js";
-import { fromAbort, fromOutcome, fromRejection, type AbortCause, type Failure } from "./step-failure.js";
+import { fromAbort, fromLoadCrash, fromOutcome, fromRejection, fromUnreadableOutput, type AbortCause, type Failure } from "./step-failure.js";
 import { watch } from "./watchdog.js";
 
 /** How an attempt ended. Times are epoch ms; `startedAt` is undefined if the agent never ran. */
@@ -117,16 +116,7 @@ export class Attempt {
         const output = outcome.stream === undefined ? outcome.output : decodeParts(outcome.stream, outcome.shared ?? []);
         return { kind: "completed", output, threadId, startedAt: started, endedAt };
       } catch (error) {
-        const { stepId, agent } = where;
-        const failure: Failure = {
-          status: "failed", retryable: false,
-          error: new OutputNotCloneableError(
-            `step ${stepId} (agent ${agent}) returned a value the main thread cannot read (${(error as Error)?.message ?? String(error)}); ` +
-              "its worker could serialise it but the main thread's smaller stack cannot rebuild it: return a flatter value",
-            { stepId, agent, path: "$", cause: error },
-          ),
-        };
-        return { kind: "failed", failure, threadId, startedAt: started, endedAt };
+        return { kind: "failed", failure: fromUnreadableOutput(error, where), threadId, startedAt: started, endedAt };
       }
     }
     if (outcome.reason === "paused") return { kind: "paused", threadId, startedAt: started, endedAt };
@@ -145,23 +135,10 @@ export class Attempt {
     // A thread that died importing the agent (process.exit or out of memory at the module's top
     // level) says nothing of the step: the module is at fault, and running it again would not help.
     const failure = phase === Phase.loading && this.#aborted === undefined
-      ? loadCrash(reason, where, this.task.agent.module)
+      ? fromLoadCrash(reason, where, this.task.agent.module)
       : fromRejection(reason, this.#aborted, where);
     return { kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: startedAt(clock, slot, epoch), endedAt: Date.now() };
   }
 }
-
-function loadCrash(reason: unknown, where: { stepId: string; agent: string }, module: string): Failure {
-  const { stepId, agent } = where;
-  const code = (reason as { code?: unknown })?.code;
-  return {
-    status: "failed", retryable: false,
-    error: new AgentLoadError(
-      `agent ${agent}: loading ${module} for step ${stepId} killed its worker thread (${(reason as Error)?.message ?? String(reason)}${typeof code === "string" ? `, ${code}` : ""}). A module must not call process.exit or exhaust memory at its top level`,
-      { stepId, agent, cause: reason },
-    ),
-  };
-}
-
 
 const noop = (): void => undefined;

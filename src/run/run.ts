@@ -12,7 +12,7 @@ import { priorityRule } from "../schedule/priority.js";
 import { ReadyQueue } from "../schedule/ready-queue.js";
 import { agentLogLevel } from "./agent-log-level.js";
 import { ApprovalDesk, decisionFor } from "./approvals.js";
-import { Attempt, type AttemptEnd } from "./attempt.js";
+import { Attempt, type AttemptContext, type AttemptEnd } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
 import { renderIntent, type Intent } from "./intent.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
@@ -40,6 +40,8 @@ export class Run {
   readonly #result: Promise<ParallelOrchestrationResult>;
   #resolve!: (result: ParallelOrchestrationResult) => void;
   #epoch = 0;
+  /** What every attempt of this run shares, made once when the run starts. */
+  #attempts!: AttemptContext;
   #callId = 0;
   #stop: Stop;
   #finished = false;
@@ -64,6 +66,8 @@ export class Run {
   /** Runs to the end; resolves with the result (never rejects). */
   start(): Promise<ParallelOrchestrationResult> {
     this.#epoch = Date.now();
+    const { pool, config } = this.#s;
+    this.#attempts = { pool, clock: this.#clock, epoch: this.#epoch, loadTimeoutMs: config.agentLoadTimeoutMs, cancelGraceMs: config.cancelGraceMs };
     this.#guard(() => {
       // One registration per run routes every agent's logs, progress and approval requests here;
       // calls from an attempt that is no longer the step's current one are dropped.
@@ -162,10 +166,7 @@ export class Run {
       logLevel: this.#logLevel,
     };
     if (approval !== undefined) task.approval = approval;
-    const flight = new Attempt({
-      pool: this.#s.pool, clock: this.#clock, epoch: this.#epoch,
-      loadTimeoutMs: config.agentLoadTimeoutMs, cancelGraceMs: config.cancelGraceMs,
-    }, task, { stepId: step.stepId, agent: step.assignedAgent });
+    const flight = new Attempt(this.#attempts, task, { stepId: step.stepId, agent: step.assignedAgent });
     this.#flights.set(i, flight);
     this.#report.stepStart(i, attempt);
     void flight.ended.then((end) => this.#guard(() => this.#ended(i, flight, end)));

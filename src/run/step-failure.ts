@@ -4,6 +4,7 @@ import {
   AgentLoadError, OutputNotCloneableError, RunCancelledError, StepFailedError, StepTimeoutError,
   WorkerCrashedError, type WavepoolError,
 } from "../errors.js";
+import { threadDiedLoading } from "../pool/load-failure.js";
 import type { StepErrored } from "../pool/protocol.js";
 import type { StepStatus } from "./result.js";
 
@@ -97,6 +98,24 @@ export function fromRejection(reason: unknown, aborted: AbortCause | undefined, 
     error: new WorkerCrashedError(
       `the worker thread running step ${stepId} (agent ${agent}) died: ${err?.message ?? String(reason)}${code}; the pool replaced it`,
       { stepId, agent, cause: reason },
+    ),
+  };
+}
+
+/** A thread that died while it imported the step's agent: not retried, running it again would not help. */
+export function fromLoadCrash(reason: unknown, where: Where, module: string): Failure {
+  return { status: "failed", retryable: false, error: threadDiedLoading(where.agent, module, reason, where.stepId) };
+}
+
+/** An output the worker serialised but the main thread cannot rebuild (nested beyond its stack). */
+export function fromUnreadableOutput(error: unknown, where: Where): Failure {
+  const { stepId, agent } = where;
+  return {
+    status: "failed", retryable: false,
+    error: new OutputNotCloneableError(
+      `step ${stepId} (agent ${agent}) returned a value the main thread cannot read (${(error as Error)?.message ?? String(error)}); ` +
+        "its worker could serialise it but the main thread's smaller stack cannot rebuild it: return a flatter value",
+      { stepId, agent, path: "$", cause: error },
     ),
   };
 }
