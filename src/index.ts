@@ -20,5 +20,6 @@ export {
   type ErrorInfo, type AgentErrorInfo,
 } from "./errors.js";
 export { readStateFile, type SavedRunState } from "./run/state-file.js";
-export { renderTimeline, type TimelineOptions } from "./cli/timeline-svg.js";
-export { toChromeTrace, type ChromeTrace } from "./cli/chrome-trace.js";
+export { renderTimeline, type TimelineOptions } from "./report/timeline-svg.js";
+export { toChromeTrace, type ChromeTrace } from "./report/chrome-trace.js";
+export { runOutcome, type RunOutcome } from "./report/outcome.js";

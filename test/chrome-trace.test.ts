@@ -1,8 +1,8 @@
 // The Chrome trace: a complete event per attempt, named threads, microsecond times, plain JSON.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { toChromeTrace } from "../src/cli/chrome-trace.js";
-import type { TraceCompleteEvent, TraceEvent, TraceMetadataEvent } from "../src/cli/chrome-trace.js";
+import { toChromeTrace } from "../src/report/chrome-trace.js";
+import type { TraceCompleteEvent, TraceEvent, TraceMetadataEvent } from "../src/report/chrome-trace.js";
 import { fakeResult, ODD_IDS } from "./fixtures/fake-result.js";
 
 const slices = (events: TraceEvent[]): TraceCompleteEvent[] => events.filter((e): e is TraceCompleteEvent => e.ph === "X");

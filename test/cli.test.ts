@@ -44,7 +44,7 @@ test("run --json: only the result on stdout, context as an object, --input value
   assert.deepEqual({ task: result.context.task, n: result.context.n, tags: result.context.tags }, { task: "t", n: 41, tags: ["x", "y"] });
   assert.deepEqual(result.waves, [["a"]]);
   assert.equal(result.steps[0].status, "completed");
-  assert.match(stderr, /run:end completed/);
+  assert.match(stderr, /run:end succeeded/);
 });
 
 test("run: agent paths are relative to the strategy file, wherever the command runs from", async () => {
@@ -73,7 +73,7 @@ test("run --timeout: a busy step is stopped after the duration and the run exits
   const startedAt = Date.now();
   const { code, stderr } = await cli(["run", path, "--timeout", "0.2s"]);
   assert.equal(code, 1, stderr);
-  assert.match(stderr, /step:end hang \(Spin\) timed_out/);
+  assert.match(stderr, /step:end hang \(Spin\) timed out/);
   assert.ok(Date.now() - startedAt < 10_000);
 });
 

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ParallelOrchestrator, type RunEvent } from "wavepool";
 import { palette, truncate, visibleLength } from "../src/cli/ansi.js";
-import { bar, formatDuration, renderFrame } from "../src/cli/progress-frame.js";
+import { bar, renderFrame } from "../src/cli/progress-frame.js";
+import { formatDuration } from "../src/report/duration.js";
 import { describeEvent } from "../src/cli/progress-lines.js";
 import { LiveProgress } from "../src/cli/progress-live.js";
 import { ProgressModel } from "../src/cli/progress-model.js";
@@ -30,7 +31,7 @@ test("a frame shows every step's state, the agent's error, and an overall bar wi
   for (const event of await realEvents()) model.apply(event);
   const lines = renderFrame(model, Date.now(), { columns: 100, rows: 40, colours: plain, tick: 0 });
   assert.match(lines[0]!, /^wavepool {2}test {2}· 3 steps in 2 waves$/);
-  assert.match(lines[1]!, /^ ✔ research {2}Chatty {2}done {6}\s+\d+\.\d\ds$/);
+  assert.match(lines[1]!, /^ ✔ research {2}Chatty {2}completed\s+\d+\.\d\ds$/);
   assert.match(lines[2]!, /^ ✖ bad +Fail +failed +\d+\.\d\ds {2}QuotaError: no quota left for: x$/);
   assert.match(lines[3]!, /^ ↷ write +Echo +skipped$/);
   assert.match(lines[4]!, /^ █{24} 3\/3 {2}✔ 1 {2}✖ 1 {2}↷ 1 {2}\d+\.\d\ds$/);

@@ -1,7 +1,7 @@
 // The SVG timeline: well-formed XML, a bar per attempt, a row per thread, wave lines, escaping.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { renderTimeline } from "../src/cli/timeline-svg.js";
+import { renderTimeline } from "../src/report/timeline-svg.js";
 import { fakeResult, ODD_IDS } from "./fixtures/fake-result.js";
 
 interface Element { name: string; attrs: Map<string, string>; text: string; parent: Element | undefined }

@@ -1,6 +1,8 @@
 // One frame of the live display as lines of text: a header, a row per step (state, elapsed time,
 // the agent's last progress and message, or the error), and an overall bar with counts. Pure:
 // the same model, time and size give the same lines, so it is tested without a terminal.
+import { formatDuration } from "../report/duration.js";
+import { STATUS_WORDS } from "../report/outcome.js";
 import { truncate, type Palette } from "./ansi.js";
 import { FINAL_PHASES, type ProgressModel, type StepPhase, type StepView } from "./progress-model.js";
 import { safeText } from "./safe-text.js";
@@ -16,23 +18,11 @@ export interface FrameOptions {
 }
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-const LABEL: Record<StepPhase, string> = {
-  queued: "queued", running: "running", completed: "done", failed: "failed", timed_out: "timed out",
-  skipped: "skipped", cancelled: "cancelled", paused: "paused",
-};
+const LABEL: Record<StepPhase, string> = { ...STATUS_WORDS, queued: "queued" };
 /** Which steps to keep on a small screen: running first, then failures, then what comes next. */
 const RANK: Record<StepPhase, number> = {
   running: 0, failed: 1, timed_out: 1, paused: 2, queued: 3, cancelled: 4, completed: 5, skipped: 5,
 };
-
-/** Seconds with two decimals under 10 s, one under a minute, then minutes and seconds. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, ms) / 1000;
-  if (s < 10) return `${s.toFixed(2)}s`;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.floor(s % 60)).padStart(2, "0")}s`;
-}
 
 /** A bar of `width` cells, eighths for the last partial cell. */
 export function bar(fraction: number, width: number): string {

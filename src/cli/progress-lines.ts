@@ -1,8 +1,9 @@
 // Progress without a terminal (a pipe, a CI log): one plain line per event, times from the run's
 // start, e.g. `[  0.12s] step:start step_1 (ResearchAgent) wave 0 attempt 1`.
+import { formatDuration } from "../report/duration.js";
+import { runOutcome, STATUS_WORDS, statusTally } from "../report/outcome.js";
 import type { RunEvent } from "../run/events.js";
 import type { Palette } from "./ansi.js";
-import { formatDuration } from "./progress-frame.js";
 import type { ProgressDisplay } from "./progress-live.js";
 import { errorText } from "./progress-model.js";
 import { safeText as t } from "./safe-text.js";
@@ -20,16 +21,13 @@ export function describeEvent(event: RunEvent, c: Palette): string {
       return `step:progress ${t(event.stepId)} (${t(event.agent)}) ${Math.round(event.progress * 100)}%${event.message === undefined ? "" : ` ${t(event.message)}`}`;
     case "step:end": {
       const where = event.threadId >= 0 ? ` on thread ${event.threadId}` : "";
-      const text = `step:end ${t(event.stepId)} (${t(event.agent)}) ${event.status} in ${formatDuration(event.durationMs)}${where}`;
+      const text = `step:end ${t(event.stepId)} (${t(event.agent)}) ${STATUS_WORDS[event.status]} in ${formatDuration(event.durationMs)}${where}`;
       const error = event.error === undefined ? "" : `: ${errorText(event.error)}`;
       return event.status === "completed" ? text : c.red(`${text}${error}`);
     }
     case "run:end": {
       const r = event.result;
-      const counts = new Map<string, number>();
-      for (const s of r.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
-      const outcome = r.cancelled ? "cancelled" : r.success ? "completed" : r.paused ? "paused" : "failed";
-      return `run:end ${outcome} ${[...counts].map(([status, n]) => `${n} ${status}`).join(", ")} in ${formatDuration(r.durationMs)}`;
+      return `run:end ${runOutcome(r)} ${statusTally(r)} in ${formatDuration(r.durationMs)}`;
     }
   }
 }

@@ -10,7 +10,7 @@ import { palette, wantsColour } from "./ansi.js";
 import {
   parseApprovals, parseChoice, parseCount, parseDuration, parseFlags, parseInputs, parseScheduling, string, strategyFileOf, strings,
 } from "./args.js";
-import { toChromeTrace } from "./chrome-trace.js";
+import { toChromeTrace } from "../report/chrome-trace.js";
 import { EXIT, FileError, UsageError, type CommandContext } from "./cli-errors.js";
 import { cliLogger, LOG_LEVELS } from "./cli-logger.js";
 import { onInterrupt } from "./interrupt.js";
@@ -18,9 +18,9 @@ import { loadStrategyFile, requireAgents } from "./load-strategy-file.js";
 import { LineProgress } from "./progress-lines.js";
 import { LiveProgress, type ProgressDisplay } from "./progress-live.js";
 import { ProgressModel } from "./progress-model.js";
-import { resultToJSON } from "./result-json.js";
+import { resultToJSON } from "../report/result-json.js";
 import { exitCodeOf, finalOutputs, stepTable, summarize } from "./run-output.js";
-import { renderTimeline } from "./timeline-svg.js";
+import { renderTimeline } from "../report/timeline-svg.js";
 import { RUN_HELP } from "./usage.js";
 
 const FLAGS = {

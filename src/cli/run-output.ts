@@ -1,13 +1,14 @@
 // What `wavepool run` says when the run is over: its exit code, a short summary on stderr (with
 // the errors, the approvals a paused run waits for and how to resume it) and, on stdout, the
 // outputs of the final steps, the product of the workflow.
+import { formatDuration } from "../report/duration.js";
+import { runOutcome, STATUS_WORDS, statusTally } from "../report/outcome.js";
+import { toPlain } from "../report/result-json.js";
 import type { ParallelOrchestrationResult } from "../run/result.js";
 import type { StrategyMap } from "../strategy/strategy-map.js";
 import type { Palette } from "./ansi.js";
 import { EXIT } from "./cli-errors.js";
-import { formatDuration } from "./progress-frame.js";
 import { errorText } from "./progress-model.js";
-import { toPlain } from "./result-json.js";
 import { safeText as t } from "./safe-text.js";
 
 /**
@@ -15,9 +16,12 @@ import { safeText as t } from "./safe-text.js";
  * (a run that succeeded but left a stale state is not a success to a script), 0 every step completed.
  */
 export function exitCodeOf(result: ParallelOrchestrationResult): number {
-  if (result.cancelled) return EXIT.cancelled;
-  if (result.paused) return EXIT.paused;
-  return result.success && result.stateError === undefined ? EXIT.ok : EXIT.stepFailed;
+  switch (runOutcome(result)) {
+    case "cancelled": return EXIT.cancelled;
+    case "paused": return EXIT.paused;
+    case "failed": return EXIT.stepFailed;
+    case "succeeded": return result.stateError === undefined ? EXIT.ok : EXIT.stepFailed;
+  }
 }
 
 /** The one line that says the state file on disk is behind the run, with the path and the cause. */
@@ -37,24 +41,19 @@ export interface SummaryContext {
 
 /** Lines for stderr. */
 export function summarize(result: ParallelOrchestrationResult, c: Palette, { file, stateFile }: SummaryContext): string {
-  const counts = new Map<string, number>();
-  for (const s of result.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
-  const tally = [...counts].map(([status, n]) => `${n} ${status.replace("_", " ")}`).join(", ");
+  const tally = statusTally(result);
   const took = formatDuration(result.durationMs);
   const resume = stateFile === undefined ? undefined : `wavepool run ${arg(file)} --resume ${arg(stateFile)}`;
   const lines: string[] = [];
-  if (result.cancelled) {
-    lines.push(c.yellow(`⊘ cancelled after ${took}: ${tally}`));
-  } else if (result.success) {
-    lines.push(c.green(`✔ ${result.steps.length}/${result.steps.length} steps completed in ${took}`));
-  } else if (result.paused && result.error === undefined) {
-    lines.push(c.magenta(`‖ paused for approval after ${took}: ${tally}`));
-  } else {
-    lines.push(c.red(`✖ the run failed after ${took}: ${tally}`));
+  switch (runOutcome(result)) {
+    case "cancelled": lines.push(c.yellow(`⊘ cancelled after ${took}: ${tally}`)); break;
+    case "succeeded": lines.push(c.green(`✔ ${result.steps.length}/${result.steps.length} steps completed in ${took}`)); break;
+    case "paused": lines.push(c.magenta(`‖ paused for approval after ${took}: ${tally}`)); break;
+    case "failed": lines.push(c.red(`✖ the run failed after ${took}: ${tally}`)); break;
   }
   for (const s of result.steps) {
     if ((s.status === "failed" || s.status === "timed_out") && s.error !== undefined) {
-      lines.push(c.red(`  ${t(s.stepId)} (${t(s.agent)}) ${s.status.replace("_", " ")}: ${errorText(s.error)}`));
+      lines.push(c.red(`  ${t(s.stepId)} (${t(s.agent)}) ${STATUS_WORDS[s.status]}: ${errorText(s.error)}`));
     }
   }
   const stale = staleStateLine(result);
@@ -100,7 +99,7 @@ export function stepTable(result: ParallelOrchestrationResult, limit = 40): stri
   if (result.steps.length === 0 || result.steps.length > limit) return "";
   const rows = [["step", "agent", "wave", "thread", "status", "attempts", "duration"]];
   for (const s of result.steps) {
-    rows.push([t(s.stepId), t(s.agent), String(s.wave), s.threadId < 0 ? "-" : String(s.threadId), s.status.replace("_", " "),
+    rows.push([t(s.stepId), t(s.agent), String(s.wave), s.threadId < 0 ? "-" : String(s.threadId), STATUS_WORDS[s.status],
       String(s.attempts), s.attempts === 0 ? "-" : formatDuration(s.durationMs)]);
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));

@@ -10,6 +10,7 @@ import type { OpenTelemetryTracer } from "./config.js";
 import { context, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import type { RunEvent, StepEndEvent } from "./events.js";
 import type { ParallelOrchestrationResult } from "./result.js";
+import { runOutcome, STATUS_WORDS } from "../report/outcome.js";
 
 /** Span attribute names, one per field of the contract. */
 export const SPAN_ATTRIBUTES = {
@@ -116,7 +117,7 @@ function endStep(span: Span, event: StepEndEvent): void {
     if (error !== undefined) {
       span.recordException({ name: error.name, message: error.message, code: error.code, ...(error.stack ? { stack: error.stack } : {}) }, event.time);
     }
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message ?? `step ${event.stepId} ${event.status.replace("_", " ")}` });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message ?? `step ${event.stepId} ${STATUS_WORDS[event.status]}` });
   }
   span.end(event.time);
 }
@@ -126,7 +127,7 @@ function endRun(spans: RunSpans, result: ParallelOrchestrationResult, time: numb
   for (const span of spans.steps.values()) span.end(time);
   for (const [wave, { span }] of spans.waves) span.end(spans.waveEnds.get(wave) ?? time);
   const { span } = spans.run;
-  const status = result.cancelled ? "cancelled" : result.success ? "completed" : result.error ? "failed" : result.paused ? "paused" : "failed";
+  const status = runOutcome(result);
   span.setAttributes({ [A.status]: status, "wavepool.steps_executed": result.stepsExecuted });
   if (status === "failed" || status === "cancelled") {
     span.setStatus({ code: SpanStatusCode.ERROR, message: result.error?.message ?? `the run was ${status}` });

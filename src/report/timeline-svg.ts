@@ -1,6 +1,9 @@
 // Draws a finished run as a standalone SVG Gantt chart (`wavepool run --timeline`): a row per
 // worker thread and a bar per step attempt, so idle threads and the steps that held a wave up show.
 import type { AttemptRecord, ParallelOrchestrationResult, StepRecord, StepStatus } from "../run/result.js";
+import { attemptsOf } from "./attempts.js";
+import { describeDuration } from "./duration.js";
+import { runOutcome, STATUS_WORDS } from "./outcome.js";
 
 /** How `renderTimeline` lays the chart out. */
 export interface TimelineOptions {
@@ -69,9 +72,9 @@ export function renderTimeline(result: ParallelOrchestrationResult, options: Tim
 
   const out: string[] = [];
   const steps = result.steps.length;
-  const outcome = result.success ? "succeeded" : result.paused ? "paused" : result.cancelled ? "cancelled" : "failed";
+  const outcome = runOutcome(result);
   out.push(`<text class="title" x="16" y="24" font-size="14"><tspan font-weight="bold">wavepool run ${xml(result.runId)}</tspan>` +
-    ` · ${steps} step${steps === 1 ? "" : "s"} · ${formatDuration(result.durationMs)} · ${outcome}</text>`);
+    ` · ${steps} step${steps === 1 ? "" : "s"} · ${describeDuration(result.durationMs)} · ${outcome}</text>`);
 
   rows.forEach((row, i) => {
     const top = rowTops[i] ?? plotTop;
@@ -107,7 +110,7 @@ export function renderTimeline(result: ParallelOrchestrationResult, options: Tim
   let ly = plotBottom + 38;
   for (const status of LEGEND) {
     const count = bars.filter((b) => b.attempt.status === status).length;
-    const label = `${status.replace("_", " ")} (${count})`;
+    const label = `${STATUS_WORDS[status]} (${count})`;
     const itemWidth = 18 + textWidth(label, 11) + 18;
     if (lx + itemWidth > width - 16) { lx = 16; ly += 18; }
     out.push(`<rect class="legend" x="${lx}" y="${ly - 10}" width="12" height="12" rx="2" fill="${COLOURS[status].fill}"/>`);
@@ -154,14 +157,6 @@ function layoutRows(result: ParallelOrchestrationResult): { rows: Row[]; bars: B
   return { rows: [...rows.values()], bars, earlier };
 }
 
-/** A step's attempts; a record without history (an older state file) still shows its last attempt. */
-function attemptsOf(record: StepRecord): AttemptRecord[] {
-  if (record.history.length > 0 || record.startedAt === undefined || record.endedAt === undefined) return record.history;
-  const last: AttemptRecord = { attempt: Math.max(1, record.attempts), status: record.status, threadId: record.threadId, startedAt: record.startedAt, endedAt: record.endedAt };
-  if (record.error !== undefined) last.error = record.error;
-  return [last];
-}
-
 /** The earliest start of each wave after the first, in time order. */
 function waveStarts(bars: Bar[]): [number, number][] {
   const starts = new Map<number, number>();
@@ -181,8 +176,8 @@ function barSvg(bar: Bar, xOf: (t: number) => number, top: number, laneHeight: n
   const tip = [
     record.stepId,
     `agent: ${record.agent}`,
-    `attempt ${attempt.attempt} of ${Math.max(record.attempts, attempt.attempt)} · ${attempt.status} · ${formatDuration(duration)}`,
-    `wave ${record.wave} · ${threadLabel(attempt.threadId)} · started at +${formatDuration(attempt.startedAt - origin)}`,
+    `attempt ${attempt.attempt} of ${Math.max(record.attempts, attempt.attempt)} · ${STATUS_WORDS[attempt.status]} · ${describeDuration(duration)}`,
+    `wave ${record.wave} · ${threadLabel(attempt.threadId)} · started at +${describeDuration(attempt.startedAt - origin)}`,
     ...(attempt.error ? [`${attempt.error.name} (${attempt.error.code}): ${truncate(attempt.error.message, 300)}`] : []),
   ].join("\n");
   const name = attempt.attempt > 1 ? `${record.stepId} #${attempt.attempt}` : record.stepId;
@@ -197,7 +192,7 @@ function footnote(result: ParallelOrchestrationResult, bars: Bar[], earlier: num
   const counts = new Map<string, number>();
   for (const record of result.steps) {
     if (drawn.has(record)) continue;
-    const why = record.status === "skipped" ? "skipped" : record.status === "completed" ? "restored from a saved state" : `${record.status.replace("_", " ")} before starting`;
+    const why = record.status === "skipped" ? "skipped" : record.status === "completed" ? "restored from a saved state" : `${STATUS_WORDS[record.status]} before starting`;
     counts.set(why, (counts.get(why) ?? 0) + 1);
   }
   const parts = [...counts].map(([why, n]) => `${n} ${why}`);
@@ -218,12 +213,6 @@ function formatTick(t: number, step: number, span: number): string {
   if (t === 0) return span >= 1000 ? "0 s" : "0 ms";
   if (span >= 1000) return `${(t / 1000).toFixed(Math.max(0, Math.ceil(-Math.log10(step / 1000) - 1e-9)))} s`;
   return `${t.toFixed(Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)))} ms`;
-}
-
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${Math.floor(ms / 60_000)} min ${((ms % 60_000) / 1000).toFixed(1)} s`;
 }
 
 function threadLabel(threadId: number): string {

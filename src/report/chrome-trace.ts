@@ -1,6 +1,8 @@
 // Turns a finished run into Chrome trace-event JSON (`wavepool run --trace`), the format that
 // Perfetto and chrome://tracing open: a track per worker thread, a slice per step attempt.
 import type { AttemptRecord, ParallelOrchestrationResult, StepRecord, StepStatus } from "../run/result.js";
+import { attemptsOf } from "./attempts.js";
+import { runOutcome, type RunOutcome } from "./outcome.js";
 
 /** A slice: one step attempt on one thread (`ph: "X"`, a complete event). Times are microseconds. */
 export interface TraceCompleteEvent {
@@ -54,6 +56,8 @@ export interface ChromeTrace {
   displayTimeUnit: "ms";
   metadata?: {
     runId: string;
+    /** What the run came to (`runOutcome`). */
+    outcome: RunOutcome;
     success: boolean;
     cancelled: boolean;
     paused: boolean;
@@ -136,6 +140,7 @@ export function toChromeTrace(result: ParallelOrchestrationResult): ChromeTrace 
     displayTimeUnit: "ms",
     metadata: {
       runId: result.runId,
+      outcome: runOutcome(result),
       success: result.success,
       cancelled: result.cancelled,
       paused: result.paused,
@@ -145,12 +150,4 @@ export function toChromeTrace(result: ParallelOrchestrationResult): ChromeTrace 
       notRun,
     },
   };
-}
-
-/** A step's attempts; a record without history (an older state file) still yields its last attempt. */
-function attemptsOf(record: StepRecord): AttemptRecord[] {
-  if (record.history.length > 0 || record.startedAt === undefined || record.endedAt === undefined) return record.history;
-  const last: AttemptRecord = { attempt: Math.max(1, record.attempts), status: record.status, threadId: record.threadId, startedAt: record.startedAt, endedAt: record.endedAt };
-  if (record.error !== undefined) last.error = record.error;
-  return [last];
 }
