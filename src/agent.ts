@@ -35,6 +35,8 @@ export interface AgentContext<Options = unknown> {
   signal: AbortSignal;
   stepId: string;
   runId: string;
+  /** The step's `expectedOutput` option: what it should produce, in words. Undefined when not given. */
+  expectedOutput: string | undefined;
   /** 1 for the first try, 2 for the first retry... */
   attempt: number;
   /** Forwarded to the main thread's winston logger. */

@@ -30,6 +30,7 @@ export class StepContext implements AgentContext {
   readonly options: unknown;
   readonly stepId: string;
   readonly runId: string;
+  readonly expectedOutput: string | undefined;
   readonly attempt: number;
   /** Set once `requestApproval` was answered with a pause. */
   paused = false;
@@ -51,6 +52,7 @@ export class StepContext implements AgentContext {
     this.options = task.agent.options;
     this.stepId = task.stepId;
     this.runId = task.runId;
+    this.expectedOutput = task.expectedOutput;
     this.attempt = task.attempt;
   }
 

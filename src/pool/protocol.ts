@@ -24,6 +24,8 @@ export interface StepTask {
   agent: AgentSpec;
   intent: string;
   inputs: Record<string, unknown>;
+  /** The step's `expectedOutput` option, when it has one. */
+  expectedOutput?: string;
   /** 0 for no timeout. */
   timeoutMs: number;
   /** How long importing the agent may take on a thread that has not loaded it. */

@@ -166,6 +166,7 @@ export class Run {
       logLevel: this.#logLevel,
     };
     if (approval !== undefined) task.approval = approval;
+    if (step.expectedOutput !== undefined) task.expectedOutput = step.expectedOutput;
     const flight = new Attempt(this.#attempts, task, { stepId: step.stepId, agent: step.assignedAgent });
     this.#flights.set(i, flight);
     this.#report.stepStart(i, attempt);

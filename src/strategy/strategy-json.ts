@@ -14,6 +14,7 @@ export interface StrategyStepJSON {
   timeoutMs?: number;
   retries?: number;
   cost?: number;
+  expectedOutput?: string;
 }
 
 /** A strategy file: `agents` maps agent names to module paths (relative to the file) or `{ module, options }`. */
@@ -23,7 +24,7 @@ export interface StrategyJSON {
   steps: StrategyStepJSON[];
 }
 
-const STEP_KEYS = new Set(["id", "description", "agent", "intent", "output", "dependsOn", "timeoutMs", "retries", "cost"]);
+const STEP_KEYS = new Set(["id", "description", "agent", "intent", "output", "dependsOn", "timeoutMs", "retries", "cost", "expectedOutput"]);
 const TOP_KEYS = new Set(["goal", "agents", "steps"]);
 
 export function strategyToJSON(map: StrategyMap): StrategyJSON {
@@ -38,6 +39,7 @@ export function strategyToJSON(map: StrategyMap): StrategyJSON {
       if (s.timeoutMs !== undefined) json.timeoutMs = s.timeoutMs;
       if (s.retries !== undefined) json.retries = s.retries;
       if (s.cost !== undefined) json.cost = s.cost;
+      if (s.expectedOutput !== undefined) json.expectedOutput = s.expectedOutput;
       return json;
     }),
   };
@@ -77,6 +79,10 @@ export function strategyFromJSON(json: unknown, create: (goal: string) => Strate
       if (s[key] === undefined) continue;
       if (typeof s[key] !== "number") fail(`${path}.${key}`, `expected a number, got ${describe(s[key])}`);
       options[key] = s[key] as number;
+    }
+    if (s.expectedOutput !== undefined) {
+      if (typeof s.expectedOutput !== "string") fail(`${path}.expectedOutput`, `expected a string, got ${describe(s.expectedOutput)}`);
+      options.expectedOutput = s.expectedOutput as string;
     }
     const fieldOf: Record<string, string> = {
       stepId: "id", assignedAgent: "agent", intentTemplate: "intent", outputKey: "output", description: "description",

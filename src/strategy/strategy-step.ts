@@ -12,6 +12,11 @@ export interface StrategyStepOptions {
   retries?: number;
   /** Relative cost used for critical-path priority and `simulate`. @default measured, else 1 */
   cost?: number;
+  /**
+   * What the step should produce, in words (the seed's `expected_output`): passed to the agent as
+   * `ctx.expectedOutput`, for an agent that prompts a model with it or checks its own result.
+   */
+  expectedOutput?: string;
 }
 
 const ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -41,6 +46,7 @@ export class StrategyStep {
   readonly timeoutMs?: number;
   readonly retries?: number;
   readonly cost?: number;
+  readonly expectedOutput?: string;
 
   constructor(
     stepId: string,
@@ -61,7 +67,7 @@ export class StrategyStep {
     this.assignedAgent = assignedAgent;
     this.intentTemplate = intentTemplate;
     this.outputKey = outputKey;
-    const { dependsOn = [], timeoutMs, retries, cost } = options ?? {};
+    const { dependsOn = [], timeoutMs, retries, cost, expectedOutput } = options ?? {};
     if (!Array.isArray(dependsOn) || dependsOn.some((d) => typeof d !== "string")) {
       throw new StrategyValidationError(`expected an array of step ids, got ${JSON.stringify(dependsOn)}`, {
         path: `${where}.dependsOn`, stepId,
@@ -71,6 +77,10 @@ export class StrategyStep {
     if (timeoutMs !== undefined) this.timeoutMs = requireNumber(timeoutMs, `${where}.timeoutMs`, 1, true, MAX_TIMER_MS);
     if (retries !== undefined) this.retries = requireNumber(retries, `${where}.retries`, 0, true);
     if (cost !== undefined) this.cost = requireNumber(cost, `${where}.cost`, 0, false);
+    if (expectedOutput !== undefined) {
+      requireString(expectedOutput, `${where}.expectedOutput`);
+      this.expectedOutput = expectedOutput;
+    }
   }
 }
 
