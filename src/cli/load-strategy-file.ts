@@ -8,7 +8,9 @@ import { parseDocument } from "yaml";
 import { StrategyValidationError, UnknownAgentError } from "../errors.js";
 import type { AgentRef } from "../pool/agent-registry.js";
 import type { Shareable } from "../pool/shareable.js";
+import { unknownField } from "../strategy/strategy-json.js";
 import { StrategyMap } from "../strategy/strategy-map.js";
+import { didYouMean } from "../suggest.js";
 import { FileError } from "./cli-errors.js";
 
 export interface StrategyFile {
@@ -47,8 +49,10 @@ export function requireAgents({ strategy, agents }: StrategyFile): void {
   strategy.steps.forEach((step, i) => {
     if (agents.has(step.assignedAgent)) return;
     const known = [...agents.keys()];
+    const guess = didYouMean(step.assignedAgent, known);
     throw new UnknownAgentError(
       `step ${step.stepId} uses agent ${step.assignedAgent}, which the file's agents map does not name; ` +
+        (guess === undefined ? "" : `did you mean ${guess}? Otherwise `) +
         `add it under agents (${known.length ? `known: ${known.join(", ")}` : "the map is empty"})`,
       { path: `steps[${i}].agent`, stepId: step.stepId, agent: step.assignedAgent },
     );
@@ -85,7 +89,7 @@ function agentRef(name: string, value: unknown, dir: string): AgentRef {
   }
   const spec = value as Record<string, unknown>;
   for (const key of Object.keys(spec)) {
-    if (!AGENT_KEYS.has(key)) fail(`${path}.${key}`, `unknown key; an agent has ${[...AGENT_KEYS].join(", ")}`);
+    if (!AGENT_KEYS.has(key)) fail(`${path}.${key}`, unknownField(key, AGENT_KEYS, "an agent"));
   }
   if (typeof spec.module !== "string") fail(`${path}.module`, `expected a module path, got ${spec.module === undefined ? "nothing (the field is missing)" : typeof spec.module}`);
   if (spec.export !== undefined && typeof spec.export !== "string") fail(`${path}.export`, `expected the name of an export, got ${typeof spec.export}`);
