@@ -55,6 +55,8 @@ const CLI_CASES: [what: string, text: () => string, message: RegExp][] = [
     /^flow\.yaml: agents\.Echo\.modul: unknown field; did you mean "module"\?$/],
   ["a step's agent", () => yaml({ Echo: fixture("echo") }, ["{ id: a, description: A, agent: echo, intent: x, output: o }"]),
     /^flow\.yaml: steps\[0\]\.agent: step a uses agent echo, which the file's agents map does not name; did you mean Echo\? Otherwise add it under agents \(known: Echo\)$/],
+  ["an agent file", () => yaml({ Echo: fixture("ecoh") }, ["{ id: a, description: A, agent: Echo, intent: x, output: o }"]),
+    /^flow\.yaml: agents\.Echo: no such module ".*ecoh\.js": no file at .*ecoh\.js \(did you mean echo\.js\?\); paths are relative to the strategy file$/],
 ];
 for (const [what, text, message] of CLI_CASES) {
   test(`wavepool run: ${what} that is misspelt exits 2 with a suggestion`, async () => {

@@ -1,12 +1,12 @@
 // Reads a strategy file (YAML or JSON, by extension): its steps through StrategyMap.fromJSON, its
 // `agents` map checked here, module paths resolved against the file's own directory.
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import { StrategyValidationError, UnknownAgentError } from "../errors.js";
 import type { AgentRef } from "../pool/agent-registry.js";
+import { missingFile } from "../pool/module-path.js";
 import type { Shareable } from "../pool/shareable.js";
 import { unknownField } from "../strategy/strategy-json.js";
 import { StrategyMap } from "../strategy/strategy-map.js";
@@ -108,8 +108,7 @@ function modulePath(text: string, path: string, dir: string, fail: (where: strin
   } catch (error) {
     return fail(path, `${JSON.stringify(text)} is not a valid file URL: ${(error as Error).message}`);
   }
-  if (!existsSync(absolute)) {
-    fail(path, `no such module ${JSON.stringify(text)} (looked for ${absolute}); paths are relative to the strategy file`);
-  }
+  const missing = missingFile(absolute);
+  if (missing !== undefined) fail(path, `no such module ${JSON.stringify(text)}: ${missing}; paths are relative to the strategy file`);
   return absolute;
 }
