@@ -17,7 +17,7 @@ export interface StrategyFile {
   /** The path as the user gave it (used in messages). */
   file: string;
   strategy: StrategyMap;
-  /** Agents by name, module paths made absolute. */
+  /** Agents by name, module paths made absolute, each `declaredAs` its field (`agents.Writer`). */
   agents: Map<string, AgentRef>;
 }
 
@@ -83,7 +83,8 @@ function agentRef(name: string, value: unknown, dir: string): AgentRef {
   const fail = (where: string, message: string): never => {
     throw new StrategyValidationError(message, { path: where, agent: name });
   };
-  if (typeof value === "string") return modulePath(value, `${path}`, dir, fail);
+  // Load errors name the field the user wrote (`agents.Writer`), not an addAgent call they never made.
+  if (typeof value === "string") return { module: modulePath(value, path, dir, fail), declaredAs: path };
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return fail(path, `expected a module path or { module, export?, options? }, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`);
   }
@@ -93,7 +94,9 @@ function agentRef(name: string, value: unknown, dir: string): AgentRef {
   }
   if (typeof spec.module !== "string") fail(`${path}.module`, `expected a module path, got ${spec.module === undefined ? "nothing (the field is missing)" : typeof spec.module}`);
   if (spec.export !== undefined && typeof spec.export !== "string") fail(`${path}.export`, `expected the name of an export, got ${typeof spec.export}`);
-  const ref: { module: string; export?: string; options?: Shareable } = { module: modulePath(spec.module as string, `${path}.module`, dir, fail) };
+  const ref: { module: string; export?: string; options?: Shareable; declaredAs: string } = {
+    module: modulePath(spec.module as string, `${path}.module`, dir, fail), declaredAs: path,
+  };
   if (spec.export !== undefined) ref.export = spec.export as string;
   if (spec.options !== undefined) ref.options = spec.options as Shareable;
   return ref;

@@ -3,6 +3,7 @@
 import type { Piscina } from "piscina";
 import { AgentLoadError, AgentNotShareableError } from "../errors.js";
 import { didYouMean } from "../suggest.js";
+import { checkBeforeImport, importFailed } from "./agent-load-error.js";
 import { threadDiedLoading } from "./load-failure.js";
 import { moduleUrl } from "./module-path.js";
 import type { AgentSpec, LoadOutcome, LoadTask } from "./protocol.js";
@@ -86,6 +87,12 @@ export class AgentRegistry {
   // One load task per live thread: idle threads each take one, so every thread has imported the
   // agents before the first step (a cold import is not a step's work, nor its latency).
   async #load(pool: Piscina, agents: AgentSpec[], loadTimeoutMs: number): Promise<void> {
+    // Read now: the agent may be registered again while its modules load.
+    const declared = new Map(agents.map((spec) => [spec, this.#declaredAs.get(spec.name)!]));
+    // What the main thread can tell before any thread imports a module is told once, not per thread.
+    const misfits = await Promise.all(agents.map((spec) => checkBeforeImport(spec, declared.get(spec)!)));
+    const misfit = misfits.find((error) => error !== undefined);
+    if (misfit !== undefined) throw misfit;
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -113,13 +120,8 @@ export class AgentRegistry {
       const failures = await Promise.all(tasks);
       const first = failures.find((f) => f !== undefined);
       if (first === undefined) return;
-      const spec = this.#specs.get(first.name)!;
-      const stack = first.error.stack ? `\n${first.error.stack}` : "";
-      throw new AgentLoadError(
-        `agent ${first.name} could not be loaded from ${spec.module}: ${first.error.message}. ` +
-          `Check ${this.#declaredAs.get(first.name)} and that the module's ${spec.export} export is defineAgent({...}).`,
-        { agent: first.name, cause: Object.assign(new Error(first.error.message + stack), { name: first.error.name }) },
-      );
+      const spec = agents.find((a) => a.name === first.name)!;
+      throw await importFailed(spec, declared.get(spec)!, first.error);
     } finally {
       clearTimeout(timer);
       // One load failed: the others need not go on.
