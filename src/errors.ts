@@ -97,6 +97,20 @@ export class AgentNotShareableError extends WavepoolError {
   }
 }
 
+/**
+ * A module path given to `addAgent` that a worker thread cannot import: a relative path (relative
+ * to what, in a worker?), a URL that is not `file:`, or a file that does not exist. `module` is
+ * the path or URL as it was given.
+ */
+export class AgentPathError extends WavepoolError {
+  override readonly code = "WAVEPOOL_AGENT_PATH";
+  readonly module?: string;
+  constructor(message: string, options: WavepoolErrorOptions & { module?: string } = {}) {
+    super(message, options);
+    if (options.module !== undefined) this.module = options.module;
+  }
+}
+
 /** An agent module failed to import, or its export is not an agent made with `defineAgent`. */
 export class AgentLoadError extends WavepoolError {
   override readonly code = "WAVEPOOL_AGENT_LOAD";

@@ -15,7 +15,7 @@ export type { Shareable } from "./pool/shareable.js";
 export type { Scheduling } from "./schedule/scheduling.js";
 export {
   WavepoolError, StrategyValidationError, CycleError, DuplicateStepError, UnknownAgentError, UnknownInputError,
-  AgentNotShareableError, AgentLoadError, StepTimeoutError, StepFailedError, OutputNotCloneableError,
+  AgentNotShareableError, AgentPathError, AgentLoadError, StepTimeoutError, StepFailedError, OutputNotCloneableError,
   WorkerCrashedError, RunCancelledError, StateMismatchError, StateFileError, ApprovalRejectedError, InvalidApprovalError, OrchestratorClosedError,
   type ErrorInfo, type AgentErrorInfo,
 } from "./errors.js";

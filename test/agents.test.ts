@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { AgentLoadError, AgentNotShareableError, ParallelOrchestrator, UnknownAgentError, defineAgent } from "wavepool";
+import { AgentLoadError, AgentNotShareableError, AgentPathError, ParallelOrchestrator, UnknownAgentError, defineAgent } from "wavepool";
 import { agent, broken, strategyOf } from "./helpers.js";
 
 test("an absolute path, a file: URL and { module, export, options } all load", async () => {
@@ -32,8 +32,6 @@ const unshareable: [string, unknown, RegExp][] = [
   ["a symbol", { module: agent("echo"), options: { s: Symbol("x") } }, /options\.s/],
   ["a function inside a Map", { module: agent("echo"), options: { hooks: new Map([["done", () => 1]]) } }, /options\.hooks\.get\(done\) is a function/],
   ["a function as the ref", () => "agent", /got a function/],
-  ["a relative path", "./agents/echo.js", /relative; pass an absolute path/],
-  ["a non-file URL", new URL("https://example.com/agent.js"), /only file: URLs/],
   ["an unknown key", { module: agent("echo"), extra: 1 }, /unknown key "extra"/],
 ];
 for (const [what, ref, message] of unshareable) {
@@ -51,7 +49,6 @@ for (const [what, ref, message] of unshareable) {
 for (const [what, module, message] of [
   ["a module that throws on import", broken("throws-on-import"), /broken at import time/],
   ["a module whose default export is not an agent", broken("not-an-agent"), /not an agent/],
-  ["a module that does not exist", new URL("./fixtures/agents/missing.js", import.meta.url), /Cannot find module|ERR_MODULE_NOT_FOUND/],
   ["a missing named export", { module: agent("echo"), export: "nope" }, /has no export "nope"/],
 ] as const) {
   test(`preflight fails with AgentLoadError for ${what}, before any step runs`, async () => {
@@ -67,6 +64,18 @@ for (const [what, module, message] of [
       return true;
     });
     assert.deepEqual(events, []);
+  });
+}
+
+// Where a module is, is checked where it is given (fixtures/mistakes has the rest of the table).
+for (const [what, ref, message] of [
+  ["a relative path", "./agents/echo.js", /relative, .*must be absolute or file: URLs/],
+  ["a non-file URL", new URL("https://example.com/agent.js"), /only file: URLs/],
+  ["a module that does not exist", new URL("./fixtures/agents/missing.js", import.meta.url), /no file at .*missing\.js; check addAgent\("Bad", \.\.\.\)/],
+] as const) {
+  test(`addAgent rejects ${what} with AgentPathError`, () => {
+    const o = new ParallelOrchestrator(strategyOf());
+    assert.throws(() => o.addAgent("Bad", ref), (e: unknown) => e instanceof AgentPathError && e.agent === "Bad" && message.test(e.message));
   });
 }
 

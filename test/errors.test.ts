@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as wavepool from "wavepool";
 import {
-  AgentLoadError, AgentNotShareableError, ApprovalRejectedError, CycleError, DuplicateStepError, InvalidApprovalError,
+  AgentLoadError, AgentNotShareableError, AgentPathError, ApprovalRejectedError, CycleError, DuplicateStepError, InvalidApprovalError,
   OrchestratorClosedError, OutputNotCloneableError, RunCancelledError, StateFileError, StateMismatchError, StepFailedError,
   StepTimeoutError, StrategyValidationError, UnknownAgentError, UnknownInputError, WavepoolError, WorkerCrashedError,
 } from "wavepool";
@@ -15,6 +15,7 @@ const table = [
   { make: () => new UnknownAgentError("who"), Class: UnknownAgentError, code: "WAVEPOOL_UNKNOWN_AGENT", message: /who/, parent: StrategyValidationError },
   { make: () => new UnknownInputError("what", { variable: "x" }), Class: UnknownInputError, code: "WAVEPOOL_UNKNOWN_INPUT", message: /what/, parent: StrategyValidationError },
   { make: () => new AgentNotShareableError("fn"), Class: AgentNotShareableError, code: "WAVEPOOL_AGENT_NOT_SHAREABLE", message: /fn/ },
+  { make: () => new AgentPathError("agent W: module path \"./w.js\" is relative", { module: "./w.js" }), Class: AgentPathError, code: "WAVEPOOL_AGENT_PATH", message: /"\.\/w\.js" is relative/ },
   { make: () => new AgentLoadError("load"), Class: AgentLoadError, code: "WAVEPOOL_AGENT_LOAD", message: /load/ },
   { make: () => new StepTimeoutError("slow", { timeoutMs: 5 }), Class: StepTimeoutError, code: "WAVEPOOL_STEP_TIMEOUT", message: /slow/ },
   { make: () => new StepFailedError("boom", { agentError: { name: "TypeError", message: "x" } }), Class: StepFailedError, code: "WAVEPOOL_STEP_FAILED", message: /boom/ },

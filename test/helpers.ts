@@ -1,4 +1,7 @@
 // Shared test helpers: fixture URLs and small strategy builders. No mocks: real agents, real threads.
+import { cp, mkdir, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { StrategyMap, StrategyStep, type StrategyStepOptions } from "wavepool";
 
 /** URL of a compiled fixture agent (test/fixtures/agents/<name>.ts -> dist/test/fixtures/agents/<name>.js). */
@@ -33,4 +36,20 @@ export async function waitForCell(cell: Int32Array, count = 1): Promise<void> {
     const wait = Atomics.waitAsync(cell, 0, seen, 10_000);
     if (wait.async) await wait.value;
   }
+}
+
+/** The source tree's fixtures/mistakes: agent modules with a newcomer's mistakes, never compiled. */
+export const MISTAKES = fileURLToPath(new URL("../../test/fixtures/mistakes/", import.meta.url));
+
+/**
+ * A newcomer's project in `dir`: fixtures/mistakes/cjs-package (a package.json as `npm init -y`
+ * writes it, an ES module agent.js) with wavepool installed in its node_modules, so that Node
+ * versions that detect module syntax would load the agent, with a warning from every thread.
+ * Resolves with the agent's path.
+ */
+export async function commonJsProject(dir: string): Promise<string> {
+  await cp(join(MISTAKES, "cjs-package"), dir, { recursive: true });
+  await mkdir(join(dir, "node_modules"), { recursive: true });
+  await symlink(fileURLToPath(new URL("../../", import.meta.url)), join(dir, "node_modules", "wavepool"), "junction");
+  return join(dir, "agent.js");
 }

@@ -1,7 +1,7 @@
 // How the CLI reports what went wrong: one line for a user's mistake (a bad flag, an invalid
 // strategy file, an agent that does not load), a stack trace only for a bug of ours.
 import {
-  AgentLoadError, AgentNotShareableError, InvalidApprovalError, StateMismatchError, StrategyValidationError, UnknownInputError,
+  AgentLoadError, AgentNotShareableError, AgentPathError, InvalidApprovalError, StateMismatchError, StrategyValidationError, UnknownInputError,
   WavepoolError,
 } from "../errors.js";
 import { safeLines, safeText } from "./safe-text.js";
@@ -59,7 +59,7 @@ export function describeFailure(error: unknown, strategyFile: string | undefined
     const hint = ` (on the command line: --input ${t(error.variable)}=VALUE)`;
     return { message: `${file}: ${t(error.message)}${hint}`, code: EXIT.usage };
   }
-  if (error instanceof StrategyValidationError || error instanceof AgentNotShareableError) {
+  if (error instanceof StrategyValidationError || error instanceof AgentNotShareableError || error instanceof AgentPathError) {
     // The message starts with the field path already (`steps[2].agent: ...`).
     return { message: `${file}: ${t(error.message)}`, code: EXIT.usage };
   }

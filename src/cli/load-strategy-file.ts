@@ -1,21 +1,23 @@
 // Reads a strategy file (YAML or JSON, by extension): its steps through StrategyMap.fromJSON, its
 // `agents` map checked here, module paths resolved against the file's own directory.
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import { StrategyValidationError, UnknownAgentError } from "../errors.js";
 import type { AgentRef } from "../pool/agent-registry.js";
+import { missingFile } from "../pool/module-path.js";
 import type { Shareable } from "../pool/shareable.js";
+import { unknownField } from "../strategy/strategy-json.js";
 import { StrategyMap } from "../strategy/strategy-map.js";
+import { didYouMean } from "../suggest.js";
 import { FileError } from "./cli-errors.js";
 
 export interface StrategyFile {
   /** The path as the user gave it (used in messages). */
   file: string;
   strategy: StrategyMap;
-  /** Agents by name, module paths made absolute. */
+  /** Agents by name, module paths made absolute, each `declaredAs` its field (`agents.Writer`). */
   agents: Map<string, AgentRef>;
 }
 
@@ -47,8 +49,10 @@ export function requireAgents({ strategy, agents }: StrategyFile): void {
   strategy.steps.forEach((step, i) => {
     if (agents.has(step.assignedAgent)) return;
     const known = [...agents.keys()];
+    const guess = didYouMean(step.assignedAgent, known);
     throw new UnknownAgentError(
       `step ${step.stepId} uses agent ${step.assignedAgent}, which the file's agents map does not name; ` +
+        (guess === undefined ? "" : `did you mean ${guess}? Otherwise `) +
         `add it under agents (${known.length ? `known: ${known.join(", ")}` : "the map is empty"})`,
       { path: `steps[${i}].agent`, stepId: step.stepId, agent: step.assignedAgent },
     );
@@ -79,17 +83,20 @@ function agentRef(name: string, value: unknown, dir: string): AgentRef {
   const fail = (where: string, message: string): never => {
     throw new StrategyValidationError(message, { path: where, agent: name });
   };
-  if (typeof value === "string") return modulePath(value, `${path}`, dir, fail);
+  // Load errors name the field the user wrote (`agents.Writer`), not an addAgent call they never made.
+  if (typeof value === "string") return { module: modulePath(value, path, dir, fail), declaredAs: path };
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return fail(path, `expected a module path or { module, export?, options? }, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`);
   }
   const spec = value as Record<string, unknown>;
   for (const key of Object.keys(spec)) {
-    if (!AGENT_KEYS.has(key)) fail(`${path}.${key}`, `unknown key; an agent has ${[...AGENT_KEYS].join(", ")}`);
+    if (!AGENT_KEYS.has(key)) fail(`${path}.${key}`, unknownField(key, AGENT_KEYS, "an agent"));
   }
   if (typeof spec.module !== "string") fail(`${path}.module`, `expected a module path, got ${spec.module === undefined ? "nothing (the field is missing)" : typeof spec.module}`);
   if (spec.export !== undefined && typeof spec.export !== "string") fail(`${path}.export`, `expected the name of an export, got ${typeof spec.export}`);
-  const ref: { module: string; export?: string; options?: Shareable } = { module: modulePath(spec.module as string, `${path}.module`, dir, fail) };
+  const ref: { module: string; export?: string; options?: Shareable; declaredAs: string } = {
+    module: modulePath(spec.module as string, `${path}.module`, dir, fail), declaredAs: path,
+  };
   if (spec.export !== undefined) ref.export = spec.export as string;
   if (spec.options !== undefined) ref.options = spec.options as Shareable;
   return ref;
@@ -104,8 +111,7 @@ function modulePath(text: string, path: string, dir: string, fail: (where: strin
   } catch (error) {
     return fail(path, `${JSON.stringify(text)} is not a valid file URL: ${(error as Error).message}`);
   }
-  if (!existsSync(absolute)) {
-    fail(path, `no such module ${JSON.stringify(text)} (looked for ${absolute}); paths are relative to the strategy file`);
-  }
+  const missing = missingFile(absolute);
+  if (missing !== undefined) fail(path, `no such module ${JSON.stringify(text)}: ${missing}; paths are relative to the strategy file`);
   return absolute;
 }

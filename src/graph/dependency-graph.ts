@@ -2,6 +2,7 @@
 // a topological order (or the cycle that prevents one) and the dependency levels ("waves").
 import { CycleError, StrategyValidationError, UnknownInputError } from "../errors.js";
 import type { StrategyStep } from "../strategy/strategy-step.js";
+import { didYouMean } from "../suggest.js";
 import type { ParsedTemplate } from "./template.js";
 
 /** A compiled strategy: steps by index, edges both ways, levels. Immutable once built. */
@@ -60,8 +61,10 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
     for (let k = 0; k < step.dependsOn.length; k++) {
       const from = indexOf.get(step.dependsOn[k]!);
       if (from === undefined) {
+        const guess = didYouMean(step.dependsOn[k]!, indexOf.keys());
         throw new StrategyValidationError(
-          `step ${step.stepId} depends on unknown step ${JSON.stringify(step.dependsOn[k])}; name a step id of this strategy`,
+          `step ${step.stepId} depends on unknown step ${JSON.stringify(step.dependsOn[k])}; ` +
+            (guess === undefined ? "name a step id of this strategy" : `did you mean ${JSON.stringify(guess)}?`),
           { path: `steps[${i}].dependsOn[${k}]`, stepId: step.stepId, agent: step.assignedAgent },
         );
       }
@@ -120,8 +123,10 @@ export function checkInputs(graph: DependencyGraph, available: ReadonlySet<strin
     for (const variable of vars) {
       if (available.has(variable)) continue;
       const step = graph.steps[i]!;
+      const guess = didYouMean(variable, [...graph.steps.map((s) => s.outputKey), ...available]);
       throw new UnknownInputError(
         `step ${step.stepId} (agent ${step.assignedAgent}) reads {{ ${variable} }}, which no step produces and no input provides; ` +
+          (guess === undefined ? "" : `did you mean {{ ${guess} }}? Otherwise `) +
           `add a step with outputKey "${variable}", or pass it as execute(task, { inputs: { ${variable}: ... } })`,
         { path: `steps[${i}].intent`, stepId: step.stepId, agent: step.assignedAgent, variable },
       );

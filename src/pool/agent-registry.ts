@@ -1,10 +1,11 @@
 // Agents registered on an orchestrator: where each module is, checked for shareability at
 // registration, and loaded once in a worker (preflight) before the first step that needs it.
-import { isAbsolute } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Piscina } from "piscina";
 import { AgentLoadError, AgentNotShareableError } from "../errors.js";
+import { didYouMean } from "../suggest.js";
+import { checkBeforeImport, importFailed } from "./agent-load-error.js";
 import { threadDiedLoading } from "./load-failure.js";
+import { moduleUrl } from "./module-path.js";
 import type { AgentSpec, LoadOutcome, LoadTask } from "./protocol.js";
 import { describeValue, locateNotShareable, type Shareable } from "./shareable.js";
 import { WORKER_FILENAME } from "./worker-pool.js";
@@ -13,17 +14,35 @@ import { WORKER_FILENAME } from "./worker-pool.js";
 export type AgentRef<Options extends Shareable = Shareable> =
   | string
   | URL
-  | { module: string | URL; export?: string; options?: Options };
+  | {
+    module: string | URL;
+    /** The export that holds the agent. @default "default" */
+    export?: string;
+    /** Plain data the agent receives as `ctx.options`, cloned. */
+    options?: Options;
+    /**
+     * How the caller declared this agent, for error messages to name what to fix: a tool that reads
+     * agents from its own config says where. @default `addAgent("<name>", ...)`
+     * @example { module: "/abs/writer.js", declaredAs: "agents.Writer" } // what `wavepool run` registers
+     */
+    declaredAs?: string;
+  };
+
+const REF_KEYS = ["module", "export", "options", "declaredAs"];
 
 export class AgentRegistry {
   readonly #specs = new Map<string, AgentSpec>();
+  /** Where each agent was declared (see `AgentRef`), kept on the main thread: workers never need it. */
+  readonly #declaredAs = new Map<string, string>();
   readonly #loaded = new Map<string, Promise<void>>();
 
   register(name: string, ref: unknown): void {
     if (typeof name !== "string" || name === "") {
       throw new TypeError(`addAgent expects a non-empty agent name, got ${JSON.stringify(name)}`);
     }
-    this.#specs.set(name, toSpec(name, ref));
+    const declaredAs = declarationOf(name, ref);
+    this.#specs.set(name, toSpec(name, ref, declaredAs));
+    this.#declaredAs.set(name, declaredAs);
     this.#loaded.delete(name);
   }
 
@@ -68,6 +87,12 @@ export class AgentRegistry {
   // One load task per live thread: idle threads each take one, so every thread has imported the
   // agents before the first step (a cold import is not a step's work, nor its latency).
   async #load(pool: Piscina, agents: AgentSpec[], loadTimeoutMs: number): Promise<void> {
+    // Read now: the agent may be registered again while its modules load.
+    const declared = new Map(agents.map((spec) => [spec, this.#declaredAs.get(spec.name)!]));
+    // What the main thread can tell before any thread imports a module is told once, not per thread.
+    const misfits = await Promise.all(agents.map((spec) => checkBeforeImport(spec, declared.get(spec)!)));
+    const misfit = misfits.find((error) => error !== undefined);
+    if (misfit !== undefined) throw misfit;
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -95,13 +120,8 @@ export class AgentRegistry {
       const failures = await Promise.all(tasks);
       const first = failures.find((f) => f !== undefined);
       if (first === undefined) return;
-      const spec = this.#specs.get(first.name)!;
-      const stack = first.error.stack ? `\n${first.error.stack}` : "";
-      throw new AgentLoadError(
-        `agent ${first.name} could not be loaded from ${spec.module}: ${first.error.message}. ` +
-          `Check the path given to addAgent and that the module's ${spec.export} export is defineAgent({...}).`,
-        { agent: first.name, cause: Object.assign(new Error(first.error.message + stack), { name: first.error.name }) },
-      );
+      const spec = agents.find((a) => a.name === first.name)!;
+      throw await importFailed(spec, declared.get(spec)!, first.error);
     } finally {
       clearTimeout(timer);
       // One load failed: the others need not go on.
@@ -131,19 +151,34 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 }
 
-function toSpec(name: string, ref: unknown): AgentSpec {
+/** `ref.declaredAs` when the caller gave one, else the `addAgent` call that registered it. */
+function declarationOf(name: string, ref: unknown): string {
+  const given = typeof ref === "object" && ref !== null && !(ref instanceof URL) ? (ref as { declaredAs?: unknown }).declaredAs : undefined;
+  if (given === undefined) return `addAgent(${JSON.stringify(name)}, ...)`;
+  if (typeof given !== "string" || given === "") {
+    throw new TypeError(`agent ${name}: \`declaredAs\` must be a non-empty string saying where the agent was declared, got ${describeValue(given)}`);
+  }
+  return given;
+}
+
+function toSpec(name: string, ref: unknown, declaredAs: string): AgentSpec {
   const fail = (message: string, path?: string): never => {
     throw new AgentNotShareableError(`agent ${name}: ${message}`, path === undefined ? { agent: name } : { agent: name, path });
   };
-  if (typeof ref === "string" || ref instanceof URL) return { name, module: toModuleUrl(name, ref), export: "default" };
+  if (typeof ref === "string" || ref instanceof URL) return { name, module: moduleUrl(name, ref, declaredAs), export: "default" };
   if (typeof ref !== "object" || ref === null) {
     return fail(`expected a module path, a file: URL or { module, export?, options? }, got ${describeValue(ref)}`);
   }
-  const { module, export: exp = "default", options, ...rest } = ref as { module?: unknown; export?: unknown; options?: unknown };
+  const { module, export: exp = "default", options, declaredAs: _declaredAs, ...rest } = ref as {
+    module?: unknown; export?: unknown; options?: unknown; declaredAs?: unknown;
+  };
   if (typeof module !== "string" && !(module instanceof URL)) return fail("`module` must be a path or a file: URL");
   if (typeof exp !== "string") return fail("`export` must be the name of an export");
   const extra = Object.keys(rest);
-  if (extra.length > 0) return fail(`unknown key ${JSON.stringify(extra[0])}; an agent ref has module, export and options`);
+  if (extra.length > 0) {
+    const guess = didYouMean(extra[0]!, REF_KEYS);
+    return fail(`unknown key ${JSON.stringify(extra[0])}; ${guess === undefined ? "an agent ref has module, export, options and declaredAs" : `did you mean ${JSON.stringify(guess)}?`}`);
+  }
   const bad = locateNotShareable(options, "options");
   if (bad !== undefined) {
     return fail(
@@ -151,22 +186,7 @@ function toSpec(name: string, ref: unknown): AgentSpec {
       bad.path,
     );
   }
-  const spec: AgentSpec = { name, module: toModuleUrl(name, module as string | URL), export: exp };
+  const spec: AgentSpec = { name, module: moduleUrl(name, module as string | URL, declaredAs), export: exp };
   if (options !== undefined) spec.options = options;
   return spec;
-}
-
-function toModuleUrl(name: string, ref: string | URL): string {
-  if (ref instanceof URL || ref.startsWith("file:")) {
-    const url = new URL(ref);
-    if (url.protocol !== "file:") throw new AgentNotShareableError(`agent ${name}: only file: URLs can be loaded in a worker, got ${url.href}`, { agent: name });
-    return url.href;
-  }
-  if (!isAbsolute(ref)) {
-    throw new AgentNotShareableError(
-      `agent ${name}: module path ${JSON.stringify(ref)} is relative; pass an absolute path or new URL("./agent.js", import.meta.url)`,
-      { agent: name },
-    );
-  }
-  return pathToFileURL(ref).href;
 }

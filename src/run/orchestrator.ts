@@ -9,6 +9,7 @@ import { HostHub } from "../pool/host-channel.js";
 import { findNotShareable, type Shareable } from "../pool/shareable.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { simulate, type SimulateOptions, type Simulation } from "../schedule/simulate.js";
+import { didYouMean } from "../suggest.js";
 import type { StrategyMap, StrategyPlan } from "../strategy/strategy-map.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
 import { defaultLogger } from "./logger.js";
@@ -115,8 +116,11 @@ export class ParallelOrchestrator {
       const spec = this.#registry.get(step.assignedAgent);
       if (spec === undefined) {
         const known = this.#registry.names();
+        const guess = didYouMean(step.assignedAgent, known);
         throw new UnknownAgentError(
-          `step ${step.stepId} uses agent ${step.assignedAgent}, which is not registered; call orchestrator.addAgent(${JSON.stringify(step.assignedAgent)}, moduleUrl)` +
+          `step ${step.stepId} uses agent ${step.assignedAgent}, which is not registered; ` +
+            (guess === undefined ? "" : `did you mean ${guess}? Otherwise `) +
+            `call orchestrator.addAgent(${JSON.stringify(step.assignedAgent)}, moduleUrl)` +
             (known.length ? ` (registered: ${known.join(", ")})` : ""),
           { path: `steps[${i}].agent`, stepId: step.stepId, agent: step.assignedAgent },
         );

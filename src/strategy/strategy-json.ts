@@ -1,5 +1,6 @@
 // The plain-object form of a strategy (the strategy file's shape) and its field-by-field validation.
 import { StrategyValidationError, WavepoolError } from "../errors.js";
+import { didYouMean } from "../suggest.js";
 import { StrategyStep, stepPathPrefix, type StrategyStepOptions } from "./strategy-step.js";
 import type { StrategyMap } from "./strategy-map.js";
 
@@ -48,7 +49,7 @@ export function strategyToJSON(map: StrategyMap): StrategyJSON {
 export function strategyFromJSON(json: unknown, create: (goal: string) => StrategyMap): StrategyMap {
   const top = requireObject(json, "(root)");
   for (const key of Object.keys(top)) {
-    if (!TOP_KEYS.has(key)) fail(key, `unknown key; a strategy has ${[...TOP_KEYS].join(", ")}`);
+    if (!TOP_KEYS.has(key)) fail(key, unknownField(key, TOP_KEYS, "a strategy"));
   }
   const goal = top.goal;
   if (typeof goal !== "string") fail("goal", `expected a string, got ${describe(goal)}`);
@@ -59,7 +60,7 @@ export function strategyFromJSON(json: unknown, create: (goal: string) => Strate
     const path = `steps[${i}]`;
     const s = requireObject(raw, path);
     for (const key of Object.keys(s)) {
-      if (!STEP_KEYS.has(key)) fail(`${path}.${key}`, `unknown key; a step has ${[...STEP_KEYS].join(", ")}`);
+      if (!STEP_KEYS.has(key)) fail(`${path}.${key}`, unknownField(key, STEP_KEYS, "a step"));
     }
     for (const key of ["id", "agent", "intent", "output"] as const) {
       if (typeof s[key] !== "string") fail(`${path}.${key}`, `expected a string, got ${describe(s[key])}`);
@@ -109,6 +110,12 @@ function reanchor(path: string, prefix: string, filePrefix: string): string {
   if (path.startsWith(prefix)) return path.slice(prefix.length);
   if (path.startsWith(filePrefix)) return path.slice(filePrefix.length);
   return "";
+}
+
+/** `unknown field; did you mean "dependsOn"?`, or the fields `what` has when nothing is close. */
+export function unknownField(key: string, known: ReadonlySet<string>, what: string): string {
+  const guess = didYouMean(key, known);
+  return guess === undefined ? `unknown field; ${what} has ${[...known].join(", ")}` : `unknown field; did you mean ${JSON.stringify(guess)}?`;
 }
 
 function requireObject(value: unknown, path: string): Record<string, unknown> {
