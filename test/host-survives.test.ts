@@ -74,3 +74,18 @@ test("a module that kills a fresh thread while a step imports it fails that step
   assert.match(later.error!.message, /agent Flagged: loading .*exits-when-flagged\.js for step later killed its worker thread \(worker exited with code: 4/);
   assert.equal(later.attempts, 1);
 });
+
+test("Piscina's require() of the worker entry links no ES module graph, so a thread terminated as it starts cannot abort the host", async () => {
+  // Piscina require()s a worker file first. On Node >= 20.19 require() links an ES module graph
+  // synchronously, and a thread terminated during that link aborts the whole process (FATAL ERROR:
+  // v8::Module::IsGraphAsync must be used on an instantiated module: once in ~150 runs of the cancel
+  // tests here, and in 1 of 1 runs of a loop terminating threads mid-load of a slow-linking graph). With require(esm) turned off, an
+  // entry that needs it fails with ERR_REQUIRE_ESM: ours must load as plain CommonJS.
+  const { WORKER_FILENAME } = await import("../src/pool/worker-pool.js");
+  const child = spawn(process.execPath, ["--no-experimental-require-module", "-e", `require(${JSON.stringify(WORKER_FILENAME)})`], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  assert.equal(code, 0, `the worker entry needs require(esm):\n${stderr.slice(0, 600)}`);
+  assert.match(WORKER_FILENAME, /\.cjs$/);
+});

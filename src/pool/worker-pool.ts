@@ -6,10 +6,12 @@ import type { Piscina } from "piscina";
 import { lazyRequire } from "../lazy-require.js";
 
 /**
- * The compiled worker entry (dist/workers/step.js), passed as `filename` with every task. A path,
- * not a file: URL: Piscina converts a URL back to a path on every run() call.
+ * The compiled worker entry (dist/workers/entry.cjs, which imports dist/workers/step.js), passed as
+ * `filename` with every task. CommonJS, so that Piscina's require() never links an ES module graph
+ * on a thread that may be terminated meanwhile (see workers/entry.cts). A path, not a file: URL:
+ * Piscina converts a URL back to a path on every run() call.
  */
-export const WORKER_FILENAME = fileURLToPath(new URL("../../workers/step.js", import.meta.url));
+export const WORKER_FILENAME = fileURLToPath(new URL("../../workers/entry.cjs", import.meta.url));
 
 export interface PoolOptions {
   /** Worker threads. @default os.availableParallelism() */
