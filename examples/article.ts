@@ -37,14 +37,17 @@ const orchestrator = ParallelOrchestrator.withConfig(strategy, config)
 const descriptions = new Map(strategy.steps.map((step) => [step.stepId, step.description]));
 let runStart = Date.now();
 
+// Times are fractional milliseconds; a tenth is as much as a person reads.
+const ms = (value: number): string => value.toFixed(1);
+
 function onEvent(event: RunEvent): void {
-  const at = `+${String(event.time - runStart).padStart(5)} ms`;
+  const at = `+${ms(event.time - runStart).padStart(7)} ms`;
   if (event.type === "run:start") runStart = event.time;
   else if (event.type === "step:start") {
     console.log(`${at}  ${"start".padEnd(9)} ${event.stepId} ${descriptions.get(event.stepId) ?? ""} (${event.agent}, wave ${event.wave})`);
   } else if (event.type === "step:end") {
     const error = event.error ? `: ${event.error.message}` : "";
-    console.log(`${at}  ${event.status.padEnd(9)} ${event.stepId} on thread ${event.threadId} after ${event.durationMs} ms${error}`);
+    console.log(`${at}  ${event.status.padEnd(9)} ${event.stepId} on thread ${event.threadId} after ${ms(event.durationMs)} ms${error}`);
   }
 }
 
@@ -52,7 +55,7 @@ function table(steps: StepRecord[], runStartedAt: number): string {
   const header = ["step", "description", "agent", "wave", "thread", "status", "start ms", "duration ms"];
   const rows = steps.map((s) => [
     s.stepId, descriptions.get(s.stepId) ?? "", s.agent, String(s.wave), s.threadId < 0 ? "-" : String(s.threadId),
-    s.status, s.startedAt === undefined ? "-" : String(s.startedAt - runStartedAt), String(s.durationMs),
+    s.status, s.startedAt === undefined ? "-" : ms(s.startedAt - runStartedAt), ms(s.durationMs),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const numeric = new Set([3, 4, 6, 7]);
@@ -73,8 +76,8 @@ try {
   }
   console.log(`\n${table(result.steps, result.startedAt)}`);
   const busy = result.steps.reduce((sum, step) => sum + step.durationMs, 0);
-  console.log(`\ntotal: ${result.stepsExecuted}/${result.steps.length} steps in ${result.durationMs} ms ` +
-    `(${busy} ms of step time, ${(busy / Math.max(1, result.durationMs)).toFixed(2)}x parallelism)`);
+  console.log(`\ntotal: ${result.stepsExecuted}/${result.steps.length} steps in ${ms(result.durationMs)} ms ` +
+    `(${ms(busy)} ms of step time, ${(busy / Math.max(1, result.durationMs)).toFixed(2)}x parallelism)`);
   if (!result.success) {
     console.error(`\nThe run failed${result.error ? `: ${result.error.message}` : "."}`);
     process.exitCode = 1;

@@ -21,5 +21,5 @@ export {
 } from "./errors.js";
 export { readStateFile, type SavedRunState } from "./run/state-file.js";
 export { renderTimeline, type TimelineOptions } from "./report/timeline-svg.js";
-export { toChromeTrace, type ChromeTrace } from "./report/chrome-trace.js";
+export { toChromeTrace, type ChromeTrace, type ChromeTraceOptions } from "./report/chrome-trace.js";
 export { runOutcome, type RunOutcome } from "./report/outcome.js";

@@ -19,8 +19,8 @@ test("one complete event per attempt, with the step, agent, wave, attempt and st
     assert.equal(e.pid, 1);
     assert.equal(e.name, e.args.stepId);
     assert.equal(e.cat, e.args.status);
-    assert.ok(Number.isInteger(e.ts) && e.ts >= 0, `ts ${e.ts}`);
-    assert.ok(Number.isInteger(e.dur) && e.dur >= 0, `dur ${e.dur}`);
+    assert.ok(Number.isFinite(e.ts) && e.ts >= 0, `ts ${e.ts}`);
+    assert.ok(Number.isFinite(e.dur) && e.dur >= 0, `dur ${e.dur}`);
   }
   const retried = events.filter((e) => e.args.stepId === "step_20");
   assert.deepEqual(retried.map((e) => [e.args.attempt, e.args.status]), [[1, "failed"], [2, "failed"], [3, "failed"]]);
@@ -41,11 +41,26 @@ test("times are microseconds from the run's start", () => {
   assert.deepEqual(events.map((e) => e.ts), events.map((e) => e.ts).sort((a, b) => a - b), "sorted by start");
 });
 
-test("the process and every thread are named, threads sorted by first use", () => {
-  const { result, threads } = fakeResult();
+test("an attempt shorter than a millisecond keeps its fractional start and its width", () => {
+  const { result } = fakeResult();
+  const step = result.steps.find((s) => s.stepId === "step_7");
+  const attempt = step?.history[0];
+  assert.ok(step && attempt);
+  attempt.startedAt = result.startedAt + 12.5;
+  attempt.endedAt = attempt.startedAt + 0.3;
+  const slice = slices(toChromeTrace(result).traceEvents).find((e) => e.args.stepId === "step_7");
+  assert.equal(slice?.ts, 12_500);
+  // An epoch-ms double near 1.7e12 holds steps of ~0.24 µs, so 0.3 ms comes back to within that.
+  assert.ok(slice !== undefined && Math.abs(slice.dur - 300) <= 0.3, `dur ${slice?.dur}`);
+});
+
+test("the process and every thread are named, threads sorted by id", () => {
+  const { result, threads: firstUse } = fakeResult();
+  const threads = [...firstUse].sort((a, b) => a - b);
   const trace = toChromeTrace(result);
   const [process] = metadata(trace.traceEvents, "process_name");
   assert.deepEqual(process?.args, { name: "wavepool run run-<1>&2" });
+  assert.equal(trace.metadata?.title, undefined);
   const names = metadata(trace.traceEvents, "thread_name");
   assert.deepEqual(names.map((e) => [e.tid, e.args]), threads.map((t) => [t, { name: `thread ${t}` }]));
   assert.ok(threads.includes(107), "the thread that replaced a timed-out one has its own track");
@@ -87,4 +102,14 @@ test("an empty run and attempts restored from an earlier run give no negative ti
   assert.deepEqual(trace.metadata?.notRun.completed, [first.stepId]);
   const empty = toChromeTrace({ ...result, steps: [] });
   assert.deepEqual(empty.traceEvents.map((e) => e.name), ["process_name"]);
+});
+
+test("a title (the run's goal) names the process, followed by the run id", () => {
+  const { result } = fakeResult();
+  const trace = toChromeTrace(result, { title: "Write article based on parallel research" });
+  const [process] = metadata(trace.traceEvents, "process_name");
+  assert.deepEqual(process?.args, { name: "Write article based on parallel research · run run-<1>&2" });
+  assert.equal(trace.metadata?.title, "Write article based on parallel research");
+  const blank = metadata(toChromeTrace(result, { title: "  " }).traceEvents, "process_name")[0];
+  assert.deepEqual(blank?.args, { name: "wavepool run run-<1>&2" }, "a blank title is no title");
 });

@@ -179,7 +179,9 @@ test("run --timeline and --trace: an SVG with a bar per step attempt and a Chrom
   assert.match(svg, /<\/svg>\n$/);
   const bars = [...svg.matchAll(/<g class="attempt"><title>([^\n<]+)/g)].map((m) => m[1]).sort();
   assert.deepEqual(bars, ["broken", "one", "three", "two"]);
-  const trace = JSON.parse(await readFile(tracePath, "utf8")) as { traceEvents: { ph: string; name: string; cat: string }[] };
+  assert.match(svg, /<text class="title"[^>]*>CLI test<\/text>/, "the strategy's goal is the picture's title");
+  const trace = JSON.parse(await readFile(tracePath, "utf8")) as { traceEvents: { ph: string; name: string; cat: string; args: { name?: string } }[] };
+  assert.match(trace.traceEvents.find((e) => e.name === "process_name")?.args.name ?? "", /^CLI test · run [0-9a-f-]{36}$/);
   const slices = trace.traceEvents.filter((e) => e.ph === "X");
   assert.deepEqual(slices.map((e) => e.name).sort(), ["broken", "one", "three", "two"]);
   assert.equal(slices.find((e) => e.name === "broken")?.cat, "failed");

@@ -34,7 +34,7 @@ for (const [name, result, outcome, code] of cases) {
     assert.equal(exitCodeOf(result), code);
     const line = describeEvent({ type: "run:end", time: result.endedAt, runId: result.runId, result }, palette(false));
     assert.match(line, new RegExp(`^run:end ${outcome} `));
-    assert.match(renderTimeline(result), new RegExp(`<text class="title"[^\n]* · ${outcome}</text>`));
+    assert.match(renderTimeline(result), new RegExp(`<text class="subtitle"[^\n]* · ${outcome}</text>`));
     assert.equal(toChromeTrace(result).metadata?.outcome, outcome);
     const summary = summarize(result, palette(false), { file: "flow.yaml", stateFile: undefined });
     const word = { succeeded: "completed", failed: "failed", paused: "paused", cancelled: "cancelled" }[outcome];

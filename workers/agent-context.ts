@@ -6,6 +6,7 @@
 import type { AgentContext, AgentLogger, ApprovalDecision, ApprovalRequest } from "../src/agent.js";
 import type { CallTag, LogLevel, StepTask } from "../src/pool/protocol.js";
 import { whenAbortRequested } from "../src/pool/step-clock.js";
+import { preciseNow } from "../src/pool/precise-time.js";
 import { hostApi } from "./host-link.js";
 
 /** Thrown into the agent by `requestApproval` when the run pauses; the step ends `paused` whatever the agent does. */
@@ -66,7 +67,7 @@ export class StepContext implements AgentContext {
       const { timeoutMs, stepId, clock, slot } = this.#task;
       if (timeoutMs > 0) {
         const reason = new Error(`step ${stepId} timed out after ${timeoutMs} ms`);
-        this.#timer = setTimeout(() => controller.abort(reason), Math.max(0, this.#startedAt + timeoutMs - Date.now()));
+        this.#timer = setTimeout(() => controller.abort(reason), Math.max(0, this.#startedAt + timeoutMs - preciseNow()));
         this.#timer.unref();
       }
       const cancel = (this.#cancel = whenAbortRequested(clock, slot));

@@ -8,6 +8,7 @@ import { lazyRequire } from "../src/lazy-require.js";
 import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
 import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
 import { abortRequested, enterPhase, Phase } from "../src/pool/step-clock.js";
+import { preciseNow } from "../src/pool/precise-time.js";
 import type { Agent } from "../src/agent.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
@@ -52,7 +53,7 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     try {
       agent = await importWithin(task);
     } catch (error) {
-      const now = Date.now();
+      const now = preciseNow();
       return { ok: false, reason: "load", error: toErrorInfo(error), threadId, startedAt: now, endedAt: now };
     }
     // The step timed out while this thread imported its agent: the import was worth finishing (the
@@ -60,17 +61,17 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
     if (abortRequested(clock, slot)) return stopped("the step timed out while its agent loaded");
   }
   enterPhase(clock, slot, Phase.running, threadId, epoch);
-  const startedAt = Date.now();
+  const startedAt = preciseNow();
   const ctx = new StepContext(task, startedAt);
   const frame: Frame = { agent: task.agent.name, tag: [task.callId, slot, task.attempt], ended: false, fail: () => undefined };
   try {
     // Ends with the agent, or earlier if an error escapes it while it runs (a timer that throws).
     return await new Promise<StepOutcome>((resolve) => {
       frame.fail = (kind, error) => resolve({
-        ok: false, reason: "crashed", escaped: kind, error: toErrorInfo(error), threadId, startedAt, endedAt: Date.now(),
+        ok: false, reason: "crashed", escaped: kind, error: toErrorInfo(error), threadId, startedAt, endedAt: preciseNow(),
       });
       runInFrame(frame, () => execute(task, ctx, agent, startedAt)).then(resolve, (bug: unknown) => resolve({
-        ok: false, reason: "agent", error: toErrorInfo(bug), threadId, startedAt, endedAt: Date.now(),
+        ok: false, reason: "agent", error: toErrorInfo(bug), threadId, startedAt, endedAt: preciseNow(),
       }));
     });
   } finally {
@@ -85,7 +86,7 @@ async function execute(task: StepTask, ctx: StepContext, agent: NonNullable<Retu
   try {
     const output = await agent.execute(task.intent, ctx);
     if (ctx.hasPendingCalls) await ctx.settle();
-    const endedAt = Date.now();
+    const endedAt = preciseNow();
     if (ctx.paused) return pausedOutcome(startedAt, endedAt);
     const bad = notCloneable(output);
     if (bad !== undefined) {
@@ -106,8 +107,8 @@ async function execute(task: StepTask, ctx: StepContext, agent: NonNullable<Retu
     return { ok: true, stream: parts.stream, shared: parts.shared, threadId, startedAt, endedAt };
   } catch (error) {
     await ctx.settle();
-    if (ctx.paused) return pausedOutcome(startedAt, Date.now());
-    return { ok: false, reason: "agent", error: toErrorInfo(error), threadId, startedAt, endedAt: Date.now() };
+    if (ctx.paused) return pausedOutcome(startedAt, preciseNow());
+    return { ok: false, reason: "agent", error: toErrorInfo(error), threadId, startedAt, endedAt: preciseNow() };
   }
 }
 
@@ -127,7 +128,7 @@ function importWithin(task: StepTask): Promise<Agent> {
 
 // The main thread stopped the attempt (its abort cell) before the agent started.
 function stopped(message: string): StepOutcome {
-  const now = Date.now();
+  const now = preciseNow();
   return { ok: false, reason: "stopped", error: { name: "AbortError", message }, threadId, startedAt: now, endedAt: now };
 }
 

@@ -99,8 +99,8 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
     await orchestrator.close();
   }
 
-  if (timeline !== undefined) await writeOutput(timeline, renderTimeline(result));
-  if (trace !== undefined) await writeOutput(trace, `${JSON.stringify(toChromeTrace(result))}\n`);
+  if (timeline !== undefined) await writeOutput(timeline, renderTimeline(result, { title: strategy.goal }));
+  if (trace !== undefined) await writeOutput(trace, `${JSON.stringify(toChromeTrace(result, { title: strategy.goal }))}\n`);
   // stdout carries the product (the JSON result, or the final outputs); everything else is stderr.
   process.stderr.write(stepTable(result) + summarize(result, colours, { file, stateFile }));
   process.stdout.write(v.json ? `${resultToJSON(result)}\n` : finalOutputs(result, strategy));

@@ -4,7 +4,12 @@
 //
 // Per step (slot): phase, thread id + 1, a time (ms since the run's epoch, + 1) and an abort flag.
 // The time is when the phase began: the watchdog times an agent's import from LOADING and the
-// step from RUNNING, never from when the task was queued in the pool.
+// step from RUNNING, never from when the task was queued in the pool. It is rounded to the
+// millisecond (an Int32 of them lasts 24 days), which is all a watchdog needs; the exact start of an
+// attempt comes back with its outcome, and only one that never returned (its thread was terminated
+// or died) has its start read from here.
+
+import { preciseNow } from "./precise-time.js";
 
 /** Int32 cells per step. */
 export const CLOCK_CELLS = 4;
@@ -41,7 +46,8 @@ export function resetSlot(clock: Int32Array, slot: number): void {
 export function enterPhase(clock: Int32Array, slot: number, phase: Phase, threadId: number, epoch: number): void {
   const base = slot * CLOCK_CELLS;
   Atomics.store(clock, base + THREAD, threadId + 1);
-  Atomics.store(clock, base + TIME, Date.now() - epoch + 1);
+  // Whole milliseconds, never below 1: 0 means no phase yet.
+  Atomics.store(clock, base + TIME, Math.max(0, Math.round(preciseNow() - epoch)) + 1);
   Atomics.store(clock, base + PHASE, phase);
 }
 

@@ -11,3 +11,8 @@ export function attemptsOf(record: StepRecord): AttemptRecord[] {
   if (record.error !== undefined) last.error = record.error;
   return [last];
 }
+
+/** Orders thread ids for display: ascending, with -1 (an attempt that never got a thread) last. */
+export function byThread(a: number, b: number): number {
+  return (a < 0 ? 1 : 0) - (b < 0 ? 1 : 0) || a - b;
+}

@@ -1,7 +1,7 @@
 // Turns a finished run into Chrome trace-event JSON (`wavepool run --trace`), the format that
 // Perfetto and chrome://tracing open: a track per worker thread, a slice per step attempt.
 import type { AttemptRecord, ParallelOrchestrationResult, StepRecord, StepStatus } from "../run/result.js";
-import { attemptsOf } from "./attempts.js";
+import { attemptsOf, byThread } from "./attempts.js";
 import { runOutcome, type RunOutcome } from "./outcome.js";
 
 /** A slice: one step attempt on one thread (`ph: "X"`, a complete event). Times are microseconds. */
@@ -11,9 +11,9 @@ export interface TraceCompleteEvent {
   cat: StepStatus;
   pid: number;
   tid: number;
-  /** Start, in microseconds since the run started. */
+  /** Start, in microseconds since the run started (fractional: tenths of a microsecond). */
   ts: number;
-  /** Duration in microseconds. */
+  /** Duration in microseconds (fractional), so a step shorter than a millisecond still has a width. */
   dur: number;
   args: {
     stepId: string;
@@ -56,6 +56,8 @@ export interface ChromeTrace {
   displayTimeUnit: "ms";
   metadata?: {
     runId: string;
+    /** The title given to `toChromeTrace` (the run's goal), if any. */
+    title?: string;
     /** What the run came to (`runOutcome`). */
     outcome: RunOutcome;
     success: boolean;
@@ -70,17 +72,28 @@ export interface ChromeTrace {
   };
 }
 
+/** How `toChromeTrace` names the trace. */
+export interface ChromeTraceOptions {
+  /**
+   * What the run was for, the strategy's goal say: it names the trace's process (the heading
+   * Perfetto shows above the threads), followed by the run id.
+   * @default none: the process is named "wavepool run <runId>"
+   * @example toChromeTrace(result, { title: strategy.goal })
+   */
+  title?: string;
+}
+
 /** Trace events share one process; Chrome requires a pid, and the run is one process either way. */
 const PID = 1;
 
 /**
  * Converts a run result to a Chrome trace: one complete event per step attempt (from each
- * step's `history`), `ts`/`dur` in microseconds from the run's start, `tid` = the worker's
- * `threadId`, threads named "thread N" and sorted by first use, and a global instant event
+ * step's `history`), `ts`/`dur` in fractional microseconds from the run's start, `tid` = the
+ * worker's `threadId`, threads named "thread N" and sorted by id, and a global instant event
  * where each wave after the first began.
- * @example await writeFile("run.json", JSON.stringify(toChromeTrace(result)));
+ * @example await writeFile("run.json", JSON.stringify(toChromeTrace(result, { title: strategy.goal })));
  */
-export function toChromeTrace(result: ParallelOrchestrationResult): ChromeTrace {
+export function toChromeTrace(result: ParallelOrchestrationResult, options: ChromeTraceOptions = {}): ChromeTrace {
   const ran: { record: StepRecord; attempt: AttemptRecord }[] = [];
   for (const record of result.steps) {
     for (const attempt of attemptsOf(record)) {
@@ -91,8 +104,8 @@ export function toChromeTrace(result: ParallelOrchestrationResult): ChromeTrace 
   // Stable sort: attempts that start in the same millisecond keep definition order.
   ran.sort((a, b) => a.attempt.startedAt - b.attempt.startedAt);
   const origin = Math.min(result.startedAt, ...ran.map((r) => r.attempt.startedAt));
-  // Whole microseconds: viewers accept fractions, but integers keep the file small and stable.
-  const micros = (ms: number): number => Math.max(0, Math.round(ms * 1000));
+  // Tenths of a microsecond: finer than that is below what an epoch-ms double holds (~0.24 µs).
+  const micros = (ms: number): number => Math.max(0, Math.round(ms * 10_000) / 10);
 
   const slices: TraceEvent[] = [];
   const threads: number[] = [];
@@ -121,10 +134,12 @@ export function toChromeTrace(result: ParallelOrchestrationResult): ChromeTrace 
   }
   slices.sort((a, b) => a.ts - b.ts);
 
+  const title = options.title?.trim() ?? "";
+  const processName = title === "" ? `wavepool run ${result.runId}` : `${title} · run ${result.runId}`;
   const meta: TraceMetadataEvent[] = [
-    { ph: "M", name: "process_name", cat: "__metadata", pid: PID, tid: 0, ts: 0, args: { name: `wavepool run ${result.runId}` } },
+    { ph: "M", name: "process_name", cat: "__metadata", pid: PID, tid: 0, ts: 0, args: { name: processName } },
   ];
-  threads.forEach((tid, index) => {
+  threads.sort(byThread).forEach((tid, index) => {
     const name = tid < 0 ? "no thread" : `thread ${tid}`;
     meta.push({ ph: "M", name: "thread_name", cat: "__metadata", pid: PID, tid, ts: 0, args: { name } });
     meta.push({ ph: "M", name: "thread_sort_index", cat: "__metadata", pid: PID, tid, ts: 0, args: { sort_index: index } });
@@ -140,6 +155,7 @@ export function toChromeTrace(result: ParallelOrchestrationResult): ChromeTrace 
     displayTimeUnit: "ms",
     metadata: {
       runId: result.runId,
+      ...(title === "" ? {} : { title }),
       outcome: runOutcome(result),
       success: result.success,
       cancelled: result.cancelled,

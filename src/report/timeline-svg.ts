@@ -1,12 +1,21 @@
 // Draws a finished run as a standalone SVG Gantt chart (`wavepool run --timeline`): a row per
 // worker thread and a bar per step attempt, so idle threads and the steps that held a wave up show.
-import type { AttemptRecord, ParallelOrchestrationResult, StepRecord, StepStatus } from "../run/result.js";
-import { attemptsOf } from "./attempts.js";
+import type { ParallelOrchestrationResult, StepStatus } from "../run/result.js";
 import { describeDuration } from "./duration.js";
 import { runOutcome, STATUS_WORDS } from "./outcome.js";
+import { charsIn, num, textWidth, truncateEnd, truncateMiddle, wrapText, xml } from "./svg-text.js";
+import { formatTick, timeTicks } from "./time-ticks.js";
+import { layoutRows, placeWaveLabels, WAVE_LABEL_FONT, WAVE_LABEL_LINES, waveStarts, type Bar } from "./timeline-layout.js";
 
 /** How `renderTimeline` lays the chart out. */
 export interface TimelineOptions {
+  /**
+   * What the run was for, drawn as the picture's title with the run id below it, smaller: the
+   * strategy's goal, typically (a result does not carry it). `wavepool run --timeline` passes it.
+   * @default "wavepool run"
+   * @example renderTimeline(result, { title: strategy.goal })
+   */
+  title?: string;
   /**
    * Width of the picture in pixels; the height follows from the number of threads.
    * @default 1200
@@ -20,9 +29,6 @@ export interface TimelineOptions {
   rowHeight?: number;
 }
 
-interface Bar { record: StepRecord; attempt: AttemptRecord; lane: number }
-interface Row { threadId: number; bars: Bar[]; laneEnds: number[] }
-
 const COLOURS: Record<StepStatus, { fill: string; text: string }> = {
   completed: { fill: "#2f9e44", text: "#ffffff" },
   failed: { fill: "#e03131", text: "#ffffff" },
@@ -34,143 +40,139 @@ const COLOURS: Record<StepStatus, { fill: string; text: string }> = {
   running: { fill: "#1c7ed6", text: "#ffffff" },
 };
 const LEGEND: StepStatus[] = ["completed", "failed", "timed_out", "cancelled", "paused"];
+/** Attempts that went wrong get a mark above their bar, so that even a sliver of one is seen. */
+const MARKED = new Set<StepStatus>(["failed", "timed_out"]);
 const FONT = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
-// Sans-serif glyphs average a bit over half an em; erring wide keeps labels inside their bars.
-const CHAR_WIDTH = 0.62;
-const LEFT = 92;
+const MARGIN = 16;
 const RIGHT = 44;
+/** However short an attempt, its bar is at least this wide. */
+export const MIN_BAR_WIDTH = 3;
+const LABEL_FONT = 11;
+/** A bar label cut shorter than this many characters says nothing: the bar goes unlabelled instead. */
+const LEAST_LABEL = 6;
 
 /**
- * Renders the run as a standalone SVG document (no scripts, no external fonts or ids).
- * Bars are the attempts in each step's `history`, coloured by status; skipped steps are
- * counted under the legend instead. Output is deterministic for a given result.
- * @example await writeFile("run.svg", renderTimeline(result));
+ * Renders the run as a standalone SVG document (no scripts, no external fonts or ids): the title
+ * (`options.title`, the run's goal) over the run id, a row per thread in thread order, a bar per
+ * attempt in each step's `history` coloured by status (never narrower than 3 px, failed and
+ * timed-out ones marked above), dashed lines where waves began; skipped steps are counted under
+ * the legend instead. Output is deterministic for a given result and options.
+ * @example await writeFile("run.svg", renderTimeline(result, { title: strategy.goal }));
  */
 export function renderTimeline(result: ParallelOrchestrationResult, options: TimelineOptions = {}): string {
   const width = Math.max(480, Math.round(options.width ?? 1200));
   const laneHeight = Math.max(14, Math.round(options.rowHeight ?? 26));
   const { rows, bars, earlier } = layoutRows(result);
+  const left = Math.max(92, MARGIN + Math.max(0, ...rows.map((r) => textWidth(threadLabel(r.threadId), LABEL_FONT))) + 10);
   const origin = Math.min(result.startedAt, ...bars.map((b) => b.attempt.startedAt));
   const end = Math.max(result.endedAt, ...bars.map((b) => b.attempt.endedAt));
-  const span = Math.max(end - origin, 1);
-  const plotWidth = width - LEFT - RIGHT;
-  const xOf = (t: number): number => LEFT + ((t - origin) / span) * plotWidth;
+  const span = Math.max(end - origin, 1e-3);
+  const plotWidth = width - left - RIGHT;
+  const xOf = (t: number): number => left + ((t - origin) / span) * plotWidth;
 
-  // Waves overlap under eager scheduling, so their labels are stacked in lanes instead of colliding.
-  const waves = waveStarts(bars).map(([wave, start]) => ({ wave, x: xOf(start), lane: 0 }));
-  const labelEnds: number[] = [];
-  for (const w of waves) {
-    const free = labelEnds.findIndex((e) => e < w.x);
-    w.lane = free >= 0 ? free : labelEnds.length < 4 ? labelEnds.length : labelEnds.indexOf(Math.min(...labelEnds));
-    labelEnds[w.lane] = w.x + textWidth(`wave ${w.wave}`, 10) + 8;
-  }
-  const plotTop = 40 + labelEnds.length * 13 + (labelEnds.length > 0 ? 4 : 0);
+  const out: string[] = [];
+  const header = headerSvg(result, options.title, width);
+  out.push(header.svg);
+
+  // Waves overlap under eager scheduling: their labels take a few lines, and those with no room go.
+  const waves = waveStarts(bars).map(({ wave, start }) => ({ wave, x: xOf(start) }));
+  const labels = placeWaveLabels(waves, MARGIN / 2, width - MARGIN / 2);
+  const lines = Math.min(WAVE_LABEL_LINES, Math.max(0, ...labels.map((l) => l.line + 1)));
+  const labelTop = header.bottom + 16;
+  const plotTop = labelTop + lines * 13 + (lines > 0 ? 4 : 0);
   const rowTops: number[] = [];
   let y = plotTop;
   for (const row of rows) { rowTops.push(y); y += Math.max(1, row.laneEnds.length) * laneHeight; }
   const plotBottom = Math.max(y, plotTop + laneHeight);
 
-  const out: string[] = [];
-  const steps = result.steps.length;
-  const outcome = runOutcome(result);
-  out.push(`<text class="title" x="16" y="24" font-size="14"><tspan font-weight="bold">wavepool run ${xml(result.runId)}</tspan>` +
-    ` · ${steps} step${steps === 1 ? "" : "s"} · ${describeDuration(result.durationMs)} · ${outcome}</text>`);
-
   rows.forEach((row, i) => {
     const top = rowTops[i] ?? plotTop;
     const height = Math.max(1, row.laneEnds.length) * laneHeight;
-    out.push(`<rect class="row" x="${LEFT}" y="${top}" width="${plotWidth}" height="${height}" fill="${i % 2 === 0 ? "#f8f9fa" : "#eef1f4"}"/>`);
-    out.push(`<text class="row-label" x="${LEFT - 10}" y="${num(top + height / 2 + 4)}" text-anchor="end">${threadLabel(row.threadId)}</text>`);
+    out.push(`<rect class="row" x="${num(left)}" y="${top}" width="${num(plotWidth)}" height="${height}" fill="${i % 2 === 0 ? "#f8f9fa" : "#eef1f4"}"/>`);
+    out.push(`<text class="row-label" x="${num(left - 10)}" y="${num(top + height / 2 + 4)}" text-anchor="end">${threadLabel(row.threadId)}</text>`);
   });
   if (rows.length === 0) {
-    out.push(`<text x="${num(LEFT + plotWidth / 2)}" y="${num(plotTop + laneHeight / 2 + 4)}" text-anchor="middle" fill="#868e96">no step ran in this run</text>`);
+    out.push(`<text x="${num(left + plotWidth / 2)}" y="${num(plotTop + laneHeight / 2 + 4)}" text-anchor="middle" fill="#868e96">no step ran in this run</text>`);
   }
 
-  const step = tickStep(span, Math.max(2, Math.floor(plotWidth / 90)));
-  // Multiples of the step rather than a running sum, which drifts (0.1 + 0.2 ms).
-  const ticks = Array.from({ length: Math.floor(span / step + 1e-9) + 1 }, (_, i) => i * step);
+  const { step, ticks } = timeTicks(span, Math.max(2, Math.floor(plotWidth / 90)));
   out.push(`<g class="axis" stroke="#ced4da">`);
   for (const t of ticks) out.push(`<line x1="${num(xOf(origin + t))}" x2="${num(xOf(origin + t))}" y1="${plotTop}" y2="${plotBottom + 4}"/>`);
   out.push(`</g><g class="axis-labels" fill="#495057" font-size="10" text-anchor="middle">`);
   for (const t of ticks) out.push(`<text x="${num(xOf(origin + t))}" y="${plotBottom + 16}">${formatTick(t, step, span)}</text>`);
-  out.push(`</g><line x1="${LEFT}" x2="${LEFT + plotWidth}" y1="${plotBottom}" y2="${plotBottom}" stroke="#868e96"/>`);
+  out.push(`</g><line x1="${num(left)}" x2="${num(left + plotWidth)}" y1="${plotBottom}" y2="${plotBottom}" stroke="#868e96"/>`);
 
+  let widened = 0;
+  const marks: string[] = [];
   rows.forEach((row, i) => {
-    for (const bar of row.bars) out.push(barSvg(bar, xOf, (rowTops[i] ?? plotTop) + bar.lane * laneHeight, laneHeight, origin));
+    for (const bar of row.bars) {
+      const drawn = barSvg(bar, xOf, { top: (rowTops[i] ?? plotTop) + bar.lane * laneHeight, height: laneHeight, right: left + plotWidth }, origin);
+      out.push(drawn.svg);
+      if (drawn.mark !== undefined) marks.push(drawn.mark);
+      if (drawn.widened) widened++;
+    }
   });
+  // Marks go over every bar, so that the next bar in the row cannot hide one.
+  if (marks.length > 0) out.push(`<g class="marks" stroke="#1a1a1a" stroke-width="0.6">${marks.join("")}</g>`);
 
+  const labelled = new Map(labels.map((l) => [l.wave, l]));
   for (const w of waves) {
-    const labelY = 40 + w.lane * 13;
-    out.push(`<line class="wave" x1="${num(w.x)}" x2="${num(w.x)}" y1="${labelY + 3}" y2="${plotBottom}" stroke="#343a40" stroke-width="1" stroke-dasharray="4 3" opacity="0.75"/>`);
-    out.push(`<text class="wave-label" x="${num(w.x + 3)}" y="${labelY}" font-size="10" fill="#343a40">wave ${w.wave}</text>`);
+    const label = labelled.get(w.wave);
+    const top = label === undefined ? plotTop - 2 : labelTop + label.line * 13 + 3;
+    out.push(`<line class="wave" x1="${num(w.x)}" x2="${num(w.x)}" y1="${top}" y2="${plotBottom}" stroke="#343a40" stroke-width="1" stroke-dasharray="4 3" opacity="0.75"/>`);
+  }
+  for (const l of labels) {
+    // A white halo keeps a label legible where another wave's dashed line runs under it.
+    out.push(`<text class="wave-label" x="${num(l.anchor === "start" ? l.left : l.right)}" y="${labelTop + l.line * 13}"${l.anchor === "end" ? ` text-anchor="end"` : ""}` +
+      ` font-size="${WAVE_LABEL_FONT}" fill="#343a40" stroke="#ffffff" stroke-width="3" paint-order="stroke">${l.text}</text>`);
   }
 
   // Legend: counts are attempts, since retries are bars too; what has no bar goes in the footnote.
-  let lx = 16;
+  let lx = MARGIN;
   let ly = plotBottom + 38;
   for (const status of LEGEND) {
     const count = bars.filter((b) => b.attempt.status === status).length;
     const label = `${STATUS_WORDS[status]} (${count})`;
-    const itemWidth = 18 + textWidth(label, 11) + 18;
-    if (lx + itemWidth > width - 16) { lx = 16; ly += 18; }
+    const itemWidth = 18 + textWidth(label, LABEL_FONT) + 18;
+    if (lx + itemWidth > width - MARGIN) { lx = MARGIN; ly += 20; }
     out.push(`<rect class="legend" x="${lx}" y="${ly - 10}" width="12" height="12" rx="2" fill="${COLOURS[status].fill}"/>`);
-    out.push(`<text x="${lx + 18}" y="${ly}">${label}</text>`);
+    if (MARKED.has(status)) out.push(`<path class="legend-mark" d="${markPath(lx + 6, ly - 10)}" fill="${COLOURS[status].fill}" stroke="#1a1a1a" stroke-width="0.6"/>`);
+    out.push(`<text x="${num(lx + 18)}" y="${ly}">${label}</text>`);
     lx += itemWidth;
   }
-  // One sentence per line, so a narrow chart does not clip them.
-  const notes = footnote(result, bars, earlier);
-  notes.forEach((note, i) => out.push(`<text class="footnote" x="16" y="${ly + 20 + i * 14}" font-size="10" fill="#495057">${xml(note)}</text>`));
-  const height = ly + 20 + notes.length * 14;
+  // A sentence per line, wrapped where the picture is too narrow for it.
+  const notes = footnote(result, bars, { earlier, widened, waves: waves.length, unlabelled: waves.length - labels.length, marks: marks.length })
+    .flatMap((note) => wrapText(note, charsIn(width - 2 * MARGIN, 10)));
+  notes.forEach((note, i) => out.push(`<text class="footnote" x="${MARGIN}" y="${ly + 20 + i * 14}" font-size="10" fill="#495057">${xml(note)}</text>`));
+  const height = ly + 20 + Math.max(0, notes.length - 1) * 14 + 10;
 
   return `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="11" fill="#212529">\n` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="${LABEL_FONT}" fill="#212529">\n` +
     `<rect width="${width}" height="${height}" fill="#ffffff"/>\n` + out.join("\n") + `\n</svg>\n`;
 }
 
-/** Every attempt that ran in this run, grouped into rows by thread (in order of first use) and lanes. */
-function layoutRows(result: ParallelOrchestrationResult): { rows: Row[]; bars: Bar[]; earlier: number } {
-  const all: { record: StepRecord; attempt: AttemptRecord }[] = [];
-  let earlier = 0;
-  for (const record of result.steps) {
-    for (const attempt of attemptsOf(record)) {
-      if (attempt.status === "skipped") continue;
-      // An attempt that ended before this run began was restored from a saved state.
-      if (attempt.endedAt < result.startedAt) { earlier++; continue; }
-      all.push({ record, attempt });
-    }
-  }
-  // Stable sort: attempts that start in the same millisecond keep definition order.
-  all.sort((a, b) => a.attempt.startedAt - b.attempt.startedAt);
-  const rows = new Map<number, Row>();
-  const bars: Bar[] = [];
-  for (const { record, attempt } of all) {
-    let row = rows.get(attempt.threadId);
-    if (row === undefined) rows.set(attempt.threadId, (row = { threadId: attempt.threadId, bars: [], laneEnds: [] }));
-    // A thread runs one step at a time, but a pool with concurrentTasksPerWorker > 1 need not.
-    let lane = row.laneEnds.findIndex((e) => e <= attempt.startedAt);
-    if (lane < 0) lane = row.laneEnds.length;
-    row.laneEnds[lane] = attempt.endedAt;
-    const bar = { record, attempt, lane };
-    row.bars.push(bar);
-    bars.push(bar);
-  }
-  return { rows: [...rows.values()], bars, earlier };
+/** The title (the run's goal), and below it, smaller, the run id, its size, length and outcome. */
+function headerSvg(result: ParallelOrchestrationResult, title: string | undefined, width: number): { svg: string; bottom: number } {
+  const heading = title?.trim() || "wavepool run";
+  const steps = result.steps.length;
+  const facts = `run ${result.runId} · ${steps} step${steps === 1 ? "" : "s"} · ${describeDuration(result.durationMs)} · ${runOutcome(result)}`;
+  const room = width - 2 * MARGIN;
+  return {
+    svg: `<text class="title" x="${MARGIN}" y="26" font-size="16" font-weight="bold">${xml(truncateEnd(heading, charsIn(room, 16)))}</text>\n` +
+      `<text class="subtitle" x="${MARGIN}" y="44" font-size="11" fill="#495057">${xml(truncateEnd(facts, charsIn(room, 11)))}</text>`,
+    bottom: 44,
+  };
 }
 
-/** The earliest start of each wave after the first, in time order. */
-function waveStarts(bars: Bar[]): [number, number][] {
-  const starts = new Map<number, number>();
-  for (const { record, attempt } of bars) {
-    if (record.wave > 0) starts.set(record.wave, Math.min(starts.get(record.wave) ?? Infinity, attempt.startedAt));
-  }
-  return [...starts].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-}
-
-function barSvg(bar: Bar, xOf: (t: number) => number, top: number, laneHeight: number, origin: number): string {
+function barSvg(bar: Bar, xOf: (t: number) => number, lane: { top: number; height: number; right: number }, origin: number): {
+  svg: string; mark: string | undefined; widened: boolean;
+} {
   const { record, attempt } = bar;
-  const x = xOf(attempt.startedAt);
-  // A zero-length attempt still gets a sliver, so a step that failed at once is not invisible.
-  const w = Math.max(xOf(attempt.endedAt) - x, 1.5);
+  const start = xOf(attempt.startedAt);
+  const exact = xOf(attempt.endedAt) - start;
+  // However short, an attempt is seen: a step that failed at once is not a hairline.
+  const w = Math.max(exact, MIN_BAR_WIDTH);
+  const x = Math.min(start, lane.right - w);
   const colour = COLOURS[attempt.status];
   const duration = attempt.endedAt - attempt.startedAt;
   const tip = [
@@ -178,71 +180,52 @@ function barSvg(bar: Bar, xOf: (t: number) => number, top: number, laneHeight: n
     `agent: ${record.agent}`,
     `attempt ${attempt.attempt} of ${Math.max(record.attempts, attempt.attempt)} · ${STATUS_WORDS[attempt.status]} · ${describeDuration(duration)}`,
     `wave ${record.wave} · ${threadLabel(attempt.threadId)} · started at +${describeDuration(attempt.startedAt - origin)}`,
-    ...(attempt.error ? [`${attempt.error.name} (${attempt.error.code}): ${truncate(attempt.error.message, 300)}`] : []),
+    ...(attempt.error ? [`${attempt.error.name} (${attempt.error.code}): ${truncateMiddle(attempt.error.message, 300)}`] : []),
   ].join("\n");
   const name = attempt.attempt > 1 ? `${record.stepId} #${attempt.attempt}` : record.stepId;
-  const label = truncate(name, Math.floor((w - 8) / (11 * CHAR_WIDTH)));
+  const label = truncateMiddle(name, charsIn(w - 8, LABEL_FONT), LEAST_LABEL);
   const text = label === "" ? "" :
-    `<text class="bar-label" x="${num(x + 4)}" y="${num(top + laneHeight / 2 + 4)}" fill="${colour.text}">${xml(label)}</text>`;
-  return `<g class="attempt"><title>${xml(tip)}</title><rect class="bar" x="${num(x)}" y="${top + 3}" width="${num(w)}" height="${laneHeight - 6}" rx="2" fill="${colour.fill}" stroke="#ffffff" stroke-width="0.5"/>${text}</g>`;
+    `<text class="bar-label" x="${num(x + 4)}" y="${num(lane.top + lane.height / 2 + 4)}" fill="${colour.text}">${xml(label)}</text>`;
+  const barTop = lane.top + 3;
+  const mark = MARKED.has(attempt.status)
+    ? `<path class="mark" d="${markPath(x + Math.min(w / 2, 6), barTop)}" fill="${colour.fill}"><title>${xml(`${record.stepId}: ${STATUS_WORDS[attempt.status]}`)}</title></path>`
+    : undefined;
+  return {
+    svg: `<g class="attempt"><title>${xml(tip)}</title><rect class="bar" x="${num(x)}" y="${barTop}" width="${num(w)}" height="${lane.height - 6}" rx="${w < 6 ? 0.5 : 2}" fill="${colour.fill}" stroke="#ffffff" stroke-width="0.5"/>${text}</g>`,
+    mark,
+    widened: exact < MIN_BAR_WIDTH,
+  };
 }
 
-function footnote(result: ParallelOrchestrationResult, bars: Bar[], earlier: number): string[] {
+/** A small triangle pointing down at (`x`, `y`), the top of a bar. */
+function markPath(x: number, y: number): string {
+  return `M${num(x - 4.5)} ${num(y - 6.5)}h9l-4.5 6.5z`;
+}
+
+function footnote(result: ParallelOrchestrationResult, bars: Bar[], counts: {
+  earlier: number; widened: number; waves: number; unlabelled: number; marks: number;
+}): string[] {
   const drawn = new Set(bars.map((b) => b.record));
-  const counts = new Map<string, number>();
+  const missing = new Map<string, number>();
   for (const record of result.steps) {
     if (drawn.has(record)) continue;
     const why = record.status === "skipped" ? "skipped" : record.status === "completed" ? "restored from a saved state" : `${STATUS_WORDS[record.status]} before starting`;
-    counts.set(why, (counts.get(why) ?? 0) + 1);
+    missing.set(why, (missing.get(why) ?? 0) + 1);
   }
-  const parts = [...counts].map(([why, n]) => `${n} ${why}`);
-  if (earlier > 0) parts.push(`${earlier} attempt${earlier === 1 ? "" : "s"} from an earlier run`);
-  const hint = "Each bar is one attempt; hover it for step, agent, duration and status.";
-  return parts.length === 0 ? [hint] : [`Not drawn: ${parts.join(", ")}.`, hint];
-}
-
-/** A round step (1, 2 or 5 times a power of ten) giving at most `maxTicks` ticks over `span`. */
-function tickStep(span: number, maxTicks: number): number {
-  const raw = span / maxTicks;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-}
-
-/** A tick label in seconds for runs of a second or more, else in milliseconds; decimals follow the step. */
-function formatTick(t: number, step: number, span: number): string {
-  if (t === 0) return span >= 1000 ? "0 s" : "0 ms";
-  if (span >= 1000) return `${(t / 1000).toFixed(Math.max(0, Math.ceil(-Math.log10(step / 1000) - 1e-9)))} s`;
-  return `${t.toFixed(Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)))} ms`;
+  const parts = [...missing].map(([why, n]) => `${n} ${why}`);
+  if (counts.earlier > 0) parts.push(`${counts.earlier} attempt${counts.earlier === 1 ? "" : "s"} from an earlier run`);
+  const bar = ["Each bar is one attempt of a step"];
+  if (counts.marks > 0) bar.push("a triangle above a bar marks a failed or timed-out attempt");
+  if (counts.widened > 0) bar.push(`${counts.widened} attempt${counts.widened === 1 ? "" : "s"} shorter than ${MIN_BAR_WIDTH} px ${counts.widened === 1 ? "is" : "are"} drawn ${MIN_BAR_WIDTH} px wide`);
+  const notes = [`${bar.join("; ")}.`];
+  if (counts.waves > 0) {
+    const unlabelled = counts.unlabelled === 0 ? "" : ` (${counts.unlabelled} left unlabelled for lack of room)`;
+    notes.push(`A dashed line marks where the first step of a wave started${unlabelled}.`);
+  }
+  if (parts.length > 0) notes.unshift(`Not drawn: ${parts.join(", ")}.`);
+  return notes;
 }
 
 function threadLabel(threadId: number): string {
   return threadId < 0 ? "no thread" : `thread ${threadId}`;
-}
-
-function textWidth(text: string, fontSize: number): number {
-  return Array.from(text).length * fontSize * CHAR_WIDTH;
-}
-
-/**
- * Cuts to `max` code points with an ellipsis in the middle, since ids tend to differ at the end
- * (`step_12`, `step_13`); gives "" when fewer than three characters would be left to read.
- */
-function truncate(text: string, max: number): string {
-  const chars = Array.from(text);
-  if (chars.length <= max) return text;
-  if (max < 4) return "";
-  const tail = Math.floor((max - 1) / 2);
-  return chars.slice(0, max - 1 - tail).join("") + "…" + chars.slice(chars.length - tail).join("");
-}
-
-function num(n: number): string {
-  return String(Math.round(n * 10) / 10);
-}
-
-/** Escapes markup and replaces what XML 1.0 cannot hold at all (control characters, lone surrogates). */
-function xml(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex -- these are exactly the characters XML forbids
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd")
-    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -4,6 +4,7 @@ import type { Piscina } from "piscina";
 import type { StepOutcome, StepTask } from "../pool/protocol.js";
 import { decodeParts } from "../pool/value-codec.js";
 import { Phase, phaseOf, phaseSince, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
+import { preciseNow } from "../pool/precise-time.js";
 import { WORKER_FILENAME } from "../pool/worker-pool.js";
 import { fromAbort, fromLoadCrash, fromOutcome, fromRejection, fromUnreadableOutput, type AbortCause, type Failure } from "./step-failure.js";
 import { watch } from "./watchdog.js";
@@ -52,7 +53,7 @@ export class Attempt {
         this.#aborted = { kind: "timeout", timeoutMs: task.timeoutMs, loading: true };
         requestAbort(clock, slot);
         const failure = fromAbort(this.#aborted, where);
-        finish({ kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: phaseSince(clock, slot, epoch), endedAt: Date.now() });
+        finish({ kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: phaseSince(clock, slot, epoch), endedAt: preciseNow() });
       } else if (why === "load-timeout" && this.#aborted?.kind === "timeout") {
         this.#terminate();
       } else {
@@ -137,7 +138,7 @@ export class Attempt {
     const failure = phase === Phase.loading && this.#aborted === undefined
       ? fromLoadCrash(reason, where, this.task.agent.module)
       : fromRejection(reason, this.#aborted, where);
-    return { kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: startedAt(clock, slot, epoch), endedAt: Date.now() };
+    return { kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: startedAt(clock, slot, epoch), endedAt: preciseNow() };
   }
 }
 

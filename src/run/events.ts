@@ -1,4 +1,5 @@
 // Events a run emits to `execute(task, { onEvent })`; every one carries the run's id.
+// `time` is in fractional epoch milliseconds, the clock of the run's step records.
 import type { ErrorInfo } from "../errors.js";
 import type { ParallelOrchestrationResult, StepStatus } from "./result.js";
 

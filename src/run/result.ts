@@ -12,7 +12,11 @@ export type StepStatus =
   | "cancelled"
   | "paused";
 
-/** One try of a step: a step retried twice has three of these. Times are epoch milliseconds. */
+/**
+ * One try of a step: a step retried twice has three of these. Times are epoch milliseconds with a
+ * fractional part (sub-millisecond precision, from `performance.timeOrigin + performance.now()` on the
+ * thread that took them), so that a 0.3 ms attempt still has a length.
+ */
 export interface AttemptRecord {
   attempt: number;
   status: StepStatus;
@@ -22,7 +26,7 @@ export interface AttemptRecord {
   error?: ErrorInfo;
 }
 
-/** What happened to one step in one run. Times are epoch milliseconds. */
+/** What happened to one step in one run. Times are fractional epoch milliseconds, as in `AttemptRecord`. */
 export interface StepRecord {
   stepId: string;
   agent: string;
@@ -36,7 +40,7 @@ export interface StepRecord {
   startedAt?: number;
   /** When the last attempt ended; undefined if the step never ran. */
   endedAt?: number;
-  /** endedAt - startedAt of the last attempt, 0 if it never ran. */
+  /** endedAt - startedAt of the last attempt (fractional, not rounded), 0 if it never ran. */
   durationMs: number;
   /** How many times the step was started in this run (0 if never). */
   attempts: number;
@@ -74,8 +78,11 @@ export interface ParallelOrchestrationResult {
   steps: StepRecord[];
   /** How many steps ran to completion in this run (steps restored from a saved state are not counted). */
   stepsExecuted: number;
+  /** When the run started, in fractional epoch milliseconds (the same clock as every step's times). */
   startedAt: number;
+  /** When the run ended, in fractional epoch milliseconds. */
   endedAt: number;
+  /** endedAt - startedAt, not rounded. */
   durationMs: number;
   /** The first failure, when the run did not succeed because a step failed. */
   error?: ErrorInfo;

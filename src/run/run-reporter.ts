@@ -4,6 +4,7 @@ import type winston from "winston";
 import { errorInfo, type ErrorInfo } from "../errors.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { LogLevel, StrayError } from "../pool/protocol.js";
+import { preciseNow } from "../pool/precise-time.js";
 import type { RunEvent } from "./events.js";
 import type { StepStatus } from "./result.js";
 
@@ -36,7 +37,7 @@ export class RunReporter {
   waveStart(level: number): void {
     if (this.#waveStarted[level]) return;
     this.#waveStarted[level] = true;
-    this.emit({ type: "wave:start", runId: this.#runId, time: Date.now(), wave: level, stepIds: this.#graph.waves[level]! });
+    this.emit({ type: "wave:start", runId: this.#runId, time: preciseNow(), wave: level, stepIds: this.#graph.waves[level]! });
   }
 
   /**
@@ -63,13 +64,13 @@ export class RunReporter {
 
   stepStart(i: number, attempt: number): void {
     if (this.#quiet) return;
-    this.emit({ type: "step:start", runId: this.#runId, time: Date.now(), ...this.#where(i), attempt });
+    this.emit({ type: "step:start", runId: this.#runId, time: preciseNow(), ...this.#where(i), attempt });
   }
 
   stepEnd(i: number, attempt: number, status: StepStatus, threadId: number, durationMs: number, error?: ErrorInfo): void {
     if (this.#quiet && status === "completed") return;
     this.emit({
-      type: "step:end", runId: this.#runId, time: Date.now(), ...this.#where(i), attempt, status, threadId, durationMs,
+      type: "step:end", runId: this.#runId, time: preciseNow(), ...this.#where(i), attempt, status, threadId, durationMs,
       ...(error ? { error } : {}),
     });
   }
@@ -77,7 +78,7 @@ export class RunReporter {
   progress(i: number, attempt: number, threadId: number, value: number, message?: string): void {
     if (this.#quiet) return;
     this.emit({
-      type: "step:progress", runId: this.#runId, time: Date.now(), ...this.#where(i), attempt, threadId,
+      type: "step:progress", runId: this.#runId, time: preciseNow(), ...this.#where(i), attempt, threadId,
       progress: Number(value), ...(message !== undefined ? { message } : {}),
     });
   }

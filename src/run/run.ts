@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { ApprovalRejectedError, errorInfo, RunCancelledError, type StrategyValidationError, type WavepoolError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
 import type { LogLevel, StepTask } from "../pool/protocol.js";
+import { preciseNow } from "../pool/precise-time.js";
 import { createClock, resetSlot, threadOf } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
@@ -65,7 +66,7 @@ export class Run {
 
   /** Runs to the end; resolves with the result (never rejects). */
   start(): Promise<ParallelOrchestrationResult> {
-    this.#epoch = Date.now();
+    this.#epoch = preciseNow();
     const { pool, config } = this.#s;
     this.#attempts = { pool, clock: this.#clock, epoch: this.#epoch, loadTimeoutMs: config.agentLoadTimeoutMs, cancelGraceMs: config.cancelGraceMs };
     this.#guard(() => {
@@ -257,7 +258,7 @@ export class Run {
   #end(): void {
     this.#finish().catch((bug: unknown) => {
       this.#report.log("error", `wavepool bug while finishing the run: ${(bug as Error)?.stack ?? String(bug)}`);
-      const endedAt = Date.now();
+      const endedAt = preciseNow();
       this.#resolve(this.#state.result({ runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError: undefined }));
     });
   }
@@ -277,7 +278,7 @@ export class Run {
         this.#report.log("error", `could not save the state to ${writer.file}: ${stateError.message}; the file is stale`);
       }
     }
-    const endedAt = Date.now();
+    const endedAt = preciseNow();
     const result = this.#state.result({ runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError });
     this.#report.emit({ type: "run:end", runId: this.runId, time: endedAt, result });
     this.#resolve(result);

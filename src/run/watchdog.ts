@@ -3,6 +3,7 @@
 // timeout (whichever is shorter), the agent's execution by the step's timeout. Time spent queued in
 // the pool counts for neither. (A timer signal given to Piscina would count the queue too.)
 import { Phase, phaseOf, phaseSince } from "../pool/step-clock.js";
+import { preciseNow } from "../pool/precise-time.js";
 
 /** Which bound an attempt ran past. */
 export type Expiry = "timeout" | "load-timeout";
@@ -31,7 +32,7 @@ export function watch(clock: Int32Array, slot: number, epoch: number, bounds: Bo
     if (phase === Phase.recycled) return;
     const since = phaseSince(clock, slot, epoch);
     if (phase === Phase.queued || since === undefined) return after(timesLoad ? timeoutMs : loadTimeoutMs);
-    const elapsed = Date.now() - since;
+    const elapsed = preciseNow() - since;
     if (phase === Phase.loading) {
       if (timesLoad && !timedOutLoading) {
         if (elapsed < timeoutMs) return after(timeoutMs - elapsed);
