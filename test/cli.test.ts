@@ -95,12 +95,15 @@ const BAD: [name: string, args: () => Promise<string[]>, message: RegExp][] = [
   ]))], /cycle\.yaml: the steps form a cycle: (a -> b -> a|b -> a -> b)/],
   ["a missing file", async () => ["run", join(tmp(), "missing.yaml")], /missing\.yaml: no such file$/],
   ["a file that is neither YAML nor JSON", async () => ["plan", await file("strategy.txt", "goal: x")], /strategy\.txt: a strategy file must end in \.yaml, \.yml or \.json$/],
-  ["an unknown flag", async () => ["run", join(STRATEGIES, "relative.yaml"), "--bogus"], /^wavepool: Unknown option '--bogus'/],
+  ["an unknown flag", async () => ["run", join(STRATEGIES, "relative.yaml"), "--bogus"], /^wavepool: unknown option --bogus$/],
+  ["a mistyped flag", async () => ["run", join(STRATEGIES, "relative.yaml"), "--concurency", "2"], /^wavepool: unknown option --concurency; did you mean --concurrency\?$/],
+  ["a mistyped flag of plan", async () => ["plan", join(STRATEGIES, "diamond.json"), "--thread=2"], /^wavepool: unknown option --thread; did you mean --threads\?$/],
   ["a bad duration", async () => ["run", join(STRATEGIES, "relative.yaml"), "--timeout", "soon"], /--timeout expects a duration such as 500ms, 30s or 2m, got "soon"/],
   ["a bad scheduling mode", async () => ["run", join(STRATEGIES, "relative.yaml"), "--scheduling", "lazy"], /--scheduling expects eager or waves, got "lazy"/],
   ["approvals without --resume", async () => ["run", join(STRATEGIES, "relative.yaml"), "--approve", "shout"], /--approve and --reject .* --resume FILE/],
   ["no strategy file", async () => ["plan"], /plan needs a strategy file/],
-  ["an unknown command", async () => ["frobnicate"], /unknown command "frobnicate"/],
+  ["an unknown command", async () => ["frobnicate"], /unknown command "frobnicate"; the commands are run, plan and graph$/],
+  ["a mistyped command", async () => ["rn"], /^wavepool: unknown command "rn"; did you mean run\?$/],
   ["an unknown graph format", async () => ["graph", join(STRATEGIES, "diamond.json"), "--format", "png"], /--format expects mermaid or dot, got "png"/],
 ];
 
