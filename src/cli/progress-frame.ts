@@ -92,7 +92,9 @@ export function renderFrame(model: ProgressModel, now: number, o: FrameOptions):
   const counts = model.counts();
   const total = model.steps.length;
   const header = `${c.bold("wavepool")}  ${safeText(model.goal)}  ${c.dim(`· ${total} step${total === 1 ? "" : "s"} in ${model.waves} wave${model.waves === 1 ? "" : "s"}`)}`;
-  const settled = model.steps.filter((s) => FINAL_PHASES.has(s.phase)).length;
+  // The bar counts steps that are over for good: a cancelled or paused step is work not done, so the
+  // bar of a cancelled run stops where the work stopped instead of filling up.
+  const settled = model.steps.filter((s) => FINAL_PHASES.has(s.phase) && s.phase !== "cancelled" && s.phase !== "paused").length;
   const elapsed = model.startedAt === undefined ? 0 : (model.endedAt ?? now) - model.startedAt;
   const tally = [
     c.green(`✔ ${counts.completed}`),
