@@ -161,6 +161,10 @@ test("Ctrl-C cancels the run: exit 130 within seconds, running steps stopped, th
   assert.equal(code, 130, stderr);
   assert.ok(Date.now() - interruptedAt < 5000, "exits promptly");
   assert.match(stderr, /cancelling/);
+  assert.match(stderr, /^\[\s*\d+\.\d\ds\] step:end hang \(Spin\) cancelled in \d+\.\d\ds on thread \d+$/m, "a cancelled step is not told as an error");
+  for (const internal of [/run cancelled:/, /RunCancelledError/, /signal was aborted/, /wavepool bug/, /internal error/]) {
+    assert.doesNotMatch(stderr, internal, "Ctrl-C prints nothing that only makes sense inside wavepool");
+  }
   const saved = await readStateFile(state);
   assert.deepEqual(saved.steps.map((s) => s.status), ["completed", "cancelled", "cancelled"]);
   assert.equal((saved.outputs.get("quick_out") as { intent: string }).intent, "quick", "finished outputs are kept");

@@ -24,7 +24,13 @@ export function describeEvent(event: RunEvent, c: Palette): string {
       const where = event.threadId >= 0 ? ` on thread ${event.threadId}` : "";
       const text = `step:end ${t(event.stepId)} (${t(event.agent)}) ${STATUS_WORDS[event.status]} in ${formatDuration(event.durationMs)}${where}`;
       const error = event.error === undefined ? "" : `: ${errorText(event.error)}`;
-      return event.status === "completed" ? text : c.red(`${text}${error}`);
+      // A step stopped by a cancel or waiting for a person did nothing wrong: no error, no red.
+      switch (event.status) {
+        case "completed": return text;
+        case "cancelled": return c.yellow(text);
+        case "paused": return c.magenta(text);
+        default: return c.red(`${text}${error}`);
+      }
     }
     case "run:end": {
       const r = event.result;
