@@ -1,16 +1,21 @@
 // `wavepool run <file>`: loads the strategy file, runs it with progress on stderr, writes the
-// timeline and trace files, and turns the result into output and an exit code. Ctrl-C cancels.
-import { access, constants, mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+// timeline and trace files, and turns the result into output and an exit code. Ctrl-C cancels; on a
+// terminal, a run that pauses for approval asks there and goes on with the answers.
+import { access, constants, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import type { ExecuteOptions } from "../run/run.js";
 import { ParallelOrchestrator } from "../run/orchestrator.js";
 import { ParallelOrchestratorConfig } from "../run/config.js";
+import type { ParallelOrchestrationResult, StepRecord } from "../run/result.js";
 import { readStateFile } from "../run/state-file.js";
 import { palette, wantsColour } from "./ansi.js";
 import {
   parseApprovals, parseChoice, parseCount, parseDuration, parseFlags, parseInputs, parseScheduling, string, strategyFileOf, strings,
 } from "./args.js";
+import { askApprovals, canAsk } from "./ask-approvals.js";
 import { toChromeTrace } from "../report/chrome-trace.js";
+import { runOutcome } from "../report/outcome.js";
 import { EXIT, FileError, UsageError, type CommandContext } from "./cli-errors.js";
 import { cliLogger, LOG_LEVELS } from "./cli-logger.js";
 import { onInterrupt } from "./interrupt.js";
@@ -76,35 +81,62 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
   const task = string(v.task) ?? saved?.task ?? strategy.goal;
 
   const colours = palette(wantsColour(process.stderr));
-  const model = new ProgressModel(strategy);
-  if (saved !== undefined) model.restore(saved.steps);
-  const display: ProgressDisplay = process.stderr.isTTY && process.env.TERM !== "dumb"
-    ? new LiveProgress(process.stderr, model, colours)
-    : new LineProgress(process.stderr, colours);
-  const orchestrator = new ParallelOrchestrator(strategy, config.withLogger(cliLogger(level, display, colours)));
+  const live = process.stderr.isTTY && process.env.TERM !== "dumb";
+  const newDisplay = (restored: readonly StepRecord[] | undefined): ProgressDisplay => {
+    if (!live) return new LineProgress(process.stderr, colours);
+    const model = new ProgressModel(strategy);
+    if (restored !== undefined) model.restore(restored);
+    return new LiveProgress(process.stderr, model, colours);
+  };
+  let display = newDisplay(saved?.steps);
+  // A person at the terminal answers approvals there, and the run resumes from its state: kept in a
+  // scratch file when none was named.
+  const interactive = !v.json && canAsk(process.stdin, process.stderr);
+  const scratch = interactive && stateFile === undefined ? await mkdtemp(join(tmpdir(), "wavepool-run-")) : undefined;
+  const statePath = stateFile ?? (scratch === undefined ? undefined : join(scratch, "state"));
+  const orchestrator = new ParallelOrchestrator(strategy, config.withLogger(cliLogger(level, { log: (line) => display.log(line) }, colours)));
   for (const [name, ref] of loaded.agents) orchestrator.addAgent(name, ref);
 
-  const controller = new AbortController();
-  const stopListening = onInterrupt(controller, display);
-  const options: ExecuteOptions = { inputs, signal: controller.signal, onEvent: (event) => display.onEvent(event) };
-  if (stateFile !== undefined) options.saveStateTo = stateFile;
+  const options: ExecuteOptions = { inputs };
+  if (statePath !== undefined) options.saveStateTo = statePath;
   if (resume !== undefined) options.resumeFrom = resume;
   if (Object.keys(approvals).length > 0) options.approvals = approvals;
   let result;
   try {
-    result = await orchestrator.execute(task, options);
+    result = await executeShown(orchestrator, task, options, display);
+    while (interactive && statePath !== undefined && runOutcome(result) === "paused" && result.stateError === undefined) {
+      const answers = await askApprovals(result.pendingApprovals, process.stdin, process.stderr, colours);
+      if (answers === undefined) break;
+      display = newDisplay(result.steps);
+      result = await executeShown(orchestrator, task, { inputs, saveStateTo: statePath, resumeFrom: statePath, approvals: answers }, display);
+    }
   } finally {
-    display.stop();
-    stopListening();
     await orchestrator.close();
+    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
 
   if (timeline !== undefined) await writeOutput(timeline, renderTimeline(result));
   if (trace !== undefined) await writeOutput(trace, `${JSON.stringify(toChromeTrace(result))}\n`);
   // stdout carries the product (the JSON result, or the final outputs); everything else is stderr.
-  process.stderr.write(stepTable(result) + summarize(result, colours, { file, stateFile }));
+  // The live display's last frame already shows every step: only the lines of a log get the table.
+  const table = display instanceof LineProgress ? stepTable(result) : "";
+  process.stderr.write(table + summarize(result, colours, { file, stateFile }));
   process.stdout.write(v.json ? `${resultToJSON(result)}\n` : finalOutputs(result, strategy));
   return exitCodeOf(result);
+}
+
+/** One execute, shown on `display`; Ctrl-C cancels it. */
+async function executeShown(
+  orchestrator: ParallelOrchestrator, task: string, options: ExecuteOptions, display: ProgressDisplay,
+): Promise<ParallelOrchestrationResult> {
+  const controller = new AbortController();
+  const stopListening = onInterrupt(controller, display);
+  try {
+    return await orchestrator.execute(task, { ...options, signal: controller.signal, onEvent: (event) => display.onEvent(event) });
+  } finally {
+    display.stop();
+    stopListening();
+  }
 }
 
 async function readState(file: string): Promise<Awaited<ReturnType<typeof readStateFile>>> {
