@@ -23,6 +23,7 @@ import { loadStrategyFile, requireAgents } from "./load-strategy-file.js";
 import { LineProgress } from "./progress-lines.js";
 import { LiveProgress, type ProgressDisplay } from "./progress-live.js";
 import { ProgressModel } from "./progress-model.js";
+import { QuietProgress } from "./progress-quiet.js";
 import { resultToJSON } from "../report/result-json.js";
 import { exitCodeOf, finalOutputs, stepTable, summarize } from "./run-output.js";
 import { renderTimeline } from "../report/timeline-svg.js";
@@ -41,6 +42,7 @@ const FLAGS = {
   timeline: { type: "string" },
   trace: { type: "string" },
   json: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
   "log-level": { type: "string" },
 } as const;
 
@@ -83,6 +85,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
   const colours = palette(wantsColour(process.stderr));
   const live = process.stderr.isTTY && process.env.TERM !== "dumb";
   const newDisplay = (restored: readonly StepRecord[] | undefined): ProgressDisplay => {
+    if (v.quiet) return new QuietProgress(process.stderr);
     if (!live) return new LineProgress(process.stderr, colours);
     const model = new ProgressModel(strategy);
     if (restored !== undefined) model.restore(restored);
@@ -118,7 +121,8 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
   if (timeline !== undefined) await writeOutput(timeline, renderTimeline(result));
   if (trace !== undefined) await writeOutput(trace, `${JSON.stringify(toChromeTrace(result))}\n`);
   // stdout carries the product (the JSON result, or the final outputs); everything else is stderr.
-  // The live display's last frame already shows every step: only the lines of a log get the table.
+  // The live display's last frame already shows every step, and --quiet wants none: only the lines
+  // of a log get the table of steps.
   const table = display instanceof LineProgress ? stepTable(result) : "";
   process.stderr.write(table + summarize(result, colours, { file, stateFile }));
   process.stdout.write(v.json ? `${resultToJSON(result)}\n` : finalOutputs(result, strategy));

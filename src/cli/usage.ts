@@ -44,6 +44,10 @@ Options:
   --timeline FILE.svg    write a Gantt chart of the run (a row per thread)
   --trace FILE.json      write a Chrome trace of the run (open it in Perfetto)
   --json                 print only the result, as JSON, on stdout
+  -q, --quiet            no progress: neither the live display nor a line per
+                         event, no table of steps. Log
+                         entries (--log-level), errors, the summary and the
+                         outputs still print.
   --log-level LEVEL      error, warn (default), info, http, verbose, debug, silly
   -h, --help             show this help
 
