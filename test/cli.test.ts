@@ -181,6 +181,7 @@ test("run --timeline and --trace: an SVG with a bar per step attempt and a Chrom
   const tracePath = join(tmp(), "run.json");
   const { code, stderr } = await cli(["run", path, "--timeline", svgPath, "--trace", tracePath]);
   assert.equal(code, 1, stderr);
+  assert.ok(stderr.endsWith(`timeline written to ${svgPath}\ntrace written to ${tracePath}\n`), "says where the files went");
   const svg = await readFile(svgPath, "utf8");
   assert.match(svg, /^(<\?xml [^>]*\?>\n)?<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.match(svg, /<\/svg>\n$/);

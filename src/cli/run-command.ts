@@ -27,6 +27,7 @@ import { QuietProgress } from "./progress-quiet.js";
 import { resultToJSON } from "../report/result-json.js";
 import { exitCodeOf, finalOutputs, stepTable, summarize } from "./run-output.js";
 import { renderTimeline } from "../report/timeline-svg.js";
+import { safeText } from "./safe-text.js";
 import { RUN_HELP } from "./usage.js";
 
 const FLAGS = {
@@ -118,13 +119,14 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
 
-  if (timeline !== undefined) await writeOutput(timeline, renderTimeline(result));
-  if (trace !== undefined) await writeOutput(trace, `${JSON.stringify(toChromeTrace(result))}\n`);
+  const written: string[] = [];
+  if (timeline !== undefined) written.push(await writeOutput(timeline, renderTimeline(result), "timeline"));
+  if (trace !== undefined) written.push(await writeOutput(trace, `${JSON.stringify(toChromeTrace(result))}\n`, "trace"));
   // stdout carries the product (the JSON result, or the final outputs); everything else is stderr.
   // The live display's last frame already shows every step, and --quiet wants none: only the lines
   // of a log get the table of steps.
   const table = display instanceof LineProgress ? stepTable(result) : "";
-  process.stderr.write(table + summarize(result, colours, { file, stateFile }));
+  process.stderr.write(table + summarize(result, colours, { file, stateFile }) + (v.quiet ? "" : written.join("")));
   process.stdout.write(v.json ? `${resultToJSON(result)}\n` : finalOutputs(result, strategy));
   return exitCodeOf(result);
 }
@@ -164,10 +166,12 @@ async function writableDir(file: string): Promise<void> {
   }
 }
 
-async function writeOutput(file: string, text: string): Promise<void> {
+/** Writes `file`; returns the line that says where the `what` went. */
+async function writeOutput(file: string, text: string, what: string): Promise<string> {
   try {
     await writeFile(file, text);
   } catch (error) {
     throw new FileError(file, undefined, `cannot write it: ${(error as Error).message}`, { cause: error });
   }
+  return `${what} written to ${safeText(file)}\n`;
 }

@@ -45,7 +45,7 @@ Options:
   --trace FILE.json      write a Chrome trace of the run (open it in Perfetto)
   --json                 print only the result, as JSON, on stdout
   -q, --quiet            no progress: neither the live display nor a line per
-                         event, no table of steps. Log
+                         event, no table of steps, no "written to" lines. Log
                          entries (--log-level), errors, the summary and the
                          outputs still print.
   --log-level LEVEL      error, warn (default), info, http, verbose, debug, silly
