@@ -2,7 +2,7 @@
 //   BENCH_QUICK=1 (or --quick)  fewer rounds and smaller sizes: a smoke run in well under a minute
 //   BENCH_ROUNDS=n              rounds of each timed comparison (default 5 to 15 by benchmark, 1 to 5 quick)
 //   BENCH_THREADS=n             worker threads (default 2: the machine these numbers are made for)
-//   STG_DIR=path                where the Standard Task Graph Set is (default ../../../shared/stg from dist/benchmarks)
+//   STG_DIR=path                where the Standard Task Graph Set is (default: the copy in benchmarks/stg)
 export interface BenchOptions {
   quick: boolean;
   threads: number;

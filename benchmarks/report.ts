@@ -20,6 +20,26 @@ export interface Table {
   rows: Record<string, Cell>[];
   /** Lines printed under the table: targets, what the columns mean, caveats. */
   notes?: string[];
+  /** Why this section could not run: printed instead of the table. */
+  skipped?: string;
+}
+
+/**
+ * Runs one section of a benchmark. One that cannot run (data not found, a thread count without a
+ * known optimum, a crash) becomes a table that says why, so that the other sections still print.
+ */
+export async function section(title: string, run: () => Table[] | Promise<Table[]>): Promise<Table[]> {
+  try {
+    return await run();
+  } catch (error) {
+    return [notRun(title, error)];
+  }
+}
+
+/** The table that stands for a section that could not run, with the error that stopped it. */
+export function notRun(title: string, error: unknown): Table {
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
+  return { title, columns: [], rows: [], skipped: `${error instanceof Error ? error.message : String(error)}${cause}` };
 }
 
 /** Environment variables that change what the benchmarks do; echoed in the command line. */
@@ -47,6 +67,7 @@ export function fixed(value: number, digits: number): string {
 }
 
 export function formatTable(table: Table, command = commandLine()): string {
+  if (table.skipped !== undefined) return `### ${table.title}\n\n**Not run:** ${table.skipped}`;
   const lines = [`### ${table.title}`, "", `command: \`${command}\`  `, `machine: ${machineLine()}`, ""];
   const right = table.columns.map((c, i) => c.align === "right" || (c.align === undefined && table.rows.some((r) => typeof r[c.key] === "number") && i > 0));
   lines.push(`| ${table.columns.map((c) => c.label).join(" | ")} |`);

@@ -3,7 +3,7 @@
 // to pick benchmarks. The soak test is separate (`npm run soak`).
 import { benchOptions, type BenchOptions } from "./bench-options.js";
 import { overhead } from "./overhead.js";
-import { fixed, machineLine, printTables, commandLine, type Table } from "./report.js";
+import { fixed, machineLine, printTables, commandLine, section, type Table } from "./report.js";
 import { speedup } from "./speedup.js";
 import { stg } from "./stg.js";
 import { unevenDagBench } from "./uneven-dag.js";
@@ -28,7 +28,8 @@ const started = performance.now();
 for (const [name, bench] of Object.entries(BENCHMARKS)) {
   if (only !== undefined && !only.includes(name)) continue;
   const t0 = performance.now();
-  printTables(await bench(options));
+  // A benchmark that cannot run says why in its place; the others still print.
+  printTables(await section(name, () => bench(options)));
   console.error(`(${name}: ${fixed((performance.now() - t0) / 1000, 1)} s)`);
 }
 console.log(`_all benchmarks: ${fixed((performance.now() - started) / 1000, 1)} s_`);

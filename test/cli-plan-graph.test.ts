@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cli, STRATEGIES } from "./cli-process.js";
+import { cli, STRATEGIES, tempDir, writeIn, yaml } from "./cli-process.js";
+
+const tmp = tempDir();
 
 test("plan: waves, critical path and cost, simulated makespan of both schedulers against the lower bound", async () => {
   const { code, stdout, stderr } = await cli(["plan", join(STRATEGIES, "diamond.json"), "--threads", "2"]);
@@ -50,4 +52,20 @@ test("--help for the command and each subcommand exits 0 with usage on stdout", 
   const none = await cli([]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /^Usage: wavepool <command>/);
+});
+
+test("plan and graph do not need the agent modules: a file whose agents are not built yet still plans and draws", async () => {
+  const path = await writeIn(tmp(), "unbuilt.yaml", yaml({ Research: "./agents/research.js", Writer: "./agents/writer.js" }, [
+    `{ id: research, description: R, agent: Research, intent: "x", output: notes }`,
+    `{ id: write, description: W, agent: Writer, intent: "{{ notes }}", output: article }`,
+  ]));
+  const plan = await cli(["plan", path]);
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.match(plan.stdout, /^critical path {2}research -> write/m);
+  const graph = await cli(["graph", path]);
+  assert.equal(graph.code, 0, graph.stderr);
+  assert.match(graph.stdout, /s0 --> s1/);
+  const run = await cli(["run", path]);
+  assert.equal(run.code, 2, "run still needs them");
+  assert.match(run.stderr, /agents\.Research: no such module/);
 });

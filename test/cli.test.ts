@@ -95,12 +95,15 @@ const BAD: [name: string, args: () => Promise<string[]>, message: RegExp][] = [
   ]))], /cycle\.yaml: the steps form a cycle: (a -> b -> a|b -> a -> b)/],
   ["a missing file", async () => ["run", join(tmp(), "missing.yaml")], /missing\.yaml: no such file$/],
   ["a file that is neither YAML nor JSON", async () => ["plan", await file("strategy.txt", "goal: x")], /strategy\.txt: a strategy file must end in \.yaml, \.yml or \.json$/],
-  ["an unknown flag", async () => ["run", join(STRATEGIES, "relative.yaml"), "--bogus"], /^wavepool: Unknown option '--bogus'/],
+  ["an unknown flag", async () => ["run", join(STRATEGIES, "relative.yaml"), "--bogus"], /^wavepool: unknown option --bogus$/],
+  ["a mistyped flag", async () => ["run", join(STRATEGIES, "relative.yaml"), "--concurency", "2"], /^wavepool: unknown option --concurency; did you mean --concurrency\?$/],
+  ["a mistyped flag of plan", async () => ["plan", join(STRATEGIES, "diamond.json"), "--thread=2"], /^wavepool: unknown option --thread; did you mean --threads\?$/],
   ["a bad duration", async () => ["run", join(STRATEGIES, "relative.yaml"), "--timeout", "soon"], /--timeout expects a duration such as 500ms, 30s or 2m, got "soon"/],
   ["a bad scheduling mode", async () => ["run", join(STRATEGIES, "relative.yaml"), "--scheduling", "lazy"], /--scheduling expects eager or waves, got "lazy"/],
   ["approvals without --resume", async () => ["run", join(STRATEGIES, "relative.yaml"), "--approve", "shout"], /--approve and --reject .* --resume FILE/],
   ["no strategy file", async () => ["plan"], /plan needs a strategy file/],
-  ["an unknown command", async () => ["frobnicate"], /unknown command "frobnicate"/],
+  ["an unknown command", async () => ["frobnicate"], /unknown command "frobnicate"; the commands are run, plan and graph$/],
+  ["a mistyped command", async () => ["rn"], /^wavepool: unknown command "rn"; did you mean run\?$/],
   ["an unknown graph format", async () => ["graph", join(STRATEGIES, "diamond.json"), "--format", "png"], /--format expects mermaid or dot, got "png"/],
 ];
 
@@ -158,6 +161,10 @@ test("Ctrl-C cancels the run: exit 130 within seconds, running steps stopped, th
   assert.equal(code, 130, stderr);
   assert.ok(Date.now() - interruptedAt < 5000, "exits promptly");
   assert.match(stderr, /cancelling/);
+  assert.match(stderr, /^\[\s*\d+\.\d\ds\] step:end hang \(Spin\) cancelled in \d+\.\d\ds on thread \d+$/m, "a cancelled step is not told as an error");
+  for (const internal of [/run cancelled:/, /RunCancelledError/, /signal was aborted/, /wavepool bug/, /internal error/]) {
+    assert.doesNotMatch(stderr, internal, "Ctrl-C prints nothing that only makes sense inside wavepool");
+  }
   const saved = await readStateFile(state);
   assert.deepEqual(saved.steps.map((s) => s.status), ["completed", "cancelled", "cancelled"]);
   assert.equal((saved.outputs.get("quick_out") as { intent: string }).intent, "quick", "finished outputs are kept");
@@ -174,6 +181,7 @@ test("run --timeline and --trace: an SVG with a bar per step attempt and a Chrom
   const tracePath = join(tmp(), "run.json");
   const { code, stderr } = await cli(["run", path, "--timeline", svgPath, "--trace", tracePath]);
   assert.equal(code, 1, stderr);
+  assert.ok(stderr.endsWith(`timeline written to ${svgPath}\ntrace written to ${tracePath}\n`), "says where the files went");
   const svg = await readFile(svgPath, "utf8");
   assert.match(svg, /^(<\?xml [^>]*\?>\n)?<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.match(svg, /<\/svg>\n$/);

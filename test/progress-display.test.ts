@@ -60,6 +60,34 @@ test("lines never exceed the terminal width; more steps than rows are summarised
   assert.match(lines[7]!, /… 24 more: 24 queued/);
 });
 
+test("on a narrow terminal long step ids are cut in the middle, so rows that share a prefix stay apart", () => {
+  const long = strategyOf(
+    ["research-the-benefits-of-rust-topic-a", "ResearchAgent", "x", "a"], ["research-the-benefits-of-rust-topic-b", "ResearchAgent", "x", "b"],
+  );
+  const model = new ProgressModel(long);
+  model.apply({ type: "run:start", runId: "r", time: 0, steps: 2, waves: [[...long.steps.map((s) => s.stepId)]] });
+  model.apply({ type: "step:start", runId: "r", time: 0, stepId: "research-the-benefits-of-rust-topic-b", agent: "ResearchAgent", wave: 0, attempt: 1 });
+  const lines = renderFrame(model, 1500, { columns: 40, rows: 24, colours: plain, tick: 0 });
+  assert.equal(lines[1], " · research-…-topic-a  queued");
+  assert.equal(lines[2], " ⠋ research-…-topic-b  running    1.50s");
+  assert.ok(lines.every((line) => visibleLength(line) <= 39), lines.join("\n"));
+  const wide = renderFrame(model, 1500, { columns: 100, rows: 24, colours: plain, tick: 0 });
+  assert.equal(wide[1], " · research-the…ust-topic-a  ResearchAgent  queued", "wide enough: the agent shows, the id keeps 24 columns");
+});
+
+test("a cancelled run's bar stops at the steps that finished: cancelled steps are work not done", () => {
+  const four = strategyOf(["a", "Echo", "x"], ["b", "Echo", "x"], ["c", "Echo", "x"], ["d", "Echo", "x"]);
+  const model = new ProgressModel(four);
+  model.apply({ type: "run:start", runId: "r", time: 0, steps: 4, waves: [["a", "b", "c", "d"]] });
+  model.apply({ type: "step:start", runId: "r", time: 0, stepId: "a", agent: "Echo", wave: 0, attempt: 1 });
+  model.apply({ type: "step:end", runId: "r", time: 10, stepId: "a", agent: "Echo", wave: 0, attempt: 1, status: "completed", threadId: 1, durationMs: 10 });
+  for (const stepId of ["b", "c", "d"]) {
+    model.apply({ type: "step:end", runId: "r", time: 20, stepId, agent: "Echo", wave: 0, attempt: 1, status: "cancelled", threadId: -1, durationMs: 0 });
+  }
+  const footer = renderFrame(model, 20, { columns: 100, rows: 24, colours: plain, tick: 0 }).at(-1)!;
+  assert.ok(footer.startsWith(` ${bar(0.25, 24)} 1/4  ✔ 1  ⊘ 3`), footer);
+});
+
 test("the live display redraws in place: cursor up over the last frame, one write per frame, cursor restored", () => {
   const writes: string[] = [];
   const stream = { isTTY: true, columns: 80, rows: 24, write: (text: string) => writes.push(text) } as unknown as NodeJS.WriteStream;

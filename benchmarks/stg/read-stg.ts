@@ -65,9 +65,12 @@ export function stgStrategy(graph: StgGraph, edges: EdgeStyle = "templates", age
   return strategy;
 }
 
-/** Where the set is: $STG_DIR, else shared/stg beside the package (from dist/benchmarks/stg). */
+/**
+ * Where the set is: $STG_DIR, else the copy in the source tree, benchmarks/stg (this file runs from
+ * dist/benchmarks/stg, and tsc copies no data files).
+ */
 export function stgDir(): string {
-  return process.env.STG_DIR ?? fileURLToPath(new URL("../../../../shared/stg/", import.meta.url));
+  return process.env.STG_DIR ?? fileURLToPath(new URL("../../../benchmarks/stg/", import.meta.url));
 }
 
 export interface StgSet {

@@ -1,23 +1,37 @@
 // Flag parsing for every command, on node:util's parseArgs: strict (an unknown flag is a usage
-// error), with values checked here so that a bad value is named before anything runs.
+// error, with the flag that was probably meant), with values checked here so that a bad value is
+// named before anything runs.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { ApprovalDecision } from "../agent.js";
 import { MAX_TIMER_MS } from "../run/config.js";
 import { SCHEDULING_MODES, type Scheduling } from "../schedule/scheduling.js";
+import { didYouMean } from "../suggest.js";
 import { UsageError } from "./cli-errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
-/** parseArgs in strict mode; its errors become usage errors of `command`. */
+/** parseArgs in strict mode; its errors become usage errors of `command`, a mistyped flag with a suggestion. */
 export function parseFlags(command: string, argv: string[], options: Options): { values: Values; positionals: string[] } {
+  const all: Options = { ...options, help: { type: "boolean", short: "h" } };
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
     return { values: values as Values, positionals };
   } catch (error) {
+    const unknown = (error as { code?: unknown }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1] : undefined;
+    if (unknown !== undefined) throw new UsageError(unknownOption(unknown, Object.keys(all)), command);
     const message = (error as Error).message.replace(/\. To specify a positional argument starting with a '-'.*$/s, "");
     throw new UsageError(message, command);
   }
+}
+
+/**
+ * `unknown option --concurency; did you mean --concurrency?`. Only a long flag gets a suggestion:
+ * a single letter is one edit away from every other letter, so a guess there would be noise.
+ */
+function unknownOption(flag: string, names: string[]): string {
+  const guess = flag.startsWith("--") ? didYouMean(flag.slice(2), names) : undefined;
+  return `unknown option ${flag}${guess === undefined ? "" : `; did you mean --${guess}?`}`;
 }
 
 /**

@@ -12,7 +12,7 @@ export const LOG_LEVELS = Object.keys(winston.config.npm.levels);
 // Fields every entry of a run carries; the line shows the step instead of repeating them.
 const ROUTINE = new Set(["level", "message", "runId", "stepId", "agent", "wave", "threadId", "attempt", "service", "timestamp"]);
 
-export function cliLogger(level: string, display: ProgressDisplay, c: Palette): winston.Logger {
+export function cliLogger(level: string, display: Pick<ProgressDisplay, "log">, c: Palette): winston.Logger {
   const tone: Record<string, (text: string) => string> = { error: c.red, warn: c.yellow, info: c.cyan };
   const line = winston.format.printf((info) => {
     const meta = Object.fromEntries(Object.entries(info).filter(([key]) => !ROUTINE.has(key)));

@@ -13,7 +13,8 @@ export async function graphCommand(argv: string[], ctx: CommandContext): Promise
   }
   const file = (ctx.file = strategyFileOf(positionals, "graph"));
   const format = parseChoice("--format", string(values.format) ?? "mermaid", GRAPH_FORMATS, "graph");
-  const { strategy } = await loadStrategyFile(file);
+  // Agent modules are not needed to plan or draw the graph: a file whose agents are not built yet works.
+  const { strategy } = await loadStrategyFile(file, { checkModules: false });
   process.stdout.write(renderGraph(strategy, format));
   return EXIT.ok;
 }

@@ -23,8 +23,12 @@ export interface StrategyFile {
 
 const AGENT_KEYS = new Set(["module", "export", "options"]);
 
-/** Loads and checks `file`. Invalid content throws StrategyValidationError with the bad field's path. */
-export async function loadStrategyFile(file: string): Promise<StrategyFile> {
+/**
+ * Loads and checks `file`. Invalid content throws StrategyValidationError with the bad field's path.
+ * `checkModules: false` skips the check that each agent module exists: `plan` and `graph` only read
+ * the steps, so they work before the agents are built (default: true).
+ */
+export async function loadStrategyFile(file: string, { checkModules = true } = {}): Promise<StrategyFile> {
   const ext = extname(file).toLowerCase();
   if (![".yaml", ".yml", ".json"].includes(ext)) {
     throw new FileError(file, undefined, "a strategy file must end in .yaml, .yml or .json");
@@ -40,7 +44,7 @@ export async function loadStrategyFile(file: string): Promise<StrategyFile> {
   const strategy = StrategyMap.fromJSON(json);
   const raw = (json as { agents?: Record<string, unknown> }).agents ?? {};
   const agents = new Map<string, AgentRef>();
-  for (const [name, value] of Object.entries(raw)) agents.set(name, agentRef(name, value, dirname(resolve(file))));
+  for (const [name, value] of Object.entries(raw)) agents.set(name, agentRef(name, value, dirname(resolve(file)), checkModules));
   return { file, strategy, agents };
 }
 
@@ -78,13 +82,13 @@ function parseYaml(file: string, text: string): unknown {
   return doc.toJS();
 }
 
-function agentRef(name: string, value: unknown, dir: string): AgentRef {
+function agentRef(name: string, value: unknown, dir: string, mustExist: boolean): AgentRef {
   const path = `agents.${name}`;
   const fail = (where: string, message: string): never => {
     throw new StrategyValidationError(message, { path: where, agent: name });
   };
   // Load errors name the field the user wrote (`agents.Writer`), not an addAgent call they never made.
-  if (typeof value === "string") return { module: modulePath(value, path, dir, fail), declaredAs: path };
+  if (typeof value === "string") return { module: modulePath(value, path, dir, fail, mustExist), declaredAs: path };
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return fail(path, `expected a module path or { module, export?, options? }, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`);
   }
@@ -95,7 +99,7 @@ function agentRef(name: string, value: unknown, dir: string): AgentRef {
   if (typeof spec.module !== "string") fail(`${path}.module`, `expected a module path, got ${spec.module === undefined ? "nothing (the field is missing)" : typeof spec.module}`);
   if (spec.export !== undefined && typeof spec.export !== "string") fail(`${path}.export`, `expected the name of an export, got ${typeof spec.export}`);
   const ref: { module: string; export?: string; options?: Shareable; declaredAs: string } = {
-    module: modulePath(spec.module as string, `${path}.module`, dir, fail), declaredAs: path,
+    module: modulePath(spec.module as string, `${path}.module`, dir, fail, mustExist), declaredAs: path,
   };
   if (spec.export !== undefined) ref.export = spec.export as string;
   if (spec.options !== undefined) ref.options = spec.options as Shareable;
@@ -103,7 +107,7 @@ function agentRef(name: string, value: unknown, dir: string): AgentRef {
 }
 
 /** A path relative to the strategy file's directory (or absolute, or a file: URL) -> an absolute path that exists. */
-function modulePath(text: string, path: string, dir: string, fail: (where: string, message: string) => never): string {
+function modulePath(text: string, path: string, dir: string, fail: (where: string, message: string) => never, mustExist: boolean): string {
   if (text.trim() === "") fail(path, "expected a module path, got an empty string");
   let absolute: string;
   try {
@@ -111,7 +115,7 @@ function modulePath(text: string, path: string, dir: string, fail: (where: strin
   } catch (error) {
     return fail(path, `${JSON.stringify(text)} is not a valid file URL: ${(error as Error).message}`);
   }
-  const missing = missingFile(absolute);
+  const missing = mustExist ? missingFile(absolute) : undefined;
   if (missing !== undefined) fail(path, `no such module ${JSON.stringify(text)}: ${missing}; paths are relative to the strategy file`);
   return absolute;
 }

@@ -2,6 +2,7 @@
 // The `wavepool` command: dispatches to run, plan and graph, prints one clear line for a user's
 // mistake, and exits with the contract's code once everything written has been flushed.
 import { readFileSync } from "node:fs";
+import { didYouMean } from "../suggest.js";
 import { describeFailure, EXIT, UsageError, type CommandContext } from "./cli-errors.js";
 import { graphCommand } from "./graph-command.js";
 import { planCommand } from "./plan-command.js";
@@ -32,7 +33,10 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     const entry = COMMANDS[command];
-    if (entry === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are run, plan and graph`);
+    if (entry === undefined) {
+      const guess = didYouMean(command, [...Object.keys(COMMANDS), "help"]);
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; ${guess === undefined ? "the commands are run, plan and graph" : `did you mean ${guess}?`}`);
+    }
     return await entry.run(rest, ctx);
   } catch (error) {
     const { message, code } = describeFailure(error, ctx.file);

@@ -19,7 +19,8 @@ export async function planCommand(argv: string[], ctx: CommandContext): Promise<
   const file = (ctx.file = strategyFileOf(positionals, "plan"));
   const threadsFlag = string(values.threads);
   const threads = threadsFlag === undefined ? availableParallelism() : parseCount("--threads", threadsFlag, "plan");
-  const { strategy } = await loadStrategyFile(file);
+  // Agent modules are not needed to plan or draw the graph: a file whose agents are not built yet works.
+  const { strategy } = await loadStrategyFile(file, { checkModules: false });
   process.stdout.write(renderPlan(strategy, threads));
   return EXIT.ok;
 }

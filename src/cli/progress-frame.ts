@@ -32,11 +32,30 @@ export function bar(fraction: number, width: number): string {
   return ("█".repeat(full) + part).padEnd(width, "░");
 }
 
+/** `text` cut to `width` in the middle, where ids of one family differ least: `research-…-topic-b`. */
+export function cutMiddle(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const head = Math.ceil((width - 1) / 2);
+  const tail = width - 1 - head;
+  return `${text.slice(0, head)}…${tail > 0 ? text.slice(-tail) : ""}`;
+}
+
+// Besides the id and agent columns, a row is ` ✔ ` (3), two gaps of 2, the status (9), a space and
+// the time (6): 23 columns up to the time.
+const ROW_FIXED = 23;
+
 export function renderFrame(model: ProgressModel, now: number, o: FrameOptions): string[] {
   const c = o.colours;
   const width = Math.max(20, o.columns - 1);
-  const idWidth = Math.min(24, Math.max(4, ...model.steps.map((s) => safeText(s.stepId).length)));
-  const agentWidth = Math.min(20, Math.max(5, ...model.steps.map((s) => safeText(s.agent).length)));
+  let idWidth = Math.min(24, Math.max(4, ...model.steps.map((s) => safeText(s.stepId).length)));
+  const naturalAgent = Math.min(20, Math.max(5, ...model.steps.map((s) => safeText(s.agent).length)));
+  // On a narrow terminal the agent column gives way first (the id is what tells rows apart), then
+  // ids are cut in the middle, so that the status and time still show.
+  let agentWidth = Math.min(naturalAgent, width - ROW_FIXED - idWidth);
+  if (agentWidth < 5) {
+    agentWidth = 0;
+    idWidth = Math.min(idWidth, Math.max(8, width - ROW_FIXED + 2));
+  }
   const icon = (s: StepView): string => {
     switch (s.phase) {
       case "queued": return c.dim("·");
@@ -65,15 +84,17 @@ export function renderFrame(model: ProgressModel, now: number, o: FrameOptions):
     }
     const stepId = safeText(s.stepId);
     const agentName = safeText(s.agent);
-    const id = stepId.length > idWidth ? `${stepId.slice(0, idWidth - 1)}…` : stepId.padEnd(idWidth);
-    const agent = agentName.length > agentWidth ? `${agentName.slice(0, agentWidth - 1)}…` : agentName.padEnd(agentWidth);
-    return ` ${icon(s)} ${c.bold(id)}  ${c.dim(agent)}  ${tone(s, LABEL[s.phase].padEnd(9))} ${time.padStart(6)}  ${detail}`.trimEnd();
+    const id = cutMiddle(stepId, idWidth).padEnd(idWidth);
+    const agent = agentWidth === 0 ? "" : `${c.dim(agentName.length > agentWidth ? `${agentName.slice(0, agentWidth - 1)}…` : agentName.padEnd(agentWidth))}  `;
+    return ` ${icon(s)} ${c.bold(id)}  ${agent}${tone(s, LABEL[s.phase].padEnd(9))} ${time.padStart(6)}  ${detail}`.trimEnd();
   };
 
   const counts = model.counts();
   const total = model.steps.length;
   const header = `${c.bold("wavepool")}  ${safeText(model.goal)}  ${c.dim(`· ${total} step${total === 1 ? "" : "s"} in ${model.waves} wave${model.waves === 1 ? "" : "s"}`)}`;
-  const settled = model.steps.filter((s) => FINAL_PHASES.has(s.phase)).length;
+  // The bar counts steps that are over for good: a cancelled or paused step is work not done, so the
+  // bar of a cancelled run stops where the work stopped instead of filling up.
+  const settled = model.steps.filter((s) => FINAL_PHASES.has(s.phase) && s.phase !== "cancelled" && s.phase !== "paused").length;
   const elapsed = model.startedAt === undefined ? 0 : (model.endedAt ?? now) - model.startedAt;
   const tally = [
     c.green(`✔ ${counts.completed}`),

@@ -1,8 +1,9 @@
 // Progress without a terminal (a pipe, a CI log): one plain line per event, times from the run's
-// start, e.g. `[  0.12s] step:start step_1 (ResearchAgent) wave 0 attempt 1`.
+// start, e.g. `[  0.12s] step:start step_1 (ResearchAgent) wave 0 attempt 1`. Progress reports are
+// thinned so that a log stays readable: see LineProgress.
 import { formatDuration } from "../report/duration.js";
 import { runOutcome, STATUS_WORDS, statusTally } from "../report/outcome.js";
-import type { RunEvent } from "../run/events.js";
+import type { RunEvent, StepProgressEvent } from "../run/events.js";
 import type { Palette } from "./ansi.js";
 import type { ProgressDisplay } from "./progress-live.js";
 import { errorText } from "./progress-model.js";
@@ -23,7 +24,13 @@ export function describeEvent(event: RunEvent, c: Palette): string {
       const where = event.threadId >= 0 ? ` on thread ${event.threadId}` : "";
       const text = `step:end ${t(event.stepId)} (${t(event.agent)}) ${STATUS_WORDS[event.status]} in ${formatDuration(event.durationMs)}${where}`;
       const error = event.error === undefined ? "" : `: ${errorText(event.error)}`;
-      return event.status === "completed" ? text : c.red(`${text}${error}`);
+      // A step stopped by a cancel or waiting for a person did nothing wrong: no error, no red.
+      switch (event.status) {
+        case "completed": return text;
+        case "cancelled": return c.yellow(text);
+        case "paused": return c.magenta(text);
+        default: return c.red(`${text}${error}`);
+      }
     }
     case "run:end": {
       const r = event.result;
@@ -32,10 +39,21 @@ export function describeEvent(event: RunEvent, c: Palette): string {
   }
 }
 
+/** Which quarter of the way a progress value is in: 0 below 25%, ... 4 at 100%. */
+const quarter = (progress: number): number => Math.floor(Math.min(1, Math.max(0, progress)) * 4);
+
+/**
+ * A line per event, except progress: a step attempt's report is printed when it enters a quarter
+ * it has not reached yet (0, 25, 50, 75, 100%), and the last report, when it was held back, just
+ * before the step's end. At most six progress lines per attempt however chatty the agent, and the
+ * count depends only on the values reported, not on timing.
+ */
 export class LineProgress implements ProgressDisplay {
   readonly #stream: NodeJS.WritableStream;
   readonly #colours: Palette;
   #origin: number | undefined;
+  /** By step attempt: the quarter of the last progress line printed, and the latest report held back. */
+  readonly #progress = new Map<string, { quarter: number; held?: StepProgressEvent }>();
 
   constructor(stream: NodeJS.WritableStream, colours: Palette) {
     this.#stream = stream;
@@ -43,6 +61,24 @@ export class LineProgress implements ProgressDisplay {
   }
 
   onEvent(event: RunEvent): void {
+    if (event.type === "step:progress") {
+      const key = `${event.attempt} ${event.stepId}`;
+      const shown = this.#progress.get(key);
+      if (shown !== undefined && quarter(event.progress) <= shown.quarter) {
+        shown.held = event;
+        return;
+      }
+      this.#progress.set(key, { quarter: quarter(event.progress) });
+    } else if (event.type === "step:end") {
+      const key = `${event.attempt} ${event.stepId}`;
+      const held = this.#progress.get(key)?.held;
+      this.#progress.delete(key);
+      if (held !== undefined) this.#print(held);
+    }
+    this.#print(event);
+  }
+
+  #print(event: RunEvent): void {
     this.#origin ??= event.time;
     const at = formatDuration(event.time - this.#origin).padStart(7);
     this.#stream.write(`${this.#colours.dim(`[${at}]`)} ${describeEvent(event, this.#colours)}\n`);

@@ -84,7 +84,8 @@ export function finalOutputs(result: ParallelOrchestrationResult, strategy: Stra
   return finals.map((step) => `== ${step.outputKey} (${step.stepId}) ==\n${show(result.context.get(step.outputKey)).replace(/\n?$/, "\n")}`).join("\n");
 }
 
-function oneLine(value: unknown): string {
+/** A value as one line of JSON, escaped, at most 200 characters. */
+export function oneLine(value: unknown): string {
   const text = t(JSON.stringify(toPlain(value)) ?? String(value));
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }

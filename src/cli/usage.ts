@@ -20,8 +20,9 @@ Exit codes: 0 success, 1 a step failed or the state file could not be written,
 export const RUN_HELP = `Usage: wavepool run <strategy.yaml|json> [options]
 
 Runs every step of the strategy. On a terminal a live display shows each step;
-otherwise one line per event goes to stderr. The outputs of the final steps
-(those nothing depends on) go to stdout.
+otherwise one line per event goes to stderr (progress: a line each time a step
+reaches another quarter of the way, and its last report). The outputs of the
+final steps (those nothing depends on) go to stdout.
 
 Options:
   --task TEXT            the task, {{ task }} in templates (default: the goal;
@@ -43,11 +44,21 @@ Options:
   --timeline FILE.svg    write a Gantt chart of the run (a row per thread)
   --trace FILE.json      write a Chrome trace of the run (open it in Perfetto)
   --json                 print only the result, as JSON, on stdout
+  -q, --quiet            no progress: neither the live display nor a line per
+                         event, no table of steps, no "written to" lines. Log
+                         entries (--log-level), errors, the summary and the
+                         outputs still print.
   --log-level LEVEL      error, warn (default), info, http, verbose, debug, silly
   -h, --help             show this help
 
 Ctrl-C cancels the run (running steps are stopped, the state file is kept);
 a second Ctrl-C exits at once.
+
+Approvals: on a terminal (stdin and stderr), a run that pauses for approval
+asks there, "Approve STEP? [y/N]" then an optional note (the reason, for a
+rejection), and goes on with the answers, with or without --state. Ctrl-C or
+Ctrl-D at the question leaves the run paused (exit 3). Without a terminal, or
+with --json, it exits 3 and prints how to answer with --resume and --approve.
 
 Exit codes: 0 success, 1 a step failed or the state file could not be written
 (one line on stderr says it is stale; 3 and 130 win over it), 2 bad usage or

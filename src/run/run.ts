@@ -93,7 +93,7 @@ export class Run {
       });
       this.#report.emit({ type: "run:start", runId: this.runId, time: this.#epoch, steps: this.#state.size, waves: this.#s.graph.waves });
       const signal = this.#o.signal;
-      if (signal?.aborted) return this.cancel("the run's signal was aborted before it started");
+      if (signal?.aborted) return this.cancel("the run's signal was aborted before it started", "info");
       signal?.addEventListener("abort", this.#onAbort, { once: true });
       for (const i of this.#state.initiallyReady()) this.#ready.push(i);
       this.#pump();
@@ -101,11 +101,11 @@ export class Run {
     return this.#result;
   }
 
-  /** Cancels the run: nothing new starts, running steps are stopped, what finished is kept. */
-  cancel(reason: string): void {
+  /** Cancels the run: nothing new starts, running steps stop, what finished is kept. A cancel the caller asked for is news to nobody: `info`. */
+  cancel(reason: string, level: "warn" | "info" = "warn"): void {
     if (this.#stop !== undefined || this.#finished) return;
     this.#stop = "cancelled";
-    this.#report.log("warn", `run cancelled: ${reason}`);
+    this.#report.log(level, `run cancelled: ${reason}`);
     for (const timer of this.#retries.values()) clearTimeout(timer);
     this.#retries.clear();
     this.#ready.drain();
@@ -120,7 +120,7 @@ export class Run {
   }
 
   // Removed when the run ends: one signal may serve many runs, and a finished run must not change.
-  readonly #onAbort = (): void => this.#guard(() => this.cancel("the run's signal was aborted"));
+  readonly #onAbort = (): void => this.#guard(() => this.cancel("the run's signal was aborted", "info"));
 
   #pump(): void {
     for (;;) {
