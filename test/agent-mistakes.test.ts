@@ -70,11 +70,6 @@ const paths: [what: string, ref: string | URL, message: RegExp][] = [
     /^agent Writer: module path "\.\/agents\/writer\.js" is relative, .* module paths must be absolute or file: URLs\. Write addAgent\("Writer", new URL\("\.\/agents\/writer\.js", import\.meta\.url\)\) .* or addAgent\("Writer", path\.resolve\("\.\/agents\/writer\.js"\)\)/],
   ["a bare file name", "writer.js", /module path "writer\.js" is relative/],
   ["a URL that is not file:", new URL("https://example.com/agent.js"), /only file: URLs can be loaded in a worker thread, got https:\/\/example\.com\/agent\.js; check addAgent\("Writer", \.\.\.\)/],
-  ["a file that is not there, with a sibling close to its name", join(MISTAKES, "syntax-eror.js"),
-    new RegExp(`no file at ${escape(join(MISTAKES, "syntax-eror.js"))} \\(did you mean syntax-error\\.js\\?\\); check addAgent\\("Writer", \\.\\.\\.\\)$`)],
-  ["a file: URL that is not there", new URL("./nowhere.js", new URL(`file://${MISTAKES}`)), /no file at .*nowhere\.js; check/],
-  ["a folder that is not there", join(MISTAKES, "agents", "writer.js"), /no file at .*writer\.js: its folder .*agents does not exist/],
-  ["a folder", join(MISTAKES, "cjs-package"), /cjs-package is a directory, not a module file/],
 ];
 for (const [what, ref, message] of paths) {
   test(`addAgent refuses ${what} with AgentPathError saying what to write`, () => {
@@ -89,6 +84,22 @@ for (const [what, ref, message] of paths) {
       assert.match(e.message, message);
       return true;
     });
+  });
+}
+
+// Whether the file is there is asked at preflight (it may be built after addAgent), like any
+// module that fails to import: AgentLoadError before any step runs, saying what is missing.
+const missing: [what: string, ref: string, message: RegExp][] = [
+  ["a file that is not there, with a sibling close to its name", join(MISTAKES, "syntax-eror.js"),
+    new RegExp(`no file at ${escape(join(MISTAKES, "syntax-eror.js"))} \\(did you mean syntax-error\\.js\\?\\); check addAgent\\("Writer", \\.\\.\\.\\)\\.$`)],
+  ["a file: URL that is not there", new URL("./nowhere.js", new URL(`file://${MISTAKES}/`)).href, /no file at .*nowhere\.js; check/],
+  ["a folder that is not there", join(MISTAKES, "agents", "writer.js"), /no file at .*writer\.js: its folder .*agents does not exist/],
+  ["a folder", join(MISTAKES, "cjs-package"), /cjs-package is a directory, not a module file/],
+];
+for (const [what, ref, message] of missing) {
+  test(`preflight refuses ${what} with AgentLoadError saying what is missing`, async () => {
+    const error = await loadError(ref);
+    assert.match(error.message, message);
   });
 }
 

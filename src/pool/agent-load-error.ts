@@ -13,11 +13,13 @@ import type { AgentSpec } from "./protocol.js";
 import { locationIn, syntaxErrorLocation } from "./syntax-location.js";
 
 /**
- * What is wrong with `spec`'s module before any worker imports it (an ES module Node would read as
- * CommonJS: each thread would fail, or warn, alike), or undefined when nothing is known wrong.
+ * What is wrong with `spec`'s module before any worker imports it (no such file; an ES module Node
+ * would read as CommonJS: each thread would fail, or warn, alike), or undefined when nothing is known wrong.
  */
 export async function checkBeforeImport(spec: AgentSpec, declaredAs: string): Promise<AgentLoadError | undefined> {
   const file = fileURLToPath(spec.module);
+  const missing = missingFile(file);
+  if (missing !== undefined) return new AgentLoadError(`${head(spec, file)}${missing}; check ${declaredAs}.`, { agent: spec.name });
   const scope = await esmInCommonJsScope(file);
   if (scope === undefined) return undefined;
   return new AgentLoadError(`${head(spec, file)}${commonJsScope("it", file, scope, declaredAs)}`, { agent: spec.name });

@@ -1,6 +1,8 @@
 // Where an agent module is, checked when it is registered: a worker thread imports it by `file:`
-// URL, so a relative path (relative to what, in a worker?), another kind of URL or a file that
-// is not there is an AgentPathError at `addAgent`, whose stack points at the call that gave it.
+// URL, so a relative path (relative to what, in a worker?) or another kind of URL is an
+// AgentPathError at `addAgent`, whose stack points at the call that gave it. Whether the file is
+// there is asked at preflight, like any module that fails to import (AgentLoadError): it may be
+// built between registration and the run.
 import { readdirSync, statSync, type Stats } from "node:fs";
 import { basename, dirname, isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -40,8 +42,6 @@ export function moduleUrl(name: string, ref: string | URL, declaredAs: string): 
         `to the calling module, or addAgent(${JSON.stringify(name)}, path.resolve(${literal})) for one relative to the working directory`,
     );
   }
-  const missing = missingFile(file);
-  if (missing !== undefined) fail(`${missing}; check ${declaredAs}`);
   return pathToFileURL(file).href;
 }
 
