@@ -118,6 +118,9 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
     await orchestrator.close();
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
+  // The scratch file only carried answers from the terminal back into the run: the user asked for
+  // no state file, so one that could not be written (an output v8 cannot serialise) fails nothing.
+  if (scratch !== undefined) delete result.stateError;
 
   const written: string[] = [];
   const title = strategy.goal;
