@@ -4,7 +4,7 @@
 // A quiet run stays cheap: log lines below the run's level never leave the thread, and a flood of
 // progress calls sends only the latest value once the previous one has arrived.
 import type { AgentContext, AgentLogger, ApprovalDecision, ApprovalRequest } from "../src/agent.js";
-import type { CallTag, LogLevel, StepTask } from "../src/pool/protocol.js";
+import type { CallTag, LogLevel, RunConstants, StepTask } from "../src/pool/protocol.js";
 import { whenAbortRequested } from "../src/pool/step-clock.js";
 import { preciseNow } from "../src/pool/precise-time.js";
 import { hostApi } from "./host-link.js";
@@ -36,6 +36,7 @@ export class StepContext implements AgentContext {
   /** Set once `requestApproval` was answered with a pause. */
   paused = false;
   readonly #task: StepTask;
+  readonly #run: RunConstants;
   readonly #startedAt: number;
   #pending: Set<Promise<unknown>> | undefined;
   #controller: AbortController | undefined;
@@ -46,13 +47,14 @@ export class StepContext implements AgentContext {
   #progressBusy = false;
   #progressQueued: QueuedProgress | undefined;
 
-  constructor(task: StepTask, startedAt: number) {
+  constructor(task: StepTask, run: RunConstants, options: unknown, startedAt: number) {
     this.#task = task;
+    this.#run = run;
     this.#startedAt = startedAt;
     this.inputs = task.inputs;
-    this.options = task.agent.options;
-    this.stepId = task.stepId;
-    this.runId = task.runId;
+    this.options = options;
+    this.stepId = run.stepIds[task.slot]!;
+    this.runId = run.runId;
     this.expectedOutput = task.expectedOutput;
     this.attempt = task.attempt;
   }
@@ -64,7 +66,9 @@ export class StepContext implements AgentContext {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       const controller = (this.#controller = new AbortController());
-      const { timeoutMs, stepId, clock, slot } = this.#task;
+      const { timeoutMs, slot } = this.#task;
+      const { clock } = this.#run;
+      const stepId = this.stepId;
       if (timeoutMs > 0) {
         const reason = new Error(`step ${stepId} timed out after ${timeoutMs} ms`);
         this.#timer = setTimeout(() => controller.abort(reason), Math.max(0, this.#startedAt + timeoutMs - preciseNow()));
@@ -79,7 +83,7 @@ export class StepContext implements AgentContext {
   }
 
   get log(): AgentLogger {
-    const most = verbosity[this.#task.logLevel ?? "debug"];
+    const most = verbosity[this.#run.logLevel ?? "debug"];
     const send = (level: LogLevel) => verbosity[level] > most ? drop : (message: string, meta?: Record<string, unknown>) => {
       this.#track(Promise.resolve(hostApi().log(this.#from(), level, String(message), meta)));
     };

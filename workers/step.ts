@@ -3,7 +3,7 @@
 // keeps its own error name, code and stack, and the thread stays alive for the next step.
 import { threadId } from "node:worker_threads";
 import { toErrorInfo } from "../src/error-serial.js";
-import type { LoadOutcome, LoadTask, Primitive, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
+import { isLoadTask, type AgentSpec, type LoadOutcome, type LoadTask, type Primitive, type RunConstants, type StepOutcome, type StepTask, type WorkerTask } from "../src/pool/protocol.js";
 import { lazyRequire } from "../src/lazy-require.js";
 import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
 import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
@@ -12,14 +12,22 @@ import { preciseNow } from "../src/pool/precise-time.js";
 import type { Agent } from "../src/agent.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
+import { agentOf, runConstants } from "./run-cache.js";
 import { installStrayHandlers, markThreadUnsafe, runInFrame, strayReportsSent, threadIsUnsafe, type Frame } from "./stray-errors.js";
 
 installStrayHandlers(toErrorInfo);
 
 export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
-  if (task.kind === "load") return preload(task);
-  if (threadIsUnsafe()) refuse(task);
-  return runStep(task).then(movable);
+  if (isLoadTask(task)) return preload(task);
+  // The run's constants are at hand for every step but a thread's first of the run.
+  const known = runConstants(task.callId);
+  return known instanceof Promise ? known.then((r) => step(task, r)) : step(task, known);
+}
+
+function step(task: StepTask, run: RunConstants | undefined): Promise<StepOutcome> {
+  if (run === undefined) return Promise.resolve(stopped("its run has ended"));
+  if (threadIsUnsafe()) refuse(task, run);
+  return runStep(task, run).then(movable);
 }
 
 // Piscina copies what a task returns; a large output's bytes are moved instead (its documented
@@ -36,22 +44,24 @@ function movable(outcome: StepOutcome): StepOutcome {
 // A thread that went through an uncaught exception takes no further step (loading agents is still
 // safe: the import is only wasted): it marks the task as
 // refused (the main thread sends it again, not counting an attempt) and exits; the pool replaces it.
-function refuse(task: StepTask): never {
-  enterPhase(task.clock, task.slot, Phase.recycled, threadId, task.epoch);
+function refuse(task: StepTask, run: RunConstants): never {
+  enterPhase(run.clock, task.slot, Phase.recycled, threadId, run.epoch);
   process.exit(0);
 }
 
-async function runStep(task: StepTask): Promise<StepOutcome> {
-  const { clock, slot, epoch } = task;
+async function runStep(task: StepTask, run: RunConstants): Promise<StepOutcome> {
+  const { slot } = task;
+  const { clock, epoch } = run;
   // Stopped while it waited in the pool's queue (its run was cancelled): nothing to run.
   if (abortRequested(clock, slot)) return stopped("the step was stopped before it started");
-  let agent = cachedAgent(task.agent);
+  const spec = agentOf(run, slot);
+  let agent = cachedAgent(spec);
   if (agent === undefined) {
     // A fresh thread (after a crash or a timeout replaced one) imports the agent under the step's
     // clock: the watchdog bounds the import by the load timeout and the step's own timeout.
     enterPhase(clock, slot, Phase.loading, threadId, epoch);
     try {
-      agent = await importWithin(task);
+      agent = await importWithin(spec, run.loadTimeoutMs);
     } catch (error) {
       const now = preciseNow();
       return { ok: false, reason: "load", error: toErrorInfo(error), threadId, startedAt: now, endedAt: now };
@@ -62,8 +72,8 @@ async function runStep(task: StepTask): Promise<StepOutcome> {
   }
   enterPhase(clock, slot, Phase.running, threadId, epoch);
   const startedAt = preciseNow();
-  const ctx = new StepContext(task, startedAt);
-  const frame: Frame = { agent: task.agent.name, tag: [task.callId, slot, task.attempt], ended: false, fail: () => undefined };
+  const ctx = new StepContext(task, run, spec.options, startedAt);
+  const frame: Frame = { agent: spec.name, tag: [task.callId, slot, task.attempt], ended: false, fail: () => undefined };
   try {
     // Ends with the agent, or earlier if an error escapes it while it runs (a timer that throws).
     return await new Promise<StepOutcome>((resolve) => {
@@ -115,15 +125,15 @@ async function execute(task: StepTask, ctx: StepContext, agent: NonNullable<Retu
 // A step without a timeout has no watchdog on the main thread (it would cost every step a timer);
 // the thread bounds an import that never settles itself. An import that never ends stays pending
 // in this thread's module loader, so the thread takes no further step.
-function importWithin(task: StepTask): Promise<Agent> {
+function importWithin(spec: AgentSpec, loadTimeoutMs: number): Promise<Agent> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
       markThreadUnsafe();
-      reject(new Error(`agent ${task.agent.name} did not finish loading from ${task.agent.module} within ${task.loadTimeoutMs} ms (a top-level await that never settles); fix the module, or raise the limit with withAgentLoadTimeout(ms)`));
-    }, task.loadTimeoutMs);
+      reject(new Error(`agent ${spec.name} did not finish loading from ${spec.module} within ${loadTimeoutMs} ms (a top-level await that never settles); fix the module, or raise the limit with withAgentLoadTimeout(ms)`));
+    }, loadTimeoutMs);
   });
-  return Promise.race([loadAgent(task.agent), late]).finally(() => clearTimeout(timer));
+  return Promise.race([loadAgent(spec), late]).finally(() => clearTimeout(timer));
 }
 
 // The main thread stopped the attempt (its abort cell) before the agent started.

@@ -5,7 +5,7 @@ import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import type { Piscina } from "piscina";
 import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
-import { HOST_PORT_KEY, type HostApi, type LogLevel, type PauseAnswer, type StrayError } from "./protocol.js";
+import { HOST_PORT_KEY, type HostApi, type LogLevel, type PauseAnswer, type RunConstants, type StrayError } from "./protocol.js";
 
 /** What a run does with the calls of its steps' agents; `slot` is the step's index in the run. */
 export interface CallListener {
@@ -14,6 +14,8 @@ export interface CallListener {
   requestApproval(slot: number, attempt: number, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
   /** An error the step's agent left behind after the step ended. */
   stray(slot: number, attempt: number, report: StrayError): void;
+  /** What the run's steps share, asked once per thread (see `StepTask`). */
+  constants(): RunConstants;
 }
 
 const hubs = new WeakMap<Piscina, HostHub>();
@@ -69,6 +71,7 @@ export class HostHub {
         if (listener !== undefined) listener.stray(from![1], from![2], report);
         else this.onOrphanStray?.(report);
       },
+      runConstants: (id) => listeners.get(id)?.constants(),
     };
     Comlink.expose(api, nodeEndpoint(port));
     // The channel dies with its worker; it must not keep the main process alive.

@@ -14,33 +14,49 @@ export interface AgentSpec {
   options?: unknown;
 }
 
+/**
+ * One attempt of one step: only what changes from step to step. What a run's steps share reaches
+ * each thread once, as `RunConstants`, which the worker asks for (`HostApi.runConstants`) on its
+ * first step of the run and keeps by `callId`. Kept small on purpose: every step is one
+ * structured clone of it on the main thread, the pool's bottleneck with tiny steps.
+ */
 export interface StepTask {
-  kind: "step";
-  /** Routes the agent's calls back to this step's run on the main thread (one id per run). */
+  /** The run's call id: routes the agent's calls back to the run, and names its `RunConstants`. */
   callId: number;
-  runId: string;
-  stepId: string;
+  /** The step's index in the run: its place in the run's clock and in `RunConstants`. */
+  slot: number;
   attempt: number;
-  agent: AgentSpec;
   intent: string;
   inputs: Record<string, unknown>;
   /** The step's `expectedOutput` option, when it has one. */
   expectedOutput?: string;
   /** 0 for no timeout. */
   timeoutMs: number;
-  /** How long importing the agent may take on a thread that has not loaded it. */
-  loadTimeoutMs: number;
-  /** The run's shared step clock (layout in ./step-clock.ts); `slot` is this step's place in it. */
-  clock: Int32Array;
-  slot: number;
-  epoch: number;
   /** A decision recorded before this attempt (resume after approval): `requestApproval` answers it at once. */
   approval?: ApprovalDecision;
+}
+
+/** What every step of a run shares, sent to a thread once per run (see `StepTask`). */
+export interface RunConstants {
+  callId: number;
+  runId: string;
+  /** The run's shared step clock (layout in ./step-clock.ts), one slot per step. */
+  clock: Int32Array;
+  /** The run's start (epoch ms): clock times count from it. */
+  epoch: number;
+  /** How long importing an agent may take on a thread that has not loaded it. */
+  loadTimeoutMs: number;
   /**
    * The most verbose level the run's logger takes: `ctx.log` drops lines below it in the worker, so a
    * `debug` line at level `warn` costs no message. Absent: every line is sent.
    */
   logLevel?: LogLevel;
+  /** The run's agents, each once. */
+  agents: AgentSpec[];
+  /** Index in `agents` of each step's agent, by slot. */
+  agentOf: Int32Array;
+  /** Each step's id, by slot. */
+  stepIds: string[];
 }
 
 export interface LoadTask {
@@ -51,6 +67,10 @@ export interface LoadTask {
 }
 
 export type WorkerTask = StepTask | LoadTask;
+
+export function isLoadTask(task: WorkerTask): task is LoadTask {
+  return (task as Partial<LoadTask>).kind === "load";
+}
 
 interface OutcomeTimes {
   threadId: number;
@@ -124,6 +144,8 @@ export interface HostApi {
   requestApproval(from: CallTag, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
   /** An error the agent of `from` left behind; `from` is undefined when no step owns it. */
   stray(from: CallTag | undefined, report: StrayError): void;
+  /** What the steps of run `callId` share; undefined once the run has ended. */
+  runConstants(callId: number): RunConstants | undefined;
 }
 
 /** The key of the message a worker posts (through Piscina's `message` event) to hand over its port. */

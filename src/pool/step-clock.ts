@@ -8,6 +8,9 @@
 // millisecond (an Int32 of them lasts 24 days), which is all a watchdog needs; the exact start of an
 // attempt comes back with its outcome, and only one that never returned (its thread was terminated
 // or died) has its start read from here.
+//
+// After the last slot, one cell says whether the run has ended: a worker keeps a run's constants
+// (./protocol.ts `RunConstants`, this clock among them) until it sees that cell set.
 
 import { preciseNow } from "./precise-time.js";
 
@@ -34,7 +37,16 @@ export type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** A clock for `steps` steps. */
 export function createClock(steps: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(Math.max(1, steps) * CLOCK_CELLS * 4));
+  return new Int32Array(new SharedArrayBuffer((Math.max(1, steps) * CLOCK_CELLS + 1) * 4));
+}
+
+/** Main side: the run is over; workers may drop what they keep of it. */
+export function markRunEnded(clock: Int32Array): void {
+  Atomics.store(clock, clock.length - 1, 1);
+}
+
+export function runHasEnded(clock: Int32Array): boolean {
+  return Atomics.load(clock, clock.length - 1) !== 0;
 }
 
 /** Clears a slot before an attempt is dispatched. */

@@ -27,6 +27,14 @@ export interface AttemptContext {
   cancelGraceMs: number;
 }
 
+/** The step an attempt is of: named in its failures. */
+export interface Where {
+  stepId: string;
+  agent: string;
+  /** The agent's module URL. */
+  module: string;
+}
+
 export class Attempt {
   readonly task: StepTask;
   /** Resolves when the attempt is over; never rejects. */
@@ -35,7 +43,7 @@ export class Attempt {
   #aborted: AbortCause | undefined;
   #grace: NodeJS.Timeout | undefined;
 
-  constructor(context: AttemptContext, task: StepTask, where: { stepId: string; agent: string }) {
+  constructor(context: AttemptContext, task: StepTask, where: Where) {
     this.#c = context;
     this.task = task;
     const { clock, epoch } = context;
@@ -110,7 +118,7 @@ export class Attempt {
     }
   }
 
-  #fromOutcome(outcome: StepOutcome, where: { stepId: string; agent: string }): AttemptEnd {
+  #fromOutcome(outcome: StepOutcome, where: Where): AttemptEnd {
     const { threadId, startedAt: started, endedAt } = outcome;
     if (outcome.ok) {
       try {
@@ -128,7 +136,7 @@ export class Attempt {
     return { kind: "failed", failure, threadId, startedAt: ran ? started : undefined, endedAt };
   }
 
-  #fromRejection(reason: unknown, where: { stepId: string; agent: string }): AttemptEnd {
+  #fromRejection(reason: unknown, where: Where): AttemptEnd {
     const { clock, epoch } = this.#c;
     const slot = this.task.slot;
     const phase = phaseOf(clock, slot);
@@ -136,7 +144,7 @@ export class Attempt {
     // A thread that died importing the agent (process.exit or out of memory at the module's top
     // level) says nothing of the step: the module is at fault, and running it again would not help.
     const failure = phase === Phase.loading && this.#aborted === undefined
-      ? fromLoadCrash(reason, where, this.task.agent.module)
+      ? fromLoadCrash(reason, where, where.module)
       : fromRejection(reason, this.#aborted, where);
     return { kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: startedAt(clock, slot, epoch), endedAt: preciseNow() };
   }

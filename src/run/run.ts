@@ -5,9 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { ApprovalRejectedError, errorInfo, RunCancelledError, type StrategyValidationError, type WavepoolError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
-import type { LogLevel, StepTask } from "../pool/protocol.js";
+import type { AgentSpec, LogLevel, RunConstants, StepTask } from "../pool/protocol.js";
 import { preciseNow } from "../pool/precise-time.js";
-import { createClock, resetSlot, threadOf } from "../pool/step-clock.js";
+import { createClock, markRunEnded, resetSlot, threadOf } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
 import { ReadyQueue } from "../schedule/ready-queue.js";
@@ -43,6 +43,8 @@ export class Run {
   #epoch = 0;
   /** What every attempt of this run shares, made once when the run starts. */
   #attempts!: AttemptContext;
+  /** What every step of this run shares on a worker thread, made when the first thread asks. */
+  #constants: RunConstants | undefined;
   #callId = 0;
   #stop: Stop;
   #finished = false;
@@ -90,6 +92,7 @@ export class Run {
         stray: (i, attempt, report) => this.#guard(() => {
           (this.#state.records[i]!.warnings ??= []).push(this.#report.stray(i, attempt, report));
         }),
+        constants: () => (this.#constants ??= this.#makeConstants()),
       });
       this.#report.emit({ type: "run:start", runId: this.runId, time: this.#epoch, steps: this.#state.size, waves: this.#s.graph.waves });
       const signal = this.#o.signal;
@@ -160,15 +163,10 @@ export class Run {
       ));
     }
     resetSlot(this.#clock, i);
-    const task: StepTask = {
-      kind: "step", callId: this.#callId, runId: this.runId, stepId: step.stepId, attempt, agent: this.#s.agents[i]!,
-      intent, inputs, timeoutMs: step.timeoutMs ?? config.stepTimeoutMs ?? 0, loadTimeoutMs: config.agentLoadTimeoutMs,
-      clock: this.#clock, slot: i, epoch: this.#epoch,
-      logLevel: this.#logLevel,
-    };
+    const task: StepTask = { callId: this.#callId, slot: i, attempt, intent, inputs, timeoutMs: step.timeoutMs ?? config.stepTimeoutMs ?? 0 };
     if (approval !== undefined) task.approval = approval;
     if (step.expectedOutput !== undefined) task.expectedOutput = step.expectedOutput;
-    const flight = new Attempt(this.#attempts, task, { stepId: step.stepId, agent: step.assignedAgent });
+    const flight = new Attempt(this.#attempts, task, { stepId: step.stepId, agent: step.assignedAgent, module: this.#s.agents[i]!.module });
     this.#flights.set(i, flight);
     this.#report.stepStart(i, attempt);
     void flight.ended.then((end) => this.#guard(() => this.#ended(i, flight, end)));
@@ -250,6 +248,21 @@ export class Run {
     writer.save(this.#state.snapshot({ runId: this.runId, fingerprint: this.#s.fingerprint, task: this.#s.task, inputs: this.#s.inputs, approvals: this.#s.approvals }));
   }
 
+  #makeConstants(): RunConstants {
+    const index = new Map<AgentSpec, number>();
+    const agentOf = new Int32Array(this.#s.agents.length);
+    this.#s.agents.forEach((spec, i) => {
+      let k = index.get(spec);
+      if (k === undefined) index.set(spec, (k = index.size));
+      agentOf[i] = k;
+    });
+    return {
+      callId: this.#callId, runId: this.runId, clock: this.#clock, epoch: this.#epoch,
+      loadTimeoutMs: this.#s.config.agentLoadTimeoutMs, logLevel: this.#logLevel, agents: [...index.keys()], agentOf,
+      stepIds: this.#s.graph.steps.map((step) => step.stepId),
+    };
+  }
+
   #current(i: number, attempt: number): boolean {
     return this.#flights.get(i)?.task.attempt === attempt;
   }
@@ -266,6 +279,7 @@ export class Run {
   async #finish(): Promise<void> {
     this.#finished = true;
     this.#s.hub.forget(this.#callId);
+    markRunEnded(this.#clock);
     this.#o.signal?.removeEventListener("abort", this.#onAbort);
     let stateError: StateError | undefined;
     const writer = this.#s.writer;
