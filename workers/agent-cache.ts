@@ -7,12 +7,19 @@ import { runInFrame, type Frame } from "./stray-errors.js";
 
 const pending = new Map<string, Promise<Agent>>();
 const loaded = new Map<string, Agent>();
+/** The same, by the spec object a run's constants hold: a step's lookup builds no key. */
+const bySpec = new WeakMap<AgentSpec, Agent>();
 
 const keyOf = (spec: AgentSpec): string => `${spec.module}#${spec.export}`;
 
 /** The agent `spec` names if this thread has already imported it. */
 export function cachedAgent(spec: AgentSpec): Agent | undefined {
-  return loaded.get(keyOf(spec));
+  let agent = bySpec.get(spec);
+  if (agent === undefined) {
+    agent = loaded.get(keyOf(spec));
+    if (agent !== undefined) bySpec.set(spec, agent);
+  }
+  return agent;
 }
 
 /** The agent `spec` names, imported on first use in this thread. Rejects with a message saying what to fix. */

@@ -17,17 +17,18 @@ import { installStrayHandlers, markThreadUnsafe, runInFrame, strayReportsSent, t
 
 installStrayHandlers(toErrorInfo);
 
-export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
+export default function run(task: WorkerTask): StepOutcome | LoadOutcome | Promise<StepOutcome | LoadOutcome> {
   if (isLoadTask(task)) return preload(task);
   // The run's constants are at hand for every step but a thread's first of the run.
   const known = runConstants(task.callId);
   return known instanceof Promise ? known.then((r) => step(task, r)) : step(task, known);
 }
 
-function step(task: StepTask, run: RunConstants | undefined): Promise<StepOutcome> {
-  if (run === undefined) return Promise.resolve(stopped("its run has ended"));
+function step(task: StepTask, run: RunConstants | undefined): StepOutcome | Promise<StepOutcome> {
+  if (run === undefined) return stopped("its run has ended");
   if (threadIsUnsafe()) refuse(task, run);
-  return runStep(task, run).then(movable);
+  const outcome = runStep(task, run);
+  return outcome instanceof Promise ? outcome.then(movable) : movable(outcome);
 }
 
 // Piscina copies what a task returns; a large output's bytes are moved instead (its documented
@@ -49,77 +50,110 @@ function refuse(task: StepTask, run: RunConstants): never {
   process.exit(0);
 }
 
-async function runStep(task: StepTask, run: RunConstants): Promise<StepOutcome> {
-  const { slot } = task;
-  const { clock, epoch } = run;
+/** The step's outcome: at once for an agent that returns without awaiting anything, else a promise. */
+function runStep(task: StepTask, run: RunConstants): StepOutcome | Promise<StepOutcome> {
   // Stopped while it waited in the pool's queue (its run was cancelled): nothing to run.
-  if (abortRequested(clock, slot)) return stopped("the step was stopped before it started");
-  const spec = agentOf(run, slot);
-  let agent = cachedAgent(spec);
-  if (agent === undefined) {
-    // A fresh thread (after a crash or a timeout replaced one) imports the agent under the step's
-    // clock: the watchdog bounds the import by the load timeout and the step's own timeout.
-    enterPhase(clock, slot, Phase.loading, threadId, epoch);
-    try {
-      agent = await importWithin(spec, run.loadTimeoutMs);
-    } catch (error) {
-      const now = preciseNow();
-      return { ok: false, reason: "load", error: toErrorInfo(error), threadId, startedAt: now, endedAt: now };
-    }
-    // The step timed out while this thread imported its agent: the import was worth finishing (the
-    // thread is warm for the next step), the step is not worth starting.
-    if (abortRequested(clock, slot)) return stopped("the step timed out while its agent loaded");
+  if (abortRequested(run.clock, task.slot)) return stopped("the step was stopped before it started");
+  const spec = agentOf(run, task.slot);
+  const agent = cachedAgent(spec);
+  return agent === undefined ? loadThenRun(task, run, spec) : startStep(task, run, spec, agent);
+}
+
+// A fresh thread (after a crash or a timeout replaced one) imports the agent under the step's
+// clock: the watchdog bounds the import by the load timeout and the step's own timeout.
+async function loadThenRun(task: StepTask, run: RunConstants, spec: AgentSpec): Promise<StepOutcome> {
+  enterPhase(run.clock, task.slot, Phase.loading, threadId, run.epoch);
+  let agent: Agent;
+  try {
+    agent = await importWithin(spec, run.loadTimeoutMs);
+  } catch (error) {
+    const now = preciseNow();
+    return { ok: false, reason: "load", error: toErrorInfo(error), threadId, startedAt: now, endedAt: now };
   }
-  enterPhase(clock, slot, Phase.running, threadId, epoch);
+  // The step timed out while this thread imported its agent: the import was worth finishing (the
+  // thread is warm for the next step), the step is not worth starting.
+  if (abortRequested(run.clock, task.slot)) return stopped("the step timed out while its agent loaded");
+  return startStep(task, run, spec, agent);
+}
+
+function startStep(task: StepTask, run: RunConstants, spec: AgentSpec, agent: Agent): StepOutcome | Promise<StepOutcome> {
+  enterPhase(run.clock, task.slot, Phase.running, threadId, run.epoch);
   const startedAt = preciseNow();
   const ctx = new StepContext(task, run, spec.options, startedAt);
-  const frame: Frame = { agent: spec.name, tag: [task.callId, slot, task.attempt], ended: false, fail: () => undefined };
+  const frame: Frame = { agent: spec.name, tag: [task.callId, task.slot, task.attempt], ended: false, fail: () => undefined };
+  let returned: unknown;
+  try {
+    returned = runInFrame(frame, () => agent.execute(task.intent, ctx));
+  } catch (error) {
+    returned = Promise.reject(error);
+  }
+  // An agent that returned without awaiting, with no call back in flight: done, no promise made.
+  if (!isThenable(returned) && !ctx.hasPendingCalls) return endStep(frame, ctx, outcomeOf(returned, ctx, startedAt, preciseNow()));
+  return awaitStep(frame, ctx, returned, startedAt);
+}
+
+async function awaitStep(frame: Frame, ctx: StepContext, returned: unknown, startedAt: number): Promise<StepOutcome> {
+  let outcome!: StepOutcome;
   try {
     // Ends with the agent, or earlier if an error escapes it while it runs (a timer that throws).
-    return await new Promise<StepOutcome>((resolve) => {
+    outcome = await new Promise<StepOutcome>((resolve) => {
       frame.fail = (kind, error) => resolve({
         ok: false, reason: "crashed", escaped: kind, error: toErrorInfo(error), threadId, startedAt, endedAt: preciseNow(),
       });
-      runInFrame(frame, () => execute(task, ctx, agent, startedAt)).then(resolve, (bug: unknown) => resolve({
+      runInFrame(frame, () => settle(returned, ctx, startedAt)).then(resolve, (bug: unknown) => resolve({
         ok: false, reason: "agent", error: toErrorInfo(bug), threadId, startedAt, endedAt: preciseNow(),
       }));
     });
   } finally {
-    frame.ended = true;
-    ctx.dispose();
-    const reports = strayReportsSent();
-    if (reports !== undefined) await reports;
+    await endStep(frame, ctx, undefined);
   }
+  return outcome;
 }
 
-async function execute(task: StepTask, ctx: StepContext, agent: NonNullable<ReturnType<typeof cachedAgent>>, startedAt: number): Promise<StepOutcome> {
+/** Closes the step's frame and context; answers once stray reports made so far reached the main thread. */
+function endStep<T>(frame: Frame, ctx: StepContext, outcome: T): T | Promise<T> {
+  frame.ended = true;
+  ctx.dispose();
+  const reports = strayReportsSent();
+  return reports === undefined ? outcome : reports.then(() => outcome);
+}
+
+async function settle(returned: unknown, ctx: StepContext, startedAt: number): Promise<StepOutcome> {
   try {
-    const output = await agent.execute(task.intent, ctx);
+    const output = await returned;
     if (ctx.hasPendingCalls) await ctx.settle();
-    const endedAt = preciseNow();
-    if (ctx.paused) return pausedOutcome(startedAt, endedAt);
-    const bad = notCloneable(output);
-    if (bad !== undefined) {
-      const error = { name: "DataCloneError", message: bad.reason ?? describeValue(bad.value) };
-      return { ok: false, reason: "not-cloneable", error, path: bad.path, threadId, startedAt, endedAt };
-    }
-    // A primitive crosses as it is: nothing in it can be too deep to read or fail to clone.
-    if (output === null || (typeof output !== "object" && typeof output !== "function")) {
-      return { ok: true, output: output as Primitive, threadId, startedAt, endedAt };
-    }
-    let parts: EncodedParts;
-    try {
-      parts = encodeParts(output);
-    } catch (error) {
-      const info = toErrorInfo(error);
-      return { ok: false, reason: "not-cloneable", error: { name: "DataCloneError", message: `it cannot be serialised: ${info.message}` }, path: "$", threadId, startedAt, endedAt };
-    }
-    return { ok: true, stream: parts.stream, shared: parts.shared, threadId, startedAt, endedAt };
+    return outcomeOf(output, ctx, startedAt, preciseNow());
   } catch (error) {
     await ctx.settle();
     if (ctx.paused) return pausedOutcome(startedAt, preciseNow());
     return { ok: false, reason: "agent", error: toErrorInfo(error), threadId, startedAt, endedAt: preciseNow() };
   }
+}
+
+/** What the agent's output makes of the step. */
+function outcomeOf(output: unknown, ctx: StepContext, startedAt: number, endedAt: number): StepOutcome {
+  if (ctx.paused) return pausedOutcome(startedAt, endedAt);
+  // A primitive crosses as it is: nothing in it can be too deep to read or fail to clone.
+  if (output === null || (typeof output !== "object" && typeof output !== "function" && typeof output !== "symbol")) {
+    return { ok: true, output: output as Primitive, threadId, startedAt, endedAt };
+  }
+  const bad = notCloneable(output);
+  if (bad !== undefined) {
+    const error = { name: "DataCloneError", message: bad.reason ?? describeValue(bad.value) };
+    return { ok: false, reason: "not-cloneable", error, path: bad.path, threadId, startedAt, endedAt };
+  }
+  let parts: EncodedParts;
+  try {
+    parts = encodeParts(output);
+  } catch (error) {
+    const info = toErrorInfo(error);
+    return { ok: false, reason: "not-cloneable", error: { name: "DataCloneError", message: `it cannot be serialised: ${info.message}` }, path: "$", threadId, startedAt, endedAt };
+  }
+  return { ok: true, stream: parts.stream, shared: parts.shared, threadId, startedAt, endedAt };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
 }
 
 // A step without a timeout has no watchdog on the main thread (it would cost every step a timer);
