@@ -31,6 +31,10 @@ export function createPool(options: PoolOptions = {}): Piscina {
     idleTimeout: Infinity,
     // A step occupies its thread; queueing happens in our scheduler, not inside a busy worker.
     concurrentTasksPerWorker: 1,
+    // First in, first out, always: a run queues steps ahead in the pool in the order threads must
+    // take them (src/schedule/queue-ahead.ts). By default Piscina moves a task it could not hand to
+    // a busy pool to the back of its queue.
+    stricterFIFO: true,
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });
   // Every thread the pool started, until it exits ('workerCreate' comes before any task runs on it).

@@ -35,23 +35,32 @@ export interface Where {
   module: string;
 }
 
+/** Told once how an attempt ended; never throws (a run's loop guards itself). */
+export type OnAttemptEnd = (attempt: Attempt, end: AttemptEnd) => void;
+
+/** Piscina's run options, the same for every step: one object, not one per step. */
+const RUN_OPTIONS = { filename: WORKER_FILENAME };
+
 export class Attempt {
   readonly task: StepTask;
-  /** Resolves when the attempt is over; never rejects. */
-  readonly ended: Promise<AttemptEnd>;
   readonly #c: AttemptContext;
+  readonly #where: Where;
+  readonly #onEnd: OnAttemptEnd;
+  #over = false;
+  #disarm: () => void = noop;
   #aborted: AbortCause | undefined;
   #grace: NodeJS.Timeout | undefined;
 
-  constructor(context: AttemptContext, task: StepTask, where: Where) {
+  /** Hands `task` to the pool; `onEnd` is called once, asynchronously, when the attempt is over. */
+  constructor(context: AttemptContext, task: StepTask, where: Where, onEnd: OnAttemptEnd) {
     this.#c = context;
     this.task = task;
+    this.#where = where;
+    this.#onEnd = onEnd;
     const { clock, epoch } = context;
     const slot = task.slot;
-    let finish!: (end: AttemptEnd) => void;
-    this.ended = new Promise((resolve) => (finish = resolve));
     // Without a step timeout nothing needs watching from here: the worker bounds a hanging import.
-    const disarm = task.timeoutMs === 0 ? noop : watch(clock, slot, epoch, { timeoutMs: task.timeoutMs, loadTimeoutMs: context.loadTimeoutMs }, (why) => {
+    if (task.timeoutMs > 0) this.#disarm = watch(clock, slot, epoch, { timeoutMs: task.timeoutMs, loadTimeoutMs: context.loadTimeoutMs }, (why) => {
       if (why === "timeout" && phaseOf(clock, slot) === Phase.loading) {
         // The step gave up while a fresh thread imports its agent. Terminating the thread would
         // throw the import away and the next step there would start it again (and time out again
@@ -61,31 +70,39 @@ export class Attempt {
         this.#aborted = { kind: "timeout", timeoutMs: task.timeoutMs, loading: true };
         requestAbort(clock, slot);
         const failure = fromAbort(this.#aborted, where);
-        finish({ kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: phaseSince(clock, slot, epoch), endedAt: preciseNow() });
+        this.#finish({ kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: phaseSince(clock, slot, epoch), endedAt: preciseNow() });
       } else if (why === "load-timeout" && this.#aborted?.kind === "timeout") {
         this.#terminate();
       } else {
         this.#abort(why === "timeout" ? { kind: "timeout", timeoutMs: task.timeoutMs } : { kind: "load-timeout", loadTimeoutMs: context.loadTimeoutMs });
       }
     });
-    const settle = (end: () => AttemptEnd): void => {
-      disarm();
-      if (this.#grace !== undefined) clearTimeout(this.#grace);
-      try {
-        finish(end());
-      } catch (bug) {
-        finish(this.#fromRejection(bug, where));
-      }
-    };
     // No abort signal for Piscina: it keeps abortable tasks that wait for a thread in an array it
     // shifts (O(n) each, O(n²) for a large run handed over at once). A queued attempt that is
     // stopped skips itself when a thread takes it (the abort cell); a running one has its thread
     // terminated (#terminate), as Piscina's own abort would.
-    const run = context.pool.run(task, { filename: WORKER_FILENAME }) as Promise<StepOutcome>;
-    run.then(
-      (outcome) => settle(() => this.#fromOutcome(outcome, where)),
-      (reason: unknown) => settle(() => this.#fromRejection(reason, where)),
-    );
+    (context.pool.run(task, RUN_OPTIONS) as Promise<StepOutcome>).then(this.#onOutcome, this.#onRejection);
+  }
+
+  readonly #onOutcome = (outcome: StepOutcome): void => this.#settle(outcome, true);
+  readonly #onRejection = (reason: unknown): void => this.#settle(reason, false);
+
+  #settle(value: unknown, fulfilled: boolean): void {
+    this.#disarm();
+    if (this.#grace !== undefined) clearTimeout(this.#grace);
+    let end: AttemptEnd;
+    try {
+      end = fulfilled ? this.#fromOutcome(value as StepOutcome, this.#where) : this.#fromRejection(value, this.#where);
+    } catch (bug) {
+      end = this.#fromRejection(bug, this.#where);
+    }
+    this.#finish(end);
+  }
+
+  #finish(end: AttemptEnd): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#onEnd(this, end);
   }
 
   /** Stops the attempt for its run: its `ctx.signal` aborts now, its thread is terminated after a grace. */

@@ -161,6 +161,7 @@ export class ParallelOrchestrator {
       task, inputs, graph, agents, pool, hub: HostHub.of(pool), config: this.config,
       logger: this.config.logger ?? defaultLogger(),
       defaultLimit: pool.options.maxThreads,
+      queueAhead: this.config.pool === undefined ? pool.options.maxThreads : 0,
       cost: (stepId) => this.#cost(stepId),
       learn: (stepId, ms) => {
         const old = this.#learned.get(stepId);

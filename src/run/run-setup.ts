@@ -42,6 +42,12 @@ export interface RunSetup {
   logger: winston.Logger;
   /** Concurrency limit when the config sets none: the pool's thread count. */
   defaultLimit: number;
+  /**
+   * How many steps may wait in the pool's queue beyond its threads (one per thread on a pool the
+   * orchestrator made, whose queue is first in, first out; 0 on a pool given with `withPool`).
+   * Only a run whose limit is at least the pool's thread count queues ahead.
+   */
+  queueAhead: number;
   /** The cost of a step for priority: its `cost` option, a learned duration, or 1. */
   cost(stepId: string): number | undefined;
   /** Called with the measured duration of every completed attempt. */

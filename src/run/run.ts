@@ -5,20 +5,23 @@
 import { randomUUID } from "node:crypto";
 import { ApprovalRejectedError, errorInfo, RunCancelledError, type StrategyValidationError, type WavepoolError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
-import type { AgentSpec, LogLevel, RunConstants, StepTask } from "../pool/protocol.js";
+import type { LogLevel, RunConstants, StepTask } from "../pool/protocol.js";
 import { preciseNow } from "../pool/precise-time.js";
-import { createClock, markRunEnded, resetSlot, threadOf } from "../pool/step-clock.js";
+import { createClock, markRunEnded, resetSlot } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
 import { ReadyQueue } from "../schedule/ready-queue.js";
 import { agentLogLevel } from "./agent-log-level.js";
 import { ApprovalDesk, decisionFor } from "./approvals.js";
-import { Attempt, type AttemptContext, type AttemptEnd } from "./attempt.js";
+import { Attempt, type AttemptContext, type AttemptEnd, type OnAttemptEnd } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
+import { InPool } from "./in-pool.js";
 import { renderIntent, type Intent } from "./intent.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import { RunState, type Stop } from "./run-state.js";
-import type { ParallelOrchestrationResult, StateError } from "./result.js";
+import type { AttemptRecord, ParallelOrchestrationResult, StateError } from "./result.js";
+import { callListener } from "./run-calls.js";
+import { runConstants } from "./run-constants.js";
 import { RunReporter } from "./run-reporter.js";
 import { stateErrorOf } from "./state-target.js";
 
@@ -34,8 +37,10 @@ export class Run {
   readonly #flights = new Map<number, Attempt>();
   readonly #retries = new Map<number, NodeJS.Timeout>();
   readonly #approvals: ApprovalDesk;
+  /** Whether any approval decision was given (most runs have none: no lookup per step). */
+  readonly #anyApprovals: boolean;
   readonly #clock: Int32Array;
-  readonly #limit: number;
+  readonly #inPool: InPool;
   readonly #logLevel: LogLevel;
   readonly #report: RunReporter;
   readonly #result: Promise<ParallelOrchestrationResult>;
@@ -55,14 +60,16 @@ export class Run {
     const { graph, config } = setup;
     this.#state = new RunState(graph, setup.task, setup.inputs);
     const bl = bottomLevels(graph, (i) => setup.cost(graph.steps[i]!.stepId) ?? 1);
-    this.#ready = new ReadyQueue(priorityRule(config.scheduling, { bottomLevel: bl, level: graph.level }));
+    const before = priorityRule(config.scheduling, { bottomLevel: bl, level: graph.level });
+    this.#ready = new ReadyQueue(before);
     this.#clock = createClock(graph.steps.length);
-    this.#limit = config.maxConcurrentTasks ?? setup.defaultLimit;
+    this.#inPool = new InPool(graph, before, config.maxConcurrentTasks ?? setup.defaultLimit, setup.defaultLimit, setup.queueAhead);
     this.#logLevel = agentLogLevel(setup.logger);
     const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
     this.#report = new RunReporter(this.runId, setup.logger, graph, listeners);
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
     this.#approvals = new ApprovalDesk(this.runId, options.onApproval);
+    this.#anyApprovals = Object.keys(setup.approvals).length > 0;
     if (setup.restored) this.#state.restore(setup.restored);
   }
 
@@ -72,28 +79,15 @@ export class Run {
     const { pool, config } = this.#s;
     this.#attempts = { pool, clock: this.#clock, epoch: this.#epoch, loadTimeoutMs: config.agentLoadTimeoutMs, cancelGraceMs: config.cancelGraceMs };
     this.#guard(() => {
-      // One registration per run routes every agent's logs, progress and approval requests here;
-      // calls from an attempt that is no longer the step's current one are dropped.
-      this.#callId = this.#s.hub.listen({
-        log: (i, attempt, level, message, meta) => this.#guard(() => {
-          if (this.#current(i, attempt)) this.#report.agentLog(i, attempt, threadOf(this.#clock, i), level, message, meta);
-        }),
-        progress: (i, attempt, value, message) => this.#guard(() => {
-          if (this.#current(i, attempt)) this.#report.progress(i, attempt, threadOf(this.#clock, i), value, message);
-        }),
-        requestApproval: async (i, attempt, request) => {
-          if (!this.#current(i, attempt)) throw new Error("this attempt of the step has already ended");
-          const step = this.#s.graph.steps[i]!;
-          const answer = await this.#approvals.ask(i, { stepId: step.stepId, agent: step.assignedAgent }, request);
-          // Nobody can answer now: the step ends `paused` and its dependents wait; the rest goes on.
-          if ("pause" in answer) this.#report.log("warn", `step ${step.stepId} waits for approval: ${request.message}`, i);
-          return answer;
-        },
-        stray: (i, attempt, report) => this.#guard(() => {
-          (this.#state.records[i]!.warnings ??= []).push(this.#report.stray(i, attempt, report));
-        }),
-        constants: () => (this.#constants ??= this.#makeConstants()),
-      });
+      this.#callId = this.#s.hub.listen(callListener({
+        graph: this.#s.graph, clock: this.#clock, report: this.#report, approvals: this.#approvals, records: this.#state.records,
+        current: (i, attempt) => this.#current(i, attempt),
+        guard: (fn) => this.#guard(fn),
+        constants: () => (this.#constants ??= runConstants({
+          callId: this.#callId, runId: this.runId, clock: this.#clock, epoch: this.#epoch,
+          loadTimeoutMs: this.#s.config.agentLoadTimeoutMs, logLevel: this.#logLevel,
+        }, this.#s.graph, this.#s.agents)),
+      }));
       this.#report.emit({ type: "run:start", runId: this.runId, time: this.#epoch, steps: this.#state.size, waves: this.#s.graph.waves });
       const signal = this.#o.signal;
       if (signal?.aborted) return this.cancel("the run's signal was aborted before it started", "info");
@@ -126,28 +120,37 @@ export class Run {
   readonly #onAbort = (): void => this.#guard(() => this.cancel("the run's signal was aborted", "info"));
 
   #pump(): void {
+    const { config, graph } = this.#s;
     for (;;) {
       if (this.#stop !== undefined) break;
-      const picked = nextSteps({
-        mode: this.#s.config.scheduling, ready: this.#ready, running: this.#flights.size, limit: this.#limit,
-        level: this.#s.graph.level, openLevel: this.#state.openLevel,
-      });
-      if (picked.length === 0) break;
-      // A dispatch may stop the run (a failure under fail-fast): the rest of the pick was cancelled.
-      for (const i of picked) if (this.#stop === undefined) this.#dispatch(i);
+      const state = {
+        mode: config.scheduling, ready: this.#ready, running: this.#flights.size, limit: this.#inPool.limit,
+        level: graph.level, openLevel: this.#state.openLevel,
+      };
+      const picked = nextSteps(state);
+      if (picked.length > 0) {
+        // A dispatch may stop the run (a failure under fail-fast): the rest of the pick was cancelled.
+        for (const i of picked) if (this.#stop === undefined) this.#dispatch(i, false);
+        continue;
+      }
+      // Every thread has a step: one more per thread may wait in the pool, if that keeps the order.
+      const next = this.#inPool.ahead(state);
+      if (next === undefined) break;
+      this.#dispatch(next, true);
     }
     // Nothing runs, nothing waits for a retry, nothing more can start: the run is over (paused steps
     // keep their dependents pending, so a run may end here with pending steps).
     if (this.#flights.size === 0 && this.#retries.size === 0 && !this.#finished) this.#end();
   }
 
-  /** The one place a step attempt is handed to the pool. */
-  #dispatch(i: number): void {
+  /**
+   * The one place a step attempt is handed to the pool; `queued`: it waits in the pool's queue until
+   * a step of this run ends, and starts (its `step:start`) then.
+   */
+  #dispatch(i: number, queued: boolean): void {
     const { graph, config } = this.#s;
     const step = graph.steps[i]!;
     const attempt = this.#state.begin(i);
-    const level = graph.level[i]!;
-    this.#report.waveStart(level);
     let rendered: Intent;
     try {
       rendered = renderIntent(graph, i, this.#state.context);
@@ -155,7 +158,7 @@ export class Run {
       return this.#failNow(i, attempt, error as StrategyValidationError);
     }
     const { intent, inputs } = rendered;
-    const approval = decisionFor(this.#s.approvals, step.stepId);
+    const approval = this.#anyApprovals ? decisionFor(this.#s.approvals, step.stepId) : undefined;
     if (approval?.approved === false) {
       return this.#failNow(i, attempt, new ApprovalRejectedError(
         `step ${step.stepId} (agent ${step.assignedAgent}) was rejected by its approver${approval.note ? `: ${approval.note}` : ""}; its dependents are skipped`,
@@ -166,14 +169,23 @@ export class Run {
     const task: StepTask = { callId: this.#callId, slot: i, attempt, intent, inputs, timeoutMs: step.timeoutMs ?? config.stepTimeoutMs ?? 0 };
     if (approval !== undefined) task.approval = approval;
     if (step.expectedOutput !== undefined) task.expectedOutput = step.expectedOutput;
-    const flight = new Attempt(this.#attempts, task, { stepId: step.stepId, agent: step.assignedAgent, module: this.#s.agents[i]!.module });
+    const flight = new Attempt(this.#attempts, task, { stepId: step.stepId, agent: step.assignedAgent, module: this.#s.agents[i]!.module }, this.#onAttemptEnd);
     this.#flights.set(i, flight);
+    this.#inPool.handed(i, queued);
+    if (!queued) this.#started(i, attempt);
+  }
+
+  readonly #onAttemptEnd: OnAttemptEnd = (flight, end) => this.#guard(() => this.#ended(flight.task.slot, flight, end));
+
+  /** Step `i`'s attempt reached a thread. */
+  #started(i: number, attempt: number): void {
+    this.#report.waveStart(this.#s.graph.level[i]!);
     this.#report.stepStart(i, attempt);
-    void flight.ended.then((end) => this.#guard(() => this.#ended(i, flight, end)));
   }
 
   /** A step that fails before it reaches a thread (its template, a rejected approval). */
   #failNow(i: number, attempt: number, error: WavepoolError): void {
+    this.#report.waveStart(this.#s.graph.level[i]!);
     this.#report.stepEnd(i, attempt, "failed", -1, 0, errorInfo(error));
     this.#fail(i, "failed", error);
   }
@@ -185,16 +197,26 @@ export class Run {
     const asked = this.#approvals.take(i);
     const state = this.#state;
     const attempt = flight.task.attempt;
+    // A step that waited in the pool's queue until now starts and ends at once (unless refused,
+    // which never started); else the one that waited longest took its thread.
+    let next = this.#inPool.left(i);
+    if (next === -1) {
+      next = undefined;
+      if (end.kind !== "refused") this.#started(i, attempt);
+    }
     if (end.kind === "refused") {
       state.unbegin(i);
       if (this.#stop === undefined) this.#ready.push(i);
       else state.cancelPending(new RunCancelledError("the run was cancelled before this step started"));
+      if (next !== undefined) this.#started(next, this.#flights.get(next)!.task.attempt);
       return this.#pump();
     }
     const status = end.kind === "failed" ? end.failure.status : end.kind;
     const error = end.kind === "failed" ? errorInfo(end.failure.error) : undefined;
     if (end.startedAt !== undefined) {
-      state.recordAttempt(i, { attempt, status, threadId: end.threadId, startedAt: end.startedAt, endedAt: end.endedAt, ...(error ? { error } : {}) });
+      const record: AttemptRecord = { attempt, status, threadId: end.threadId, startedAt: end.startedAt, endedAt: end.endedAt };
+      if (error !== undefined) record.error = error;
+      state.recordAttempt(i, record);
     }
     this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error);
     if (end.kind === "completed") {
@@ -218,6 +240,7 @@ export class Run {
     } else {
       this.#fail(i, end.failure.status, end.failure.error);
     }
+    if (next !== undefined) this.#started(next, this.#flights.get(next)!.task.attempt);
     this.#pump();
   }
 
@@ -246,21 +269,6 @@ export class Run {
     const writer = this.#s.writer;
     if (writer === undefined || (this.#epoch === 0 && !force)) return;
     writer.save(this.#state.snapshot({ runId: this.runId, fingerprint: this.#s.fingerprint, task: this.#s.task, inputs: this.#s.inputs, approvals: this.#s.approvals }));
-  }
-
-  #makeConstants(): RunConstants {
-    const index = new Map<AgentSpec, number>();
-    const agentOf = new Int32Array(this.#s.agents.length);
-    this.#s.agents.forEach((spec, i) => {
-      let k = index.get(spec);
-      if (k === undefined) index.set(spec, (k = index.size));
-      agentOf[i] = k;
-    });
-    return {
-      callId: this.#callId, runId: this.runId, clock: this.#clock, epoch: this.#epoch,
-      loadTimeoutMs: this.#s.config.agentLoadTimeoutMs, logLevel: this.#logLevel, agents: [...index.keys()], agentOf,
-      stepIds: this.#s.graph.steps.map((step) => step.stepId),
-    };
   }
 
   #current(i: number, attempt: number): boolean {
