@@ -1,11 +1,12 @@
-// Nothing hangs: agent imports are bounded (preflight and on a fresh thread), a run's signal stops
-// preflight, an output the main thread cannot read fails its step, and templates render within
-// limits while other runs stay live.
+// Nothing hangs: agent imports are bounded (preflight, a new thread's warm-up, and a step's own import
+// on a fresh thread), a run's signal stops preflight, an output the main thread cannot read fails its
+// step, and templates render within limits while other runs stay live.
 import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { Piscina } from "piscina";
 import { AgentLoadError, ParallelOrchestrator, ParallelOrchestratorConfig, type ParallelOrchestrationResult } from "wavepool";
 import { agent, broken, strategyOf } from "./helpers.js";
 
@@ -39,9 +40,18 @@ test("a run's signal stops a preflight stuck on a hanging import within a second
   assert.deepEqual(result.steps.map((s) => s.status), ["cancelled"]);
 });
 
+// The orchestrator's own pool has a replacement thread load the agents before it takes a step (its
+// warm-up). On a pool given with withPool there is no warm-up: a step imports its agent itself.
+/** A one-thread pool of the caller's, destroyed after the test. */
+function ownerPool(): Piscina {
+  const pool = new Piscina({ minThreads: 1, maxThreads: 1, idleTimeout: Infinity });
+  after(() => pool.destroy());
+  return pool;
+}
+
 test("a step's timeout also bounds the import of its agent on a fresh replacement thread", async () => {
-  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Flagged", "x", "later", { timeoutMs: 300, dependsOn: [] }]);
-  const o = new ParallelOrchestrator(strategy, { threads: 1 }).addAgent("Spin", agent("spin")).addAgent("Flagged", broken("hangs-when-flagged"));
+  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100, cost: 1000 }], ["later", "Flagged", "x", "later", { timeoutMs: 300, dependsOn: [] }]);
+  const o = new ParallelOrchestrator(strategy, { pool: ownerPool() }).addAgent("Spin", agent("spin")).addAgent("Flagged", broken("hangs-when-flagged"));
   // Once the agent hangs when imported, the replacement thread never finishes importing it.
   const second = await onReplacementThread(o, "WAVEPOOL_TEST_HANG_FLAG");
   const later = second.steps[1]!;
@@ -49,8 +59,19 @@ test("a step's timeout also bounds the import of its agent on a fresh replacemen
   assert.equal(later.error?.name, "StepTimeoutError");
 });
 
+test("a replacement thread's warm-up that hangs is bounded by the load timeout; the agent is then imported by its step, which its timeout bounds", async () => {
+  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100, cost: 1000 }], ["later", "Flagged", "x", "later", { timeoutMs: 300, dependsOn: [] }]);
+  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(1).withAgentLoadTimeout(1000))
+    .addAgent("Spin", agent("spin")).addAgent("Flagged", broken("hangs-when-flagged"));
+  const second = await onReplacementThread(o, "WAVEPOOL_TEST_HANG_FLAG");
+  const later = second.steps[1]!;
+  assert.equal(later.status, "timed_out");
+  assert.equal(later.error?.name, "StepTimeoutError");
+  assert.equal(o.poolThreads, 1, "the threads stuck in the import were terminated and replaced");
+});
+
 test("without a step timeout, the load timeout bounds an import that hangs on a fresh thread", async () => {
-  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Flagged", "x", "later", { dependsOn: [] }], ["next", "Echo", "{{ task }}"]);
+  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100, cost: 1000 }], ["later", "Flagged", "x", "later", { dependsOn: [] }], ["next", "Echo", "{{ task }}"]);
   const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(1).withAgentLoadTimeout(300))
     .addAgent("Spin", agent("spin")).addAgent("Flagged", broken("hangs-when-flagged")).addAgent("Echo", agent("echo"));
   const second = await onReplacementThread(o, "WAVEPOOL_TEST_HANG_FLAG");
@@ -64,8 +85,8 @@ test("without a step timeout, the load timeout bounds an import that hangs on a 
 });
 
 test("a step that times out while a fresh thread imports its agent leaves the import to finish: its retry runs on the warm thread", async () => {
-  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Slow", "x", "later", { timeoutMs: 200, retries: 2, dependsOn: [] }]);
-  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(1).withRetries({ attempts: 1, backoffMs: 1 }))
+  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100, cost: 1000 }], ["later", "Slow", "x", "later", { timeoutMs: 200, retries: 2, dependsOn: [] }]);
+  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withPool(ownerPool()).withRetries({ attempts: 1, backoffMs: 1 }))
     .addAgent("Spin", agent("spin")).addAgent("Slow", broken("slow-when-flagged"));
   // The replacement thread takes 600 ms to import the agent, three times the step's timeout.
   const later = (await onReplacementThread(o, "WAVEPOOL_TEST_SLOW_FLAG")).steps[1]!;
@@ -73,6 +94,17 @@ test("a step that times out while a fresh thread imports its agent leaves the im
   assert.equal(later.history[0]!.status, "timed_out");
   assert.match(later.history[0]!.error!.message, /while a fresh thread was still importing its agent/);
   assert.equal(later.attempts, 2, "the import was not thrown away: the first retry found the agent loaded");
+});
+
+test("a replacement thread loads its agents before it takes a step: a slow import is not charged to the step that lands there", async () => {
+  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100, cost: 1000 }], ["later", "Slow", "x", "later", { timeoutMs: 200, retries: 2, dependsOn: [] }]);
+  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(1).withRetries({ attempts: 1, backoffMs: 1 }))
+    .addAgent("Spin", agent("spin")).addAgent("Slow", broken("slow-when-flagged"));
+  // The replacement thread takes 600 ms to import the agent, three times the step's timeout: in its
+  // warm-up, before the step reaches it.
+  const later = (await onReplacementThread(o, "WAVEPOOL_TEST_SLOW_FLAG")).steps[1]!;
+  assert.equal(later.status, "completed", JSON.stringify(later.history));
+  assert.equal(later.attempts, 1, JSON.stringify(later.history));
 });
 
 test("an output nested too deeply for the main thread fails its step with OutputNotCloneableError, not a hang", async () => {

@@ -60,7 +60,7 @@ test("a module that kills a fresh thread while a step imports it fails that step
   const flag = join(tmpdir(), `wavepool-exit-flag-${process.pid}`);
   process.env.WAVEPOOL_TEST_EXIT_FLAG = flag;
   after(() => rmSync(flag, { force: true }));
-  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100 }], ["later", "Flagged", "x", "later", { dependsOn: [] }]);
+  const strategy = strategyOf(["spin", "Spin", "spin forever", "spun", { timeoutMs: 100, cost: 1000 }], ["later", "Flagged", "x", "later", { dependsOn: [] }]);
   const config = new ParallelOrchestratorConfig().withThreads(1).withRetries({ attempts: 3, backoffMs: 1 });
   const o = new ParallelOrchestrator(strategy, config).addAgent("Spin", agent("spin")).addAgent("Flagged", broken("exits-when-flagged"));
   after(() => o.close());

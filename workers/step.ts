@@ -189,14 +189,14 @@ async function preload(task: LoadTask): Promise<LoadOutcome> {
   const failures: LoadOutcome["failures"] = [];
   for (let i = 0; i < task.agents.length; i++) {
     const spec = task.agents[i]!;
-    Atomics.store(task.loading, 0, i + 1);
+    if (task.loading) Atomics.store(task.loading, 0, i + 1);
     try {
       await loadAgent(spec);
     } catch (error) {
       failures.push({ name: spec.name, error: toErrorInfo(error) });
     }
   }
-  Atomics.store(task.loading, 0, 0);
+  if (task.loading) Atomics.store(task.loading, 0, 0);
   return { failures };
 }
 

@@ -1,5 +1,6 @@
 // Agents registered on an orchestrator: where each module is, checked for shareability at
 // registration, and loaded once in a worker (preflight) before the first step that needs it.
+import { setMaxListeners } from "node:events";
 import type { Piscina } from "piscina";
 import { AgentLoadError, AgentNotShareableError } from "../errors.js";
 import { didYouMean } from "../suggest.js";
@@ -8,6 +9,7 @@ import { threadDiedLoading } from "./load-failure.js";
 import { moduleUrl } from "./module-path.js";
 import type { AgentSpec, LoadOutcome, LoadTask } from "./protocol.js";
 import { describeValue, locateNotShareable, type Shareable } from "./shareable.js";
+import { rememberAgents } from "./warm-up.js";
 import { WORKER_FILENAME } from "./worker-pool.js";
 
 /** Where an agent lives: an absolute path, a `file:` URL, or a module with an export and options. */
@@ -59,10 +61,12 @@ export class AgentRegistry {
   }
 
   /**
-   * Loads the named agents on every thread (once per registration), each import bounded by
+   * Loads the named agents (once per registration) on every thread, and resolves as soon as one
+   * thread has loaded them all: the run need not wait for the others, which load before they take
+   * a step (their load tasks are ahead of the steps in the pool's queue). Each import is bounded by
    * `loadTimeoutMs`. Rejects with `AgentLoadError` naming the agent, the module and what went wrong
-   * (an import error, a timeout, a thread that died loading it); rejects with `signal`'s reason
-   * as soon as it aborts.
+   * (an import error, a timeout, a thread that died loading it) if that happens before one thread
+   * loaded them all; rejects with `signal`'s reason as soon as it aborts.
    */
   async preflight(pool: Piscina, names: Iterable<string>, options: PreflightOptions): Promise<void> {
     const waits: Promise<void>[] = [];
@@ -79,13 +83,13 @@ export class AgentRegistry {
         // A failed load is retried on the next run (the file may have been fixed).
         load.catch(() => this.#loaded.get(spec.name) === load && this.#loaded.delete(spec.name));
       }
-      waits.push(load);
+      waits.push(load.then(() => rememberAgents(pool, todo, options.loadTimeoutMs)));
     }
     await abortable(Promise.all(waits).then(() => undefined), options.signal);
   }
 
-  // One load task per live thread: idle threads each take one, so every thread has imported the
-  // agents before the first step (a cold import is not a step's work, nor its latency).
+  // One load task per live thread: idle threads each take one. The first to load every agent settles
+  // the preflight; the others go on (a thread that is still loading takes no step meanwhile).
   async #load(pool: Piscina, agents: AgentSpec[], loadTimeoutMs: number): Promise<void> {
     // Read now: the agent may be registered again while its modules load.
     const declared = new Map(agents.map((spec) => [spec, this.#declaredAs.get(spec.name)!]));
@@ -94,14 +98,17 @@ export class AgentRegistry {
     const misfit = misfits.find((error) => error !== undefined);
     if (misfit !== undefined) throw misfit;
     const controller = new AbortController();
+    // One listener per load task: a pool of many threads is no leak.
+    setMaxListeners(0, controller.signal);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, loadTimeoutMs);
     const tasks = Array.from({ length: Math.max(1, pool.threads.length) }, () => {
-      const task: LoadTask = { kind: "load", agents, loading: new Int32Array(new SharedArrayBuffer(4)) };
-      const culprit = (): AgentSpec => agents[Math.max(0, Atomics.load(task.loading, 0) - 1)]!;
+      const loading = new Int32Array(new SharedArrayBuffer(4));
+      const task: LoadTask = { kind: "load", agents, loading };
+      const culprit = (): AgentSpec => agents[Math.max(0, Atomics.load(loading, 0) - 1)]!;
       return (pool.run(task, { filename: WORKER_FILENAME, signal: controller.signal }) as Promise<LoadOutcome>).then(
         (outcome) => outcome.failures[0],
         (reason: unknown) => {
@@ -116,18 +123,49 @@ export class AgentRegistry {
         },
       );
     });
+    // The timer outlives the preflight: it still stops a thread whose load hangs after another's succeeded.
+    void Promise.allSettled(tasks).then(() => clearTimeout(timer));
     try {
-      const failures = await Promise.all(tasks);
-      const first = failures.find((f) => f !== undefined);
-      if (first === undefined) return;
-      const spec = agents.find((a) => a.name === first.name)!;
-      throw await importFailed(spec, declared.get(spec)!, first.error);
-    } finally {
-      clearTimeout(timer);
+      await firstSuccess(tasks, async (failure) => {
+        const spec = agents.find((a) => a.name === failure.name)!;
+        return importFailed(spec, declared.get(spec)!, failure.error);
+      });
+    } catch (error) {
       // One load failed: the others need not go on.
       controller.abort();
+      throw error;
     }
   }
+}
+
+/**
+ * Resolves when one of `loads` resolves with no failure; rejects with the first failure (an import
+ * error told by `explain`, or a rejection) that comes before that.
+ */
+function firstSuccess(
+  loads: Promise<LoadOutcome["failures"][number] | undefined>[],
+  explain: (failure: LoadOutcome["failures"][number]) => Promise<Error>,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
+    for (const load of loads) {
+      load.then((failure) => {
+        if (settled) return;
+        if (failure === undefined) {
+          settled = true;
+          resolve();
+        } else {
+          settled = true;
+          explain(failure).then(reject, reject);
+        }
+      }, fail);
+    }
+  });
 }
 
 /** What `preflight` is bounded by. */

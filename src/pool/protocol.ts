@@ -63,7 +63,7 @@ export interface LoadTask {
   kind: "load";
   agents: AgentSpec[];
   /** The worker stores the index + 1 of the agent it is importing: if the thread dies, it names the culprit. */
-  loading: Int32Array;
+  loading?: Int32Array;
 }
 
 export type WorkerTask = StepTask | LoadTask;

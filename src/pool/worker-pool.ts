@@ -4,6 +4,9 @@ import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
 import type { Piscina } from "piscina";
 import { lazyRequire } from "../lazy-require.js";
+import { startedThreadsBalancer } from "./pool-balancer.js";
+import { WarmUpFirstQueue } from "./pool-queue.js";
+import { attach, poolWarmth, stopGrowing, warmUpFor } from "./warm-up.js";
 
 /**
  * The compiled worker entry (dist/workers/entry.cjs, which imports dist/workers/step.js), passed as
@@ -20,13 +23,19 @@ export interface PoolOptions {
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; codeRangeSizeMb?: number; stackSizeMb?: number };
 }
 
-/** A pool of warm threads: min = max, so a thread that is terminated is replaced at once. */
+/**
+ * A pool of `threads` threads. As many as there are cores start at once; the rest start once a run
+ * dispatches, a few at a time (./warm-up.ts), so that a run's first step does not wait for threads
+ * that compete for the same cores. Threads never idle out, a thread that exits is replaced, and each
+ * new thread loads the pool's agents before it takes a step.
+ */
 export function createPool(options: PoolOptions = {}): Piscina {
   const threads = options.threads ?? availableParallelism();
   const { Piscina: Pool } = lazyRequire<typeof import("piscina")>("piscina");
+  const warmth = poolWarmth(threads, WORKER_FILENAME);
   const pool = new Pool({
     filename: WORKER_FILENAME,
-    minThreads: threads,
+    minThreads: Math.min(threads, availableParallelism()),
     maxThreads: threads,
     idleTimeout: Infinity,
     // A step occupies its thread; queueing happens in our scheduler, not inside a busy worker.
@@ -35,8 +44,11 @@ export function createPool(options: PoolOptions = {}): Piscina {
     // take them (src/schedule/queue-ahead.ts). By default Piscina moves a task it could not hand to
     // a busy pool to the back of its queue.
     stricterFIFO: true,
+    taskQueue: new WarmUpFirstQueue((task) => warmUpFor(task) !== undefined),
+    loadBalancer: startedThreadsBalancer(warmth.started, warmUpFor),
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });
+  attach(pool, warmth);
   // Every thread the pool started, until it exits ('workerCreate' comes before any task runs on it).
   const started = new Set<Worker>();
   pool.on("workerCreate", () => {
@@ -62,6 +74,7 @@ const EXIT_WAIT_MS = 5_000;
  * threads it already let go of are waited for first.
  */
 export async function destroyPool(pool: Piscina): Promise<void> {
+  stopGrowing(pool);
   const live = new Set(pool.threads);
   // Not events.once: it rejects on an 'error' first (a thread that ran out of memory), and every
   // thread that errors still exits.

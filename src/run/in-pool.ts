@@ -8,8 +8,9 @@ import type { Before } from "../schedule/priority.js";
 import { aheadStep, AheadGuard } from "../schedule/queue-ahead.js";
 
 export class InPool {
-  /** Steps that may run at once: the run's limit, at most the pool's threads when queueing ahead. */
-  readonly limit: number;
+  readonly #limit: number;
+  readonly #threads: number;
+  readonly #usable: (() => number) | undefined;
   readonly #aheadLimit: number;
   readonly #guard: AheadGuard | undefined;
   /** Handed over and waiting in the pool's queue (first in, first out), not on a thread yet. */
@@ -18,18 +19,32 @@ export class InPool {
   /**
    * `limit`: the run's concurrency limit; `threads`: the pool's; `queueAhead`: how many steps may
    * wait in the pool's queue (0: none). A limit below the threads is kept by handing over no more;
-   * an unlimited run hands over everything ready, as asked.
+   * an unlimited run hands over everything ready, as asked. `usable`: how many threads may take
+   * steps now, on a pool that is still growing (../pool/warm-up.ts).
    */
-  constructor(graph: DependencyGraph, before: Before, limit: number, threads: number, queueAhead: number) {
+  constructor(graph: DependencyGraph, before: Before, limit: number, threads: number, queueAhead: number, usable?: () => number) {
     const ahead = queueAhead > 0 && limit >= threads && limit !== Infinity;
-    this.limit = ahead ? threads : limit;
+    this.#limit = ahead ? threads : limit;
+    this.#threads = threads;
+    this.#usable = usable;
     this.#aheadLimit = ahead ? threads + queueAhead : limit;
     this.#guard = ahead ? new AheadGuard(before, graph.dependents) : undefined;
   }
 
+  /**
+   * Steps that may run at once: the run's limit, at most the pool's threads when queueing ahead. While
+   * the pool grows, at most its usable threads (at least one): a step handed to a pool with no idle
+   * thread would make it start one more thread at once, and the threads that start compete with
+   * the run for the cores.
+   */
+  get limit(): number {
+    const usable = this.#usable?.();
+    return usable === undefined || usable >= this.#threads ? this.#limit : Math.min(this.#limit, Math.max(1, usable));
+  }
+
   /** A ready step to hand over to wait in the pool's queue, popped from `state.ready`, or undefined. */
   ahead(state: ScheduleState & { limit: number }): number | undefined {
-    if (this.#guard === undefined) return undefined;
+    if (this.#guard === undefined || (this.#usable !== undefined && this.#usable() < this.#threads)) return undefined;
     state.limit = this.#aheadLimit;
     return aheadStep(state, this.#guard);
   }

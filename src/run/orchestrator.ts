@@ -7,6 +7,7 @@ import { checkInputs } from "../graph/dependency-graph.js";
 import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
 import { HostHub } from "../pool/host-channel.js";
 import { findNotShareable, type Shareable } from "../pool/shareable.js";
+import { growPool, onUsable, usableThreads } from "../pool/warm-up.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { simulate, type SimulateOptions, type Simulation } from "../schedule/simulate.js";
 import { didYouMean } from "../suggest.js";
@@ -162,6 +163,7 @@ export class ParallelOrchestrator {
       logger: this.config.logger ?? defaultLogger(),
       defaultLimit: pool.options.maxThreads,
       queueAhead: this.config.pool === undefined ? pool.options.maxThreads : 0,
+      ...(this.config.pool === undefined ? { usableThreads: () => usableThreads(pool) ?? pool.options.maxThreads } : {}),
       cost: (stepId) => this.#cost(stepId),
       learn: (stepId, ms) => {
         const old = this.#learned.get(stepId);
@@ -178,7 +180,10 @@ export class ParallelOrchestrator {
     if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
     this.#runs.add(run);
     try {
-      return await run.start();
+      const ended = run.start();
+      // The run's first steps are on their way on the pool's first thread: now the pool grows.
+      if (this.config.pool === undefined) growPool(pool);
+      return await ended;
     } finally {
       this.#runs.delete(run);
     }
@@ -217,6 +222,10 @@ export class ParallelOrchestrator {
     const logger = this.config.logger ?? defaultLogger();
     guardPool(pool, (message, error) => logger.warn(message, { error: errorInfo(error) }));
     HostHub.of(pool).onOrphanStray = (report) => logger.warn(strayMessage(report), { error: report.error });
+    // A thread that became usable takes what the runs have ready.
+    onUsable(pool, () => {
+      for (const run of this.#runs) run.poke();
+    });
     return (this.#pool = pool);
   }
 }

@@ -48,6 +48,8 @@ export interface RunSetup {
    * Only a run whose limit is at least the pool's thread count queues ahead.
    */
   queueAhead: number;
+  /** On a pool that grows (the orchestrator's own), how many of its threads may take steps now. */
+  usableThreads?: () => number;
   /** The cost of a step for priority: its `cost` option, a learned duration, or 1. */
   cost(stepId: string): number | undefined;
   /** Called with the measured duration of every completed attempt. */

@@ -63,7 +63,7 @@ export class Run {
     const before = priorityRule(config.scheduling, { bottomLevel: bl, level: graph.level });
     this.#ready = new ReadyQueue(before);
     this.#clock = createClock(graph.steps.length);
-    this.#inPool = new InPool(graph, before, config.maxConcurrentTasks ?? setup.defaultLimit, setup.defaultLimit, setup.queueAhead);
+    this.#inPool = new InPool(graph, before, config.maxConcurrentTasks ?? setup.defaultLimit, setup.defaultLimit, setup.queueAhead, setup.usableThreads);
     this.#logLevel = agentLogLevel(setup.logger);
     const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
     this.#report = new RunReporter(this.runId, setup.logger, graph, listeners);
@@ -109,6 +109,11 @@ export class Run {
     this.#state.cancelPending(new RunCancelledError(`the run was cancelled before this step started (${reason})`));
     for (const attempt of this.#flights.values()) attempt.cancel(reason);
     this.#pump();
+  }
+
+  /** More threads may take steps now (the pool grew): hand them what is ready. */
+  poke(): void {
+    if (this.#stop === undefined && !this.#finished && this.#epoch !== 0) this.#guard(() => this.#pump());
   }
 
   /** Resolves with the result once the run has ended (whoever started it). */
