@@ -3,7 +3,7 @@
 // carries only what changes. A run's entry is dropped once its clock says the run has ended (looked
 // at whenever another run's constants arrive).
 import type { AgentSpec, RunConstants } from "../src/pool/protocol.js";
-import { runHasEnded } from "../src/pool/step-clock.js";
+import { clockTimes, runHasEnded } from "../src/pool/step-clock.js";
 import { hostApi } from "./host-link.js";
 
 const runs = new Map<number, RunConstants>();
@@ -35,6 +35,15 @@ export function runConstants(callId: number): RunConstants | Promise<RunConstant
     asking.set(callId, pending);
   }
   return pending;
+}
+
+const times = new WeakMap<RunConstants, Float64Array>();
+
+/** The exact-times view of `run`'s clock (./step-clock.ts `clockTimes`), made once per run. */
+export function timesOf(run: RunConstants): Float64Array {
+  let view = times.get(run);
+  if (view === undefined) times.set(run, (view = clockTimes(run.clock)));
+  return view;
 }
 
 /** The agent of step `slot` of `run`. */

@@ -3,28 +3,28 @@
 // keeps its own error name, code and stack, and the thread stays alive for the next step.
 import { threadId } from "node:worker_threads";
 import { toErrorInfo } from "../src/error-serial.js";
-import { isLoadTask, type AgentSpec, type LoadOutcome, type LoadTask, type Primitive, type RunConstants, type StepOutcome, type StepTask, type WorkerTask } from "../src/pool/protocol.js";
+import { isLoadTask, type AgentSpec, type LoadOutcome, type LoadTask, type Primitive, type RunConstants, type StepOutcome, type StepResult, type StepTask, type WorkerTask } from "../src/pool/protocol.js";
 import { lazyRequire } from "../src/lazy-require.js";
 import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
 import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
-import { abortRequested, enterPhase, Phase } from "../src/pool/step-clock.js";
+import { abortRequested, enterPhase, markDone, Phase } from "../src/pool/step-clock.js";
 import { preciseNow } from "../src/pool/precise-time.js";
 import type { Agent } from "../src/agent.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
-import { agentOf, runConstants } from "./run-cache.js";
+import { agentOf, runConstants, timesOf } from "./run-cache.js";
 import { installStrayHandlers, markThreadUnsafe, runInFrame, strayReportsSent, threadIsUnsafe, type Frame } from "./stray-errors.js";
 
 installStrayHandlers(toErrorInfo);
 
-export default function run(task: WorkerTask): StepOutcome | LoadOutcome | Promise<StepOutcome | LoadOutcome> {
+export default function run(task: WorkerTask): StepResult | LoadOutcome | Promise<StepResult | LoadOutcome> {
   if (isLoadTask(task)) return preload(task);
   // The run's constants are at hand for every step but a thread's first of the run.
   const known = runConstants(task.callId);
   return known instanceof Promise ? known.then((r) => step(task, r)) : step(task, known);
 }
 
-function step(task: StepTask, run: RunConstants | undefined): StepOutcome | Promise<StepOutcome> {
+function step(task: StepTask, run: RunConstants | undefined): StepResult | Promise<StepResult> {
   if (run === undefined) return stopped("its run has ended");
   if (threadIsUnsafe()) refuse(task, run);
   const outcome = runStep(task, run);
@@ -35,8 +35,8 @@ function step(task: StepTask, run: RunConstants | undefined): StepOutcome | Prom
 // Transferable protocol), which costs nothing however large they are. Small ones are cheaper copied.
 const MOVE_FROM_BYTES = 64 * 1024;
 
-function movable(outcome: StepOutcome): StepOutcome {
-  if (!outcome.ok || outcome.stream === undefined || outcome.stream.byteLength < MOVE_FROM_BYTES) return outcome;
+function movable(outcome: StepResult): StepResult {
+  if (typeof outcome !== "object" || outcome === null || !outcome.ok || outcome.stream === undefined || outcome.stream.byteLength < MOVE_FROM_BYTES) return outcome;
   const { Piscina } = lazyRequire<typeof import("piscina")>("piscina");
   const transferable = { [Piscina.transferableSymbol]: outcome.stream.buffer, [Piscina.valueSymbol]: outcome };
   return Piscina.move(transferable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as StepOutcome;
@@ -51,7 +51,7 @@ function refuse(task: StepTask, run: RunConstants): never {
 }
 
 /** The step's outcome: at once for an agent that returns without awaiting anything, else a promise. */
-function runStep(task: StepTask, run: RunConstants): StepOutcome | Promise<StepOutcome> {
+function runStep(task: StepTask, run: RunConstants): StepResult | Promise<StepResult> {
   // Stopped while it waited in the pool's queue (its run was cancelled): nothing to run.
   if (abortRequested(run.clock, task.slot)) return stopped("the step was stopped before it started");
   const spec = agentOf(run, task.slot);
@@ -61,7 +61,7 @@ function runStep(task: StepTask, run: RunConstants): StepOutcome | Promise<StepO
 
 // A fresh thread (after a crash or a timeout replaced one) imports the agent under the step's
 // clock: the watchdog bounds the import by the load timeout and the step's own timeout.
-async function loadThenRun(task: StepTask, run: RunConstants, spec: AgentSpec): Promise<StepOutcome> {
+async function loadThenRun(task: StepTask, run: RunConstants, spec: AgentSpec): Promise<StepResult> {
   enterPhase(run.clock, task.slot, Phase.loading, threadId, run.epoch);
   let agent: Agent;
   try {
@@ -76,7 +76,7 @@ async function loadThenRun(task: StepTask, run: RunConstants, spec: AgentSpec): 
   return startStep(task, run, spec, agent);
 }
 
-function startStep(task: StepTask, run: RunConstants, spec: AgentSpec, agent: Agent): StepOutcome | Promise<StepOutcome> {
+function startStep(task: StepTask, run: RunConstants, spec: AgentSpec, agent: Agent): StepResult | Promise<StepResult> {
   enterPhase(run.clock, task.slot, Phase.running, threadId, run.epoch);
   const startedAt = preciseNow();
   const ctx = new StepContext(task, run, spec.options, startedAt);
@@ -88,19 +88,19 @@ function startStep(task: StepTask, run: RunConstants, spec: AgentSpec, agent: Ag
     returned = Promise.reject(error);
   }
   // An agent that returned without awaiting, with no call back in flight: done, no promise made.
-  if (!isThenable(returned) && !ctx.hasPendingCalls) return endStep(frame, ctx, outcomeOf(returned, ctx, startedAt, preciseNow()));
-  return awaitStep(frame, ctx, returned, startedAt);
+  if (!isThenable(returned) && !ctx.hasPendingCalls) return endStep(frame, ctx, outcomeOf(returned, ctx, startedAt, preciseNow(), run, task.slot));
+  return awaitStep(frame, ctx, returned, startedAt, run, task.slot);
 }
 
-async function awaitStep(frame: Frame, ctx: StepContext, returned: unknown, startedAt: number): Promise<StepOutcome> {
-  let outcome!: StepOutcome;
+async function awaitStep(frame: Frame, ctx: StepContext, returned: unknown, startedAt: number, run: RunConstants, slot: number): Promise<StepResult> {
+  let outcome!: StepResult;
   try {
     // Ends with the agent, or earlier if an error escapes it while it runs (a timer that throws).
-    outcome = await new Promise<StepOutcome>((resolve) => {
+    outcome = await new Promise<StepResult>((resolve) => {
       frame.fail = (kind, error) => resolve({
         ok: false, reason: "crashed", escaped: kind, error: toErrorInfo(error), threadId, startedAt, endedAt: preciseNow(),
       });
-      runInFrame(frame, () => settle(returned, ctx, startedAt)).then(resolve, (bug: unknown) => resolve({
+      runInFrame(frame, () => settle(returned, ctx, startedAt, run, slot)).then(resolve, (bug: unknown) => resolve({
         ok: false, reason: "agent", error: toErrorInfo(bug), threadId, startedAt, endedAt: preciseNow(),
       }));
     });
@@ -118,11 +118,11 @@ function endStep<T>(frame: Frame, ctx: StepContext, outcome: T): T | Promise<T> 
   return reports === undefined ? outcome : reports.then(() => outcome);
 }
 
-async function settle(returned: unknown, ctx: StepContext, startedAt: number): Promise<StepOutcome> {
+async function settle(returned: unknown, ctx: StepContext, startedAt: number, run: RunConstants, slot: number): Promise<StepResult> {
   try {
     const output = await returned;
     if (ctx.hasPendingCalls) await ctx.settle();
-    return outcomeOf(output, ctx, startedAt, preciseNow());
+    return outcomeOf(output, ctx, startedAt, preciseNow(), run, slot);
   } catch (error) {
     await ctx.settle();
     if (ctx.paused) return pausedOutcome(startedAt, preciseNow());
@@ -131,11 +131,13 @@ async function settle(returned: unknown, ctx: StepContext, startedAt: number): P
 }
 
 /** What the agent's output makes of the step. */
-function outcomeOf(output: unknown, ctx: StepContext, startedAt: number, endedAt: number): StepOutcome {
+function outcomeOf(output: unknown, ctx: StepContext, startedAt: number, endedAt: number, run: RunConstants, slot: number): StepResult {
   if (ctx.paused) return pausedOutcome(startedAt, endedAt);
-  // A primitive crosses as it is: nothing in it can be too deep to read or fail to clone.
+  // A primitive crosses as it is, as the task's whole result (the clock says so and has the times):
+  // nothing in it can be too deep to read or fail to clone.
   if (output === null || (typeof output !== "object" && typeof output !== "function" && typeof output !== "symbol")) {
-    return { ok: true, output: output as Primitive, threadId, startedAt, endedAt };
+    markDone(run.clock, timesOf(run), slot, startedAt, endedAt);
+    return output as Primitive;
   }
   const bad = notCloneable(output);
   if (bad !== undefined) {

@@ -113,6 +113,12 @@ export interface StepErrored extends OutcomeTimes {
 
 export type StepOutcome = StepSucceeded | StepErrored;
 
+/**
+ * What a step task resolves with: the output itself when the agent returned a primitive (the
+ * step's clock phase is then DONE and its times are in the clock, ./step-clock.ts), else an outcome.
+ */
+export type StepResult = StepOutcome | Primitive;
+
 export interface LoadOutcome {
   failures: { name: string; error: AgentErrorInfo }[];
 }

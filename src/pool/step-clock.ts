@@ -11,6 +11,11 @@
 //
 // After the last slot, one cell says whether the run has ended: a worker keeps a run's constants
 // (./protocol.ts `RunConstants`, this clock among them) until it sees that cell set.
+//
+// After that, in the same buffer, two Float64 per slot (`clockTimes`): when the agent started and
+// ended, exact, written by the worker when the agent returned a primitive output. Then the phase is
+// DONE and the task's result is the output itself: the common step's answer is as small as it gets
+// (a result object with times costs the main thread, the pool's bottleneck, ~15% of a step).
 
 import { preciseNow } from "./precise-time.js";
 
@@ -32,12 +37,33 @@ export const Phase = {
   running: 2,
   /** The thread refused it: it is unsafe after a stray error and exits; the attempt is to be sent again. */
   recycled: 3,
+  /** The agent returned a primitive output, which is the task's result; its times are in `clockTimes`. */
+  done: 4,
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** A clock for `steps` steps. */
 export function createClock(steps: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer((Math.max(1, steps) * CLOCK_CELLS + 1) * 4));
+  const cells = Math.max(1, steps) * CLOCK_CELLS + 1;
+  const buffer = new SharedArrayBuffer(timesOffset(cells) + Math.max(1, steps) * 2 * 8);
+  return new Int32Array(buffer, 0, cells);
+}
+
+/** The exact start and end of each slot's attempt (`[2 * slot]`, `[2 * slot + 1]`); make it once per run and keep it. */
+export function clockTimes(clock: Int32Array): Float64Array {
+  const offset = timesOffset(clock.length);
+  return new Float64Array(clock.buffer, offset, (clock.buffer.byteLength - offset) / 8);
+}
+
+function timesOffset(cells: number): number {
+  return Math.ceil(cells / 2) * 8;
+}
+
+/** Worker side: the agent of `slot` returned a primitive output, the task's result; these are its times. */
+export function markDone(clock: Int32Array, times: Float64Array, slot: number, startedAt: number, endedAt: number): void {
+  times[2 * slot] = startedAt;
+  times[2 * slot + 1] = endedAt;
+  Atomics.store(clock, slot * CLOCK_CELLS + PHASE, Phase.done);
 }
 
 /** Main side: the run is over; workers may drop what they keep of it. */

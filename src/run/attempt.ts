@@ -1,7 +1,7 @@
 // One attempt of one step: handed to the pool, bounded by the watchdog, stoppable by its run (the
 // abort cell, then its thread terminated), and ended as a value that never rejects (how it ended, typed).
 import type { Piscina } from "piscina";
-import type { StepOutcome, StepTask } from "../pool/protocol.js";
+import type { StepOutcome, StepResult, StepTask } from "../pool/protocol.js";
 import { decodeParts } from "../pool/value-codec.js";
 import { Phase, phaseOf, phaseSince, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
 import { preciseNow } from "../pool/precise-time.js";
@@ -21,6 +21,8 @@ export type AttemptEnd =
 export interface AttemptContext {
   pool: Piscina;
   clock: Int32Array;
+  /** The clock's exact times (`clockTimes`), where a step that returned a primitive output has them. */
+  times: Float64Array;
   epoch: number;
   loadTimeoutMs: number;
   /** How long a cancelled agent has to stop on its own (its `ctx.signal`) before its thread is terminated. */
@@ -81,10 +83,10 @@ export class Attempt {
     // shifts (O(n) each, O(n²) for a large run handed over at once). A queued attempt that is
     // stopped skips itself when a thread takes it (the abort cell); a running one has its thread
     // terminated (#terminate), as Piscina's own abort would.
-    (context.pool.run(task, RUN_OPTIONS) as Promise<StepOutcome>).then(this.#onOutcome, this.#onRejection);
+    (context.pool.run(task, RUN_OPTIONS) as Promise<StepResult>).then(this.#onOutcome, this.#onRejection);
   }
 
-  readonly #onOutcome = (outcome: StepOutcome): void => this.#settle(outcome, true);
+  readonly #onOutcome = (outcome: StepResult): void => this.#settle(outcome, true);
   readonly #onRejection = (reason: unknown): void => this.#settle(reason, false);
 
   #settle(value: unknown, fulfilled: boolean): void {
@@ -92,7 +94,12 @@ export class Attempt {
     if (this.#grace !== undefined) clearTimeout(this.#grace);
     let end: AttemptEnd;
     try {
-      end = fulfilled ? this.#fromOutcome(value as StepOutcome, this.#where) : this.#fromRejection(value, this.#where);
+      const { clock, times } = this.#c;
+      const slot = this.task.slot;
+      // The agent returned a primitive output: the result is the output, the times are in the clock.
+      end = fulfilled && phaseOf(clock, slot) === Phase.done
+        ? { kind: "completed", output: value, threadId: threadOf(clock, slot), startedAt: times[2 * slot]!, endedAt: times[2 * slot + 1]! }
+        : fulfilled ? this.#fromOutcome(value as StepOutcome, this.#where) : this.#fromRejection(value, this.#where);
     } catch (bug) {
       end = this.#fromRejection(bug, this.#where);
     }
@@ -129,7 +136,8 @@ export class Attempt {
    */
   #terminate(): void {
     const id = threadOf(this.#c.clock, this.task.slot);
-    if (id < 0 || phaseOf(this.#c.clock, this.task.slot) === Phase.queued) return;
+    const phase = phaseOf(this.#c.clock, this.task.slot);
+    if (id < 0 || phase === Phase.queued || phase === Phase.done) return;
     for (const thread of this.#c.pool.threads) {
       if (thread.threadId === id) void thread.terminate();
     }

@@ -7,7 +7,7 @@ import { ApprovalRejectedError, errorInfo, RunCancelledError, type StrategyValid
 import { bottomLevels } from "../graph/critical-path.js";
 import type { LogLevel, RunConstants, StepTask } from "../pool/protocol.js";
 import { preciseNow } from "../pool/precise-time.js";
-import { createClock, markRunEnded, resetSlot } from "../pool/step-clock.js";
+import { clockTimes, createClock, markRunEnded, resetSlot } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
 import { ReadyQueue } from "../schedule/ready-queue.js";
@@ -77,7 +77,7 @@ export class Run {
   start(): Promise<ParallelOrchestrationResult> {
     this.#epoch = preciseNow();
     const { pool, config } = this.#s;
-    this.#attempts = { pool, clock: this.#clock, epoch: this.#epoch, loadTimeoutMs: config.agentLoadTimeoutMs, cancelGraceMs: config.cancelGraceMs };
+    this.#attempts = { pool, clock: this.#clock, times: clockTimes(this.#clock), epoch: this.#epoch, loadTimeoutMs: config.agentLoadTimeoutMs, cancelGraceMs: config.cancelGraceMs };
     this.#guard(() => {
       this.#callId = this.#s.hub.listen(callListener({
         graph: this.#s.graph, clock: this.#clock, report: this.#report, approvals: this.#approvals, records: this.#state.records,
@@ -126,17 +126,19 @@ export class Run {
 
   #pump(): void {
     const { config, graph } = this.#s;
+    const state = { mode: config.scheduling, ready: this.#ready, running: 0, limit: 0, level: graph.level, openLevel: 0 };
     for (;;) {
-      if (this.#stop !== undefined) break;
-      const state = {
-        mode: config.scheduling, ready: this.#ready, running: this.#flights.size, limit: this.#inPool.limit,
-        level: graph.level, openLevel: this.#state.openLevel,
-      };
-      const picked = nextSteps(state);
-      if (picked.length > 0) {
-        // A dispatch may stop the run (a failure under fail-fast): the rest of the pick was cancelled.
-        for (const i of picked) if (this.#stop === undefined) this.#dispatch(i, false);
-        continue;
+      if (this.#stop !== undefined || this.#ready.size === 0) break;
+      state.running = this.#flights.size;
+      state.limit = this.#inPool.limit;
+      state.openLevel = this.#state.openLevel;
+      if (state.running < state.limit) {
+        const picked = nextSteps(state);
+        if (picked.length > 0) {
+          // A dispatch may stop the run (a failure under fail-fast): the rest of the pick was cancelled.
+          for (const i of picked) if (this.#stop === undefined) this.#dispatch(i, false);
+          continue;
+        }
       }
       // Every thread has a step: one more per thread may wait in the pool, if that keeps the order.
       const next = this.#inPool.ahead(state);

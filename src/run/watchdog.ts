@@ -29,7 +29,7 @@ export function watch(clock: Int32Array, slot: number, epoch: number, bounds: Bo
   const check = (): void => {
     timer = undefined;
     const phase = phaseOf(clock, slot);
-    if (phase === Phase.recycled) return;
+    if (phase === Phase.recycled || phase === Phase.done) return;
     const since = phaseSince(clock, slot, epoch);
     if (phase === Phase.queued || since === undefined) return after(timesLoad ? timeoutMs : loadTimeoutMs);
     const elapsed = preciseNow() - since;
