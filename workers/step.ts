@@ -7,7 +7,7 @@ import { isLoadTask, type AgentSpec, type LoadOutcome, type LoadTask, type Primi
 import { lazyRequire } from "../src/lazy-require.js";
 import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
 import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
-import { abortRequested, enterPhase, markDone, Phase } from "../src/pool/step-clock.js";
+import { abortRequested, enterPhase, markDone, markFinished, Phase } from "../src/pool/step-clock.js";
 import { preciseNow } from "../src/pool/precise-time.js";
 import type { Agent } from "../src/agent.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
@@ -17,7 +17,26 @@ import { installStrayHandlers, markThreadUnsafe, runInFrame, strayReportsSent, t
 
 installStrayHandlers(toErrorInfo);
 
-export default function run(task: WorkerTask): StepResult | LoadOutcome | Promise<StepResult | LoadOutcome> {
+type Result = StepResult | LoadOutcome;
+
+/** The task this thread is busy with, while it has not finished (a thread runs one at a time). */
+let busy: Promise<Result> | undefined;
+
+// Tiny steps may wait on a thread (src/pool/pool-balancer.ts): Piscina hands this entry a task while
+// an earlier one still awaits; it starts once every earlier task has ended, in order.
+export default function run(task: WorkerTask): Result | Promise<Result> {
+  const result = busy === undefined ? runTask(task) : busy.then(() => runTask(task), () => runTask(task));
+  if (result instanceof Promise) {
+    busy = result;
+    const done = (): void => {
+      if (busy === result) busy = undefined;
+    };
+    result.then(done, done);
+  }
+  return result;
+}
+
+function runTask(task: WorkerTask): Result | Promise<Result> {
   if (isLoadTask(task)) return preload(task);
   // The run's constants are at hand for every step but a thread's first of the run.
   const known = runConstants(task.callId);
@@ -28,7 +47,13 @@ function step(task: StepTask, run: RunConstants | undefined): StepResult | Promi
   if (run === undefined) return stopped("its run has ended");
   if (threadIsUnsafe()) refuse(task, run);
   const outcome = runStep(task, run);
-  return outcome instanceof Promise ? outcome.then(movable) : movable(outcome);
+  const answer = (result: StepResult): StepResult => {
+    // The step is over: if the thread dies before its answer reaches the main thread (a step that
+    // waited behind it kills it), the main thread knows the step did not die with it.
+    if (typeof result === "object" && result !== null) markFinished(run.clock, task.slot);
+    return movable(result);
+  };
+  return outcome instanceof Promise ? outcome.then(answer) : answer(outcome);
 }
 
 // Piscina copies what a task returns; a large output's bytes are moved instead (its documented
@@ -43,8 +68,10 @@ function movable(outcome: StepResult): StepResult {
 }
 
 // A thread that went through an uncaught exception takes no further step (loading agents is still
-// safe: the import is only wasted): it marks the task as
-// refused (the main thread sends it again, not counting an attempt) and exits; the pool replaces it.
+// safe: the import is only wasted): it marks the task as refused (the main thread sends it again, not
+// counting an attempt) and exits, so that the pool hands it nothing more; the pool replaces it. (A
+// step that ended just before, stacked here, may lose its answer: it is sent again too, see
+// src/run/attempt.ts.)
 function refuse(task: StepTask, run: RunConstants): never {
   enterPhase(run.clock, task.slot, Phase.recycled, threadId, run.epoch);
   process.exit(0);

@@ -37,7 +37,10 @@ export const Phase = {
   running: 2,
   /** The thread refused it: it is unsafe after a stray error and exits; the attempt is to be sent again. */
   recycled: 3,
-  /** The agent returned a primitive output, which is the task's result; its times are in `clockTimes`. */
+  /**
+   * The step is over and its answer is on its way: the output itself when the agent returned a
+   * primitive (its times are then in `clockTimes`), else an outcome object.
+   */
   done: 4,
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
@@ -57,6 +60,11 @@ export function clockTimes(clock: Int32Array): Float64Array {
 
 function timesOffset(cells: number): number {
   return Math.ceil(cells / 2) * 8;
+}
+
+/** Worker side: the step of `slot` is over; its answer is an outcome object. */
+export function markFinished(clock: Int32Array, slot: number): void {
+  Atomics.store(clock, slot * CLOCK_CELLS + PHASE, Phase.done);
 }
 
 /** Worker side: the agent of `slot` returned a primitive output, the task's result; these are its times. */

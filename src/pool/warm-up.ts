@@ -10,13 +10,8 @@
 // left out of later warm-ups: steps then import it on their own thread, and report what goes wrong.
 import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
-import { lazyRequire } from "../lazy-require.js";
 import type { AgentSpec, LoadOutcome, LoadTask } from "./protocol.js";
-
-/** What a warm-up task carries in its queue options. */
-interface WarmUpMark {
-  warmUpFor: number;
-}
+import { mark } from "./task-marks.js";
 
 interface PoolWarmth {
   /** Threads the pool should have. */
@@ -63,12 +58,6 @@ export function attach(pool: Piscina, warmth: PoolWarmth): void {
     });
     warmUp(pool, warmth, id);
   });
-}
-
-/** The thread a task (Piscina's view of it, in a queue or a balancer) is the warm-up of, or undefined. */
-export function warmUpFor(task: object): number | undefined {
-  const mark = (task as Record<symbol, WarmUpMark | null | undefined>)[queueOptions()];
-  return mark?.warmUpFor;
 }
 
 /** How many threads of `pool` may take steps now, or undefined for a pool not made by createPool. */
@@ -123,7 +112,7 @@ function warmUp(pool: Piscina, warmth: PoolWarmth, threadId: number): void {
   if (warmth.agents.size === 0 || warmth.closing) return ready();
   const agents = [...warmth.agents.values()];
   const loading = new Int32Array(new SharedArrayBuffer(4));
-  const task: LoadTask & Record<symbol, WarmUpMark> = { kind: "load", agents, loading, [queueOptions()]: { warmUpFor: threadId } };
+  const task = mark<LoadTask>({ kind: "load", agents, loading }, { warmUpFor: threadId });
   // A warm-up that hangs is aborted, and Piscina terminates its thread.
   const signal = AbortSignal.timeout(warmth.loadTimeoutMs);
   const drop = (name: string | undefined): void => {
@@ -137,10 +126,4 @@ function warmUp(pool: Piscina, warmth: PoolWarmth, threadId: number): void {
     // The thread died or hung importing agent `loading`: that agent is not warmed again.
     () => drop(agents[Atomics.load(loading, 0) - 1]?.name),
   );
-}
-
-let symbol: symbol | undefined;
-
-function queueOptions(): symbol {
-  return (symbol ??= lazyRequire<typeof import("piscina")>("piscina").Piscina.queueOptionsSymbol);
 }

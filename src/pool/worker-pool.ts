@@ -4,9 +4,10 @@ import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
 import type { Piscina } from "piscina";
 import { lazyRequire } from "../lazy-require.js";
-import { startedThreadsBalancer } from "./pool-balancer.js";
+import { STACKED_PER_THREAD, startedThreadsBalancer } from "./pool-balancer.js";
 import { WarmUpFirstQueue } from "./pool-queue.js";
-import { attach, poolWarmth, stopGrowing, warmUpFor } from "./warm-up.js";
+import { markOf } from "./task-marks.js";
+import { attach, poolWarmth, stopGrowing } from "./warm-up.js";
 
 /**
  * The compiled worker entry (dist/workers/entry.cjs, which imports dist/workers/step.js), passed as
@@ -38,14 +39,16 @@ export function createPool(options: PoolOptions = {}): Piscina {
     minThreads: Math.min(threads, availableParallelism()),
     maxThreads: threads,
     idleTimeout: Infinity,
-    // A step occupies its thread; queueing happens in our scheduler, not inside a busy worker.
-    concurrentTasksPerWorker: 1,
+    // A thread runs one task at a time (workers/step.ts); tiny steps may wait on it (./pool-balancer.ts).
+    concurrentTasksPerWorker: 1 + STACKED_PER_THREAD,
     // First in, first out, always: a run queues steps ahead in the pool in the order threads must
     // take them (src/schedule/queue-ahead.ts). By default Piscina moves a task it could not hand to
     // a busy pool to the back of its queue.
     stricterFIFO: true,
-    taskQueue: new WarmUpFirstQueue((task) => warmUpFor(task) !== undefined),
-    loadBalancer: startedThreadsBalancer(warmth.started, warmUpFor),
+    taskQueue: new WarmUpFirstQueue((task) => markOf(task)?.warmUpFor !== undefined),
+    loadBalancer: startedThreadsBalancer(warmth.started),
+    // Piscina's wait and run time histograms cost every task; nothing here reads them.
+    recordTiming: false,
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });
   attach(pool, warmth);

@@ -5,6 +5,7 @@ import type { StepOutcome, StepResult, StepTask } from "../pool/protocol.js";
 import { decodeParts } from "../pool/value-codec.js";
 import { Phase, phaseOf, phaseSince, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
 import { preciseNow } from "../pool/precise-time.js";
+import { markOf } from "../pool/task-marks.js";
 import { WORKER_FILENAME } from "../pool/worker-pool.js";
 import { fromAbort, fromLoadCrash, fromOutcome, fromRejection, fromUnreadableOutput, type AbortCause, type Failure } from "./step-failure.js";
 import { watch } from "./watchdog.js";
@@ -96,10 +97,11 @@ export class Attempt {
     try {
       const { clock, times } = this.#c;
       const slot = this.task.slot;
+      if (!fulfilled) end = this.#fromRejection(value, this.#where);
       // The agent returned a primitive output: the result is the output, the times are in the clock.
-      end = fulfilled && phaseOf(clock, slot) === Phase.done
-        ? { kind: "completed", output: value, threadId: threadOf(clock, slot), startedAt: times[2 * slot]!, endedAt: times[2 * slot + 1]! }
-        : fulfilled ? this.#fromOutcome(value as StepOutcome, this.#where) : this.#fromRejection(value, this.#where);
+      else if (typeof value !== "object" || value === null) {
+        end = { kind: "completed", output: value, threadId: threadOf(clock, slot), startedAt: times[2 * slot]!, endedAt: times[2 * slot + 1]! };
+      } else end = this.#fromOutcome(value as StepOutcome, this.#where);
     } catch (bug) {
       end = this.#fromRejection(bug, this.#where);
     }
@@ -131,8 +133,9 @@ export class Attempt {
 
   /**
    * Terminates the thread the attempt runs on; the pool rejects the attempt and replaces the thread.
-   * Safe against a thread that has moved on: the pool gives a thread its next task only after it has
-   * processed this one's end, which also disarms every timer that calls this.
+   * Safe against a thread that has moved on: a thread marks a step DONE before it takes another
+   * (one stacked behind it), and the pool gives it a task of its queue only after it has processed
+   * this one's end, which also disarms every timer that calls this.
    */
   #terminate(): void {
     const id = threadOf(this.#c.clock, this.task.slot);
@@ -165,7 +168,11 @@ export class Attempt {
     const { clock, epoch } = this.#c;
     const slot = this.task.slot;
     const phase = phaseOf(clock, slot);
-    if (phase === Phase.recycled && this.#aborted === undefined) return { kind: "refused" };
+    // A stacked step (../pool/pool-balancer.ts) whose thread died while it waited there never
+    // started; one that had ended lost its answer with the thread (a step stacked behind it killed
+    // it). Either is sent again, not counted: a step that takes next to nothing may so run twice.
+    const stacked = markOf(this.task)?.stackable === true && (phase === Phase.queued || phase === Phase.done);
+    if (this.#aborted === undefined && (phase === Phase.recycled || stacked)) return { kind: "refused" };
     // A thread that died importing the agent (process.exit or out of memory at the module's top
     // level) says nothing of the step: the module is at fault, and running it again would not help.
     const failure = phase === Phase.loading && this.#aborted === undefined

@@ -1,34 +1,67 @@
 // The steps a run has handed to the pool: how many may be there (the concurrency limit, and one
-// more per thread waiting in the pool's queue when that keeps the order, ../schedule/queue-ahead.ts),
+// more per thread waiting in the pool's queue when that keeps the order, ../schedule/queue-ahead.ts;
+// more for steps that take next to nothing, which may wait on a thread, ../pool/pool-balancer.ts),
 // and which of them wait rather than run. A waiting step starts when one of the run's steps ends:
-// the pool gives the freed thread the head of its queue before the run hears of the end.
+// the pool gives the freed thread the next step before the run hears of the end.
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { ScheduleState } from "../schedule/next-steps.js";
 import type { Before } from "../schedule/priority.js";
 import { aheadStep, AheadGuard } from "../schedule/queue-ahead.js";
 
+/**
+ * A step whose measured duration is at most this (ms) takes next to nothing next to its dispatch:
+ * it may wait on a thread behind other such steps (../pool/pool-balancer.ts). Steps never measured
+ * (a run's first) are not.
+ */
+export const TINY_STEP_MS = 0.25;
+
+export interface InPoolOptions {
+  /** The run's concurrency limit. */
+  limit: number;
+  /** The pool's threads. */
+  threads: number;
+  /** On the orchestrator's own pool: steps may wait in the pool beyond its threads. */
+  own?: {
+    /** How many threads may take steps now (the pool grows once the first run starts, ../pool/warm-up.ts). */
+    usableThreads(): number;
+    /** How many tiny steps may wait on a thread. */
+    stackedPerThread: number;
+    /** Which steps are tiny (`TINY_STEP_MS`), by index. */
+    tiny: Uint8Array;
+  };
+}
+
 export class InPool {
   readonly #limit: number;
   readonly #threads: number;
-  readonly #usable: (() => number) | undefined;
+  #usable: (() => number) | undefined;
   readonly #aheadLimit: number;
+  readonly #tinyLimit: number;
+  readonly #tiny: Uint8Array | undefined;
   readonly #guard: AheadGuard | undefined;
-  /** Handed over and waiting in the pool's queue (first in, first out), not on a thread yet. */
+  /** Handed over and waiting in the pool (first in, first out), not on a thread yet. */
   readonly #waiting: number[] = [];
 
   /**
-   * `limit`: the run's concurrency limit; `threads`: the pool's; `queueAhead`: how many steps may
-   * wait in the pool's queue (0: none). A limit below the threads is kept by handing over no more;
-   * an unlimited run hands over everything ready, as asked. `usable`: how many threads may take
-   * steps now, on a pool that is still growing (../pool/warm-up.ts).
+   * A limit below the pool's threads is kept by handing over no more; an unlimited run hands over
+   * everything ready, as asked; queueing ahead needs the orchestrator's own pool, whose queue is
+   * first in, first out.
    */
-  constructor(graph: DependencyGraph, before: Before, limit: number, threads: number, queueAhead: number, usable?: () => number) {
-    const ahead = queueAhead > 0 && limit >= threads && limit !== Infinity;
+  constructor(graph: DependencyGraph, before: Before, options: InPoolOptions) {
+    const { limit, threads, own } = options;
+    const ahead = own !== undefined && limit >= threads && limit !== Infinity;
     this.#limit = ahead ? threads : limit;
     this.#threads = threads;
-    this.#usable = usable;
-    this.#aheadLimit = ahead ? threads + queueAhead : limit;
+    this.#usable = own?.usableThreads;
+    this.#aheadLimit = ahead ? 2 * threads : limit;
+    this.#tinyLimit = ahead ? (2 + own.stackedPerThread) * threads : limit;
+    this.#tiny = ahead ? own.tiny : undefined;
     this.#guard = ahead ? new AheadGuard(before, graph.dependents) : undefined;
+  }
+
+  /** Whether step `i` may wait on a thread behind other tiny steps. */
+  tiny(i: number): boolean {
+    return this.#tiny?.[i] === 1;
   }
 
   /**
@@ -38,14 +71,26 @@ export class InPool {
    * the run for the cores.
    */
   get limit(): number {
-    const usable = this.#usable?.();
-    return usable === undefined || usable >= this.#threads ? this.#limit : Math.min(this.#limit, Math.max(1, usable));
+    const usable = this.#growing();
+    return usable === undefined ? this.#limit : Math.min(this.#limit, Math.max(1, usable));
   }
 
-  /** A ready step to hand over to wait in the pool's queue, popped from `state.ready`, or undefined. */
+  /** While the pool has not had all its threads usable yet, how many are; else undefined. */
+  #growing(): number | undefined {
+    if (this.#usable === undefined) return undefined;
+    const usable = this.#usable();
+    // Once full, the pool replaces a thread that exits on its own: a step handed over meanwhile
+    // only waits a little, so the run stops asking.
+    if (usable < this.#threads) return usable;
+    this.#usable = undefined;
+    return undefined;
+  }
+
+  /** A ready step to hand over to wait in the pool, popped from `state.ready`, or undefined. */
   ahead(state: ScheduleState & { limit: number }): number | undefined {
-    if (this.#guard === undefined || (this.#usable !== undefined && this.#usable() < this.#threads)) return undefined;
-    state.limit = this.#aheadLimit;
+    if (this.#guard === undefined || this.#growing() !== undefined) return undefined;
+    const top = state.ready.peek();
+    state.limit = top !== undefined && this.tiny(top) ? this.#tinyLimit : this.#aheadLimit;
     return aheadStep(state, this.#guard);
   }
 

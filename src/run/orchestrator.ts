@@ -7,6 +7,7 @@ import { checkInputs } from "../graph/dependency-graph.js";
 import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
 import { HostHub } from "../pool/host-channel.js";
 import { findNotShareable, type Shareable } from "../pool/shareable.js";
+import { STACKED_PER_THREAD } from "../pool/pool-balancer.js";
 import { growPool, onUsable, usableThreads } from "../pool/warm-up.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { simulate, type SimulateOptions, type Simulation } from "../schedule/simulate.js";
@@ -162,8 +163,10 @@ export class ParallelOrchestrator {
       task, inputs, graph, agents, pool, hub: HostHub.of(pool), config: this.config,
       logger: this.config.logger ?? defaultLogger(),
       defaultLimit: pool.options.maxThreads,
-      queueAhead: this.config.pool === undefined ? pool.options.maxThreads : 0,
-      ...(this.config.pool === undefined ? { usableThreads: () => usableThreads(pool) ?? pool.options.maxThreads } : {}),
+      ...(this.config.pool === undefined
+        ? { ownPool: { usableThreads: () => usableThreads(pool) ?? pool.options.maxThreads, stackedPerThread: STACKED_PER_THREAD } }
+        : {}),
+      learnedMs: (stepId) => this.#learned.get(stepId),
       cost: (stepId) => this.#cost(stepId),
       learn: (stepId, ms) => {
         const old = this.#learned.get(stepId);

@@ -43,13 +43,17 @@ export interface RunSetup {
   /** Concurrency limit when the config sets none: the pool's thread count. */
   defaultLimit: number;
   /**
-   * How many steps may wait in the pool's queue beyond its threads (one per thread on a pool the
-   * orchestrator made, whose queue is first in, first out; 0 on a pool given with `withPool`).
-   * Only a run whose limit is at least the pool's thread count queues ahead.
+   * On the orchestrator's own pool (not one given with `withPool`): steps may wait in the pool beyond
+   * its threads (./in-pool.ts), and it grows once the first run starts.
    */
-  queueAhead: number;
-  /** On a pool that grows (the orchestrator's own), how many of its threads may take steps now. */
-  usableThreads?: () => number;
+  ownPool?: {
+    /** How many of its threads may take steps now. */
+    usableThreads(): number;
+    /** How many tiny steps may wait on a thread (../pool/pool-balancer.ts). */
+    stackedPerThread: number;
+  };
+  /** The measured duration (ms) of a step in earlier runs, if it ever completed. */
+  learnedMs(stepId: string): number | undefined;
   /** The cost of a step for priority: its `cost` option, a learned duration, or 1. */
   cost(stepId: string): number | undefined;
   /** Called with the measured duration of every completed attempt. */

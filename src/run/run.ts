@@ -8,6 +8,7 @@ import { bottomLevels } from "../graph/critical-path.js";
 import type { LogLevel, RunConstants, StepTask } from "../pool/protocol.js";
 import { preciseNow } from "../pool/precise-time.js";
 import { clockTimes, createClock, markRunEnded, resetSlot } from "../pool/step-clock.js";
+import { mark, STACKABLE } from "../pool/task-marks.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
 import { ReadyQueue } from "../schedule/ready-queue.js";
@@ -15,7 +16,7 @@ import { agentLogLevel } from "./agent-log-level.js";
 import { ApprovalDesk, decisionFor } from "./approvals.js";
 import { Attempt, type AttemptContext, type AttemptEnd, type OnAttemptEnd } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
-import { InPool } from "./in-pool.js";
+import { InPool, TINY_STEP_MS } from "./in-pool.js";
 import { renderIntent, type Intent } from "./intent.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import { RunState, type Stop } from "./run-state.js";
@@ -63,7 +64,11 @@ export class Run {
     const before = priorityRule(config.scheduling, { bottomLevel: bl, level: graph.level });
     this.#ready = new ReadyQueue(before);
     this.#clock = createClock(graph.steps.length);
-    this.#inPool = new InPool(graph, before, config.maxConcurrentTasks ?? setup.defaultLimit, setup.defaultLimit, setup.queueAhead, setup.usableThreads);
+    const own = setup.ownPool;
+    this.#inPool = new InPool(graph, before, {
+      limit: config.maxConcurrentTasks ?? setup.defaultLimit, threads: setup.defaultLimit,
+      ...(own ? { own: { ...own, tiny: Uint8Array.from(graph.steps, (step) => ((setup.learnedMs(step.stepId) ?? Infinity) <= TINY_STEP_MS ? 1 : 0)) } } : {}),
+    });
     this.#logLevel = agentLogLevel(setup.logger);
     const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
     this.#report = new RunReporter(this.runId, setup.logger, graph, listeners);
@@ -176,13 +181,21 @@ export class Run {
     const task: StepTask = { callId: this.#callId, slot: i, attempt, intent, inputs, timeoutMs: step.timeoutMs ?? config.stepTimeoutMs ?? 0 };
     if (approval !== undefined) task.approval = approval;
     if (step.expectedOutput !== undefined) task.expectedOutput = step.expectedOutput;
+    if (this.#inPool.tiny(i)) mark(task, STACKABLE);
     const flight = new Attempt(this.#attempts, task, { stepId: step.stepId, agent: step.assignedAgent, module: this.#s.agents[i]!.module }, this.#onAttemptEnd);
     this.#flights.set(i, flight);
     this.#inPool.handed(i, queued);
     if (!queued) this.#started(i, attempt);
   }
 
-  readonly #onAttemptEnd: OnAttemptEnd = (flight, end) => this.#guard(() => this.#ended(flight.task.slot, flight, end));
+  // #guard, without a closure per step.
+  readonly #onAttemptEnd: OnAttemptEnd = (flight, end) => {
+    try {
+      this.#ended(flight.task.slot, flight, end);
+    } catch (bug) {
+      this.#bug(bug);
+    }
+  };
 
   /** Step `i`'s attempt reached a thread. */
   #started(i: number, attempt: number): void {
@@ -320,12 +333,16 @@ export class Run {
     try {
       fn();
     } catch (bug) {
-      this.#report.log("error", `wavepool bug, the run is cancelled: ${(bug as Error)?.stack ?? String(bug)}`);
-      try {
-        this.cancel("an internal error");
-      } catch {
-        if (!this.#finished) this.#end();
-      }
+      this.#bug(bug);
+    }
+  }
+
+  #bug(bug: unknown): void {
+    this.#report.log("error", `wavepool bug, the run is cancelled: ${(bug as Error)?.stack ?? String(bug)}`);
+    try {
+      this.cancel("an internal error");
+    } catch {
+      if (!this.#finished) this.#end();
     }
   }
 }
