@@ -7,6 +7,7 @@ import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { ScheduleState } from "../schedule/next-steps.js";
 import type { Before } from "../schedule/priority.js";
 import { aheadStep, AheadGuard } from "../schedule/queue-ahead.js";
+import type { RunSetup } from "./run-setup.js";
 
 /**
  * A step whose measured duration is at most this (ms) takes next to nothing next to its dispatch:
@@ -59,6 +60,16 @@ export class InPool {
     this.#guard = ahead ? new AheadGuard(before, graph.dependents) : undefined;
   }
 
+  /** What a run of `setup` (prioritised by `before`) may hand to its pool. */
+  static of(setup: RunSetup, before: Before): InPool {
+    const { graph, config, defaultLimit, ownPool } = setup;
+    const tiny = (i: number): number => ((setup.learnedMs(graph.steps[i]!.stepId) ?? Infinity) <= TINY_STEP_MS ? 1 : 0);
+    return new InPool(graph, before, {
+      limit: config.maxConcurrentTasks ?? defaultLimit, threads: defaultLimit,
+      ...(ownPool ? { own: { ...ownPool, tiny: Uint8Array.from(graph.steps, (_, i) => tiny(i)) } } : {}),
+    });
+  }
+
   /** Whether step `i` may wait on a thread behind other tiny steps. */
   tiny(i: number): boolean {
     return this.#tiny?.[i] === 1;
@@ -101,15 +112,15 @@ export class InPool {
   }
 
   /**
-   * Step `i` left the pool. Returns -1 if it had never left the pool's queue (it starts and ends at
-   * once: a cancelled step that skipped itself); else the step that took its thread, or undefined.
+   * Step `i` left the pool. Returns -1 if it was still waiting there (it starts and ends at once: a
+   * cancelled step that skipped itself); else the step that took its thread, or -2 for none.
    */
-  left(i: number): number | undefined {
+  left(i: number): number {
     this.#guard?.remove(i);
     const waiting = this.#waiting;
-    if (waiting.length === 0) return undefined;
+    if (waiting.length === 0) return -2;
     const k = waiting.indexOf(i);
-    if (k < 0) return waiting.shift();
+    if (k < 0) return waiting.shift()!;
     waiting.splice(k, 1);
     return -1;
   }

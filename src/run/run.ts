@@ -16,7 +16,7 @@ import { agentLogLevel } from "./agent-log-level.js";
 import { ApprovalDesk, decisionFor } from "./approvals.js";
 import { Attempt, type AttemptContext, type AttemptEnd, type OnAttemptEnd } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
-import { InPool, TINY_STEP_MS } from "./in-pool.js";
+import { InPool } from "./in-pool.js";
 import { renderIntent, type Intent } from "./intent.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import { RunState, type Stop } from "./run-state.js";
@@ -64,11 +64,7 @@ export class Run {
     const before = priorityRule(config.scheduling, { bottomLevel: bl, level: graph.level });
     this.#ready = new ReadyQueue(before);
     this.#clock = createClock(graph.steps.length);
-    const own = setup.ownPool;
-    this.#inPool = new InPool(graph, before, {
-      limit: config.maxConcurrentTasks ?? setup.defaultLimit, threads: setup.defaultLimit,
-      ...(own ? { own: { ...own, tiny: Uint8Array.from(graph.steps, (step) => ((setup.learnedMs(step.stepId) ?? Infinity) <= TINY_STEP_MS ? 1 : 0)) } } : {}),
-    });
+    this.#inPool = InPool.of(setup, before);
     this.#logLevel = agentLogLevel(setup.logger);
     const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
     this.#report = new RunReporter(this.runId, setup.logger, graph, listeners);
@@ -217,18 +213,15 @@ export class Run {
     const asked = this.#approvals.take(i);
     const state = this.#state;
     const attempt = flight.task.attempt;
-    // A step that waited in the pool's queue until now starts and ends at once (unless refused,
-    // which never started); else the one that waited longest took its thread.
-    let next = this.#inPool.left(i);
-    if (next === -1) {
-      next = undefined;
-      if (end.kind !== "refused") this.#started(i, attempt);
-    }
+    // A step that waited in the pool until now starts and ends at once (unless refused, which never
+    // started); else the one that waited longest took its thread, and starts once this one ended.
+    const next = this.#inPool.left(i);
+    if (next === -1 && end.kind !== "refused") this.#started(i, attempt);
     if (end.kind === "refused") {
       state.unbegin(i);
       if (this.#stop === undefined) this.#ready.push(i);
       else state.cancelPending(new RunCancelledError("the run was cancelled before this step started"));
-      if (next !== undefined) this.#started(next, this.#flights.get(next)!.task.attempt);
+      if (next >= 0) this.#started(next, this.#flights.get(next)!.task.attempt);
       return this.#pump();
     }
     const status = end.kind === "failed" ? end.failure.status : end.kind;
@@ -260,7 +253,7 @@ export class Run {
     } else {
       this.#fail(i, end.failure.status, end.failure.error);
     }
-    if (next !== undefined) this.#started(next, this.#flights.get(next)!.task.attempt);
+    if (next >= 0) this.#started(next, this.#flights.get(next)!.task.attempt);
     this.#pump();
   }
 
