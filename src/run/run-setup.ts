@@ -56,7 +56,7 @@ export interface RunSetup {
   learnedMs(stepId: string): number | undefined;
   /** The cost of a step for priority: its `cost` option, a learned duration, or 1. */
   cost(stepId: string): number | undefined;
-  /** Called with the measured duration of every completed attempt. */
+  /** Called with the measured duration of every step that completed, when the run ends. */
   learn(stepId: string, durationMs: number): void;
   /** A saved state to resume: its completed steps are restored, not run. */
   restored?: SavedRunState;

@@ -14,7 +14,7 @@ import { priorityRule } from "../schedule/priority.js";
 import { ReadyQueue } from "../schedule/ready-queue.js";
 import { agentLogLevel } from "./agent-log-level.js";
 import { ApprovalDesk, decisionFor } from "./approvals.js";
-import { Attempt, type AttemptContext, type AttemptEnd, type OnAttemptEnd } from "./attempt.js";
+import { Attempt, type AttemptContext, type AttemptEnd, type OnAttemptEnd, type Where } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
 import { InPool } from "./in-pool.js";
 import { renderIntent, type Intent } from "./intent.js";
@@ -42,6 +42,10 @@ export class Run {
   readonly #anyApprovals: boolean;
   readonly #clock: Int32Array;
   readonly #inPool: InPool;
+  /** How long each step that completed took (ms), NaN for the others: learned when the run ends. */
+  readonly #measured: Float64Array;
+  /** Each step as its failures name it, made on its first dispatch. */
+  readonly #where: Where[] = [];
   readonly #logLevel: LogLevel;
   readonly #report: RunReporter;
   readonly #result: Promise<ParallelOrchestrationResult>;
@@ -65,6 +69,7 @@ export class Run {
     this.#ready = new ReadyQueue(before);
     this.#clock = createClock(graph.steps.length);
     this.#inPool = InPool.of(setup, before);
+    this.#measured = new Float64Array(graph.steps.length).fill(NaN);
     this.#logLevel = agentLogLevel(setup.logger);
     const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
     this.#report = new RunReporter(this.runId, setup.logger, graph, listeners);
@@ -178,7 +183,8 @@ export class Run {
     if (approval !== undefined) task.approval = approval;
     if (step.expectedOutput !== undefined) task.expectedOutput = step.expectedOutput;
     if (this.#inPool.tiny(i)) mark(task, STACKABLE);
-    const flight = new Attempt(this.#attempts, task, { stepId: step.stepId, agent: step.assignedAgent, module: this.#s.agents[i]!.module }, this.#onAttemptEnd);
+    const where = (this.#where[i] ??= { stepId: step.stepId, agent: step.assignedAgent, module: this.#s.agents[i]!.module });
+    const flight = new Attempt(this.#attempts, task, where, this.#onAttemptEnd);
     this.#flights.set(i, flight);
     this.#inPool.handed(i, queued);
     if (!queued) this.#started(i, attempt);
@@ -233,7 +239,7 @@ export class Run {
     }
     this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error);
     if (end.kind === "completed") {
-      this.#s.learn(this.#s.graph.steps[i]!.stepId, end.endedAt - end.startedAt);
+      this.#measured[i] = end.endedAt - end.startedAt;
       for (const d of state.complete(i, end.output)) this.#ready.push(d);
       this.#save();
     } else if (end.kind === "paused") {
@@ -299,6 +305,9 @@ export class Run {
 
   async #finish(): Promise<void> {
     this.#finished = true;
+    // Learned once, at the end: a call per step would cost the loop as much as a no-op step's bookkeeping.
+    const { graph, learn } = this.#s;
+    this.#measured.forEach((ms, i) => Number.isNaN(ms) || learn(graph.steps[i]!.stepId, ms));
     this.#s.hub.forget(this.#callId);
     markRunEnded(this.#clock);
     this.#o.signal?.removeEventListener("abort", this.#onAbort);
