@@ -43,6 +43,13 @@ export interface AgentContext<Options = unknown> {
   log: AgentLogger;
   /** Reports progress in [0, 1]; emitted on the main thread as a `step:progress` event. */
   progress(value: number, message?: string): Promise<void>;
+  /**
+   * Streams a partial output (tokens of a model, rows of a scan: any structured-clone-safe value) to
+   * the main thread as a `step:output` event. Chunks arrive in order, all before the step's
+   * `step:end`; the promise resolves once the chunk has reached the main thread (await it to pace a
+   * fast producer), and rejects if the chunk cannot be cloned.
+   */
+  emit(chunk: unknown): Promise<void>;
   /** Asks a person (the run's `onApproval` handler) to approve; resolves with their decision. */
   requestApproval(request: ApprovalRequest): Promise<ApprovalDecision>;
 }

@@ -127,6 +127,18 @@ export class StepContext implements AgentContext {
     return call.then(() => undefined);
   }
 
+  emit(chunk: unknown): Promise<void> {
+    let call: Promise<void>;
+    try {
+      // One comlink port per thread: calls arrive in the order they were made.
+      call = Promise.resolve(hostApi().output(this.#from(), chunk));
+    } catch (error) {
+      call = Promise.reject(error);
+    }
+    this.#track(call);
+    return call;
+  }
+
   async requestApproval(request: ApprovalRequest): Promise<ApprovalDecision> {
     if (this.#task.approval !== undefined) return this.#task.approval;
     const message = String(request?.message ?? "");

@@ -121,6 +121,8 @@ export type CallTag = readonly [callId: number, slot: number, attempt: number];
 export interface HostApi {
   log(from: CallTag, level: LogLevel, message: string, meta?: Record<string, unknown>): void;
   progress(from: CallTag, value: number, message?: string): void;
+  /** A partial output of the step (`ctx.emit`). */
+  output(from: CallTag, chunk: unknown): void;
   requestApproval(from: CallTag, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
   /** An error the agent of `from` left behind; `from` is undefined when no step owns it. */
   stray(from: CallTag | undefined, report: StrayError): void;

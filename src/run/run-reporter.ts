@@ -83,6 +83,11 @@ export class RunReporter {
     });
   }
 
+  output(i: number, attempt: number, threadId: number, chunk: unknown): void {
+    if (this.#quiet) return;
+    this.emit({ type: "step:output", runId: this.#runId, time: preciseNow(), ...this.#where(i), attempt, threadId, chunk });
+  }
+
   /** A log line an agent sent through `ctx.log`, tagged with where it came from. */
   agentLog(i: number, attempt: number, threadId: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void {
     this.#logger.log({ ...meta, level, message, runId: this.#runId, ...this.#where(i), threadId, attempt });

@@ -79,6 +79,9 @@ export class Run {
         progress: (i, attempt, value, message) => this.#guard(() => {
           if (this.#current(i, attempt)) this.#report.progress(i, attempt, threadOf(this.#clock, i), value, message);
         }),
+        output: (i, attempt, chunk) => this.#guard(() => {
+          if (this.#current(i, attempt)) this.#report.output(i, attempt, threadOf(this.#clock, i), chunk);
+        }),
         requestApproval: async (i, attempt, request) => {
           if (!this.#current(i, attempt)) throw new Error("this attempt of the step has already ended");
           const step = this.#s.graph.steps[i]!;
