@@ -1,17 +1,76 @@
-// Template analysis without liquid's globalVariablesSync: the walk that replaces it must agree with
-// it on a corpus of templates, and the cache of parsed templates must stay within its bounds.
+// Template analysis and rendering without a full liquid parse where none is needed: the plain-path
+// scanner, the walk that replaces liquid's globalVariablesSync, and the cache of parsed templates
+// must agree with liquidjs itself on a corpus of templates and values, and on random templates.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Liquid } from "liquidjs";
 import { StrategyMap, StrategyStep, StrategyValidationError } from "wavepool";
 import { liquidReads } from "../src/graph/liquid-reads.js";
 import { TemplateCache } from "../src/graph/template-cache.js";
-import { TEMPLATE_LIMITS } from "../src/graph/template.js";
-import { CORPUS } from "./fixtures/template-corpus.js";
+import { parseTemplate, renderTemplate, TEMPLATE_LIMITS } from "../src/graph/template.js";
+import { CORPUS, VALUES } from "./fixtures/template-corpus.js";
 
 /** liquidjs as wavepool configures it, used here as the reference. */
 const liquid = new Liquid({
   cache: false, renderLimit: TEMPLATE_LIMITS.renderMs, memoryLimit: TEMPLATE_LIMITS.memory, parseLimit: TEMPLATE_LIMITS.parse,
+});
+
+type Outcome = { ok: true; value: unknown } | { ok: false; message: string };
+
+function outcome(f: () => unknown): Outcome {
+  try {
+    return { ok: true, value: f() };
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+}
+
+/** Roots liquid reports, or its error. */
+const liquidGlobals = (source: string) => outcome(() => liquid.globalVariablesSync(liquid.parse(source)));
+
+/** Checks reads and renders of `source` against liquid, for every scope `scopes` makes. */
+function agree(source: string, scopes: (names: readonly string[]) => Iterable<Record<string, unknown>>): void {
+  const expected = liquidGlobals(source);
+  const parsed = outcome(() => parseTemplate(source));
+  assert.equal(parsed.ok, expected.ok, `${JSON.stringify(source)}: liquid ${JSON.stringify(expected)}, wavepool ${JSON.stringify(parsed)}`);
+  if (!parsed.ok || !expected.ok) return;
+  const template = parsed.value as ReturnType<typeof parseTemplate>;
+  assert.deepEqual(template.reads, expected.value, `reads of ${JSON.stringify(source)} (${template.kind})`);
+  for (const scope of scopes(template.reads)) {
+    const mine = outcome(() => renderTemplate(template, { ...scope }));
+    const theirs = outcome(() => liquid.renderSync(liquid.parse(source), { ...scope }));
+    assert.deepEqual(mine, theirs, `render of ${JSON.stringify(source)} (${template.kind}) with ${describe(scope)}`);
+  }
+}
+
+function describe(scope: Record<string, unknown>): string {
+  return Object.entries(scope).map(([k, v]) => `${k}=${typeof v === "symbol" || typeof v === "bigint" ? String(v) : JSON.stringify(v)}`).join(", ");
+}
+
+/**
+ * Every read set to the same value, once per value, in a plain object and in a prototype-less one
+ * (as runs pass them); then scopes without the reads, where names fall back to liquid's globals.
+ */
+function* everyValue(names: readonly string[]): Iterable<Record<string, unknown>> {
+  for (const value of VALUES) {
+    yield Object.fromEntries(names.map((name) => [name, value]));
+    const bare: Record<string, unknown> = Object.create(null);
+    for (const name of names) bare[name] = value;
+    yield bare;
+  }
+  yield {};
+  yield { other: 1, more: 2 };
+}
+
+test("the corpus takes the path it says and agrees with liquid on reads, renders and errors", () => {
+  const kinds = { text: 0, plain: 0, liquid: 0, error: 0 };
+  for (const [source, kind] of CORPUS) {
+    const parsed = outcome(() => parseTemplate(source));
+    assert.equal(parsed.ok ? (parsed.value as ReturnType<typeof parseTemplate>).kind : "error", kind, JSON.stringify(source));
+    kinds[kind]++;
+    agree(source, everyValue);
+  }
+  assert.ok(CORPUS.length >= 60 && kinds.plain >= 20 && kinds.liquid >= 30 && kinds.error >= 5, JSON.stringify(kinds));
 });
 
 test("the walk of parsed templates gives liquid's globalVariablesSync on every template of the corpus", () => {
@@ -22,7 +81,61 @@ test("the walk of parsed templates gives liquid's globalVariablesSync on every t
   }
 });
 
-test("a template liquid does not parse fails at addStep", () => {
+/** mulberry32: seeded, so a failure names a template that can be run again. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TEXT = ["", "x", " ", "\n", " \t\n ", "\u00a0", "{", "}", "}}", "%}", "-", "'", '"', "a{b"];
+const ROOTS = ["a", "b", "size", "first", "nil", "true", "x-y", "_z", "forloop", "toString", "1a", "a?"];
+const SEGMENTS = [".b", ".size", ".first", ".last", ".length", "[0]", "[-1]", "[1]", '["k"]', "['b']", ".0", "[b]", "[ 0 ]", "[\"}}\"]", ".", ""];
+const PADDING = ["", " ", "  ", "\n", "\t"];
+const FILTERS = ["", "", "", " | upcase", " | size", " | default: b", " | join: '-'"];
+const TAGS = [
+  "{% assign a = b %}", "{% if a %}[{{ b }}]{% endif %}", "{% raw %}{{ a }}{% endraw %}", "{% comment %}{{ c }}{% endcomment %}",
+  "{% for a in b %}{{ a }}{% endfor %}", "{% capture b %}{{ a }}{% endcapture %}", "{%- increment size -%}", "{% # {{ d }} %}",
+];
+
+function randomTemplate(next: () => number): string {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  let source = "";
+  const parts = 1 + Math.floor(next() * 6);
+  for (let k = 0; k < parts; k++) {
+    const roll = next();
+    if (roll < 0.35) source += pick(TEXT);
+    else if (roll < 0.9) {
+      let path = pick(ROOTS);
+      for (let s = Math.floor(next() * 3); s > 0; s--) path += pick(SEGMENTS);
+      const dash = () => (next() < 0.25 ? "-" : "");
+      source += `{{${dash()}${pick(PADDING)}${path}${pick(FILTERS)}${pick(PADDING)}${dash()}}}`;
+    } else source += pick(TAGS);
+  }
+  return source;
+}
+
+test("random templates: the fast paths and liquid agree", () => {
+  const next = random(20_240_610);
+  const scopes = (names: readonly string[]) => [0, 5, 19, 22, 27, 29, 31, 36].map((v) => Object.fromEntries(names.map((name) => [name, VALUES[v]])));
+  const kinds = new Map<string, number>();
+  for (let i = 0; i < 3_000; i++) {
+    const source = randomTemplate(next);
+    const parsed = outcome(() => parseTemplate(source));
+    const kind = parsed.ok ? (parsed.value as ReturnType<typeof parseTemplate>).kind : "error";
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    agree(source, scopes);
+  }
+  // Each path saw many templates.
+  for (const kind of ["text", "plain", "liquid", "error"]) assert.ok((kinds.get(kind) ?? 0) >= 50, `${kind}: ${JSON.stringify([...kinds])}`);
+});
+
+test("a template the scanner takes still fails at addStep when liquid would not parse it", () => {
   for (const [source, kind] of CORPUS) {
     if (kind !== "error") continue;
     const map = new StrategyMap("g").addStep(new StrategyStep("a", undefined, "A", "fine {{ task }}", "a_out"));
@@ -30,6 +143,19 @@ test("a template liquid does not parse fails at addStep", () => {
       e instanceof StrategyValidationError && e.path === "steps[1].intent" && /is not valid liquid/.test(e.message), JSON.stringify(source));
     assert.equal(map.steps.length, 1);
   }
+});
+
+test("a template longer than liquid's parse limit is refused, plain or not", () => {
+  const long = `{{ a }}${"x".repeat(TEMPLATE_LIMITS.parse)}`;
+  assert.throws(() => parseTemplate(long), /parse length limit exceeded/);
+});
+
+test("a plain template that renders a value liquid treats specially renders through liquid", () => {
+  const template = parseTemplate("{{ when }} {{ drop.name }}");
+  assert.equal(template.kind, "plain");
+  const when = new Date(0);
+  const drop = { toLiquid: () => ({ name: "from toLiquid" }) };
+  assert.equal(renderTemplate(template, { when, drop }), `${String(when)} from toLiquid`);
 });
 
 test("the cache of parsed templates keeps the most recently used within its bounds", () => {

@@ -1,10 +1,14 @@
-// Intent templates: what a template reads from the run context, and how it renders. Text with no
-// output or tag renders to itself; anything else goes to liquidjs, parsed once per text while its
-// text is in the cache. A step keeps only its source and the names it reads, never a syntax tree.
+// Intent templates: what a template reads from the run context, and how it renders. Three kinds,
+// from cheapest: text with no output or tag renders to itself; a plain template (text and
+// `{{ a.b[0] }}` outputs, see template-scan.ts) is analysed and rendered by a scanner that follows
+// liquid's rules exactly; anything else goes to liquidjs, parsed once per text while its text is
+// in the cache. A step keeps only its source and the names it reads, never a syntax tree.
 import type { Liquid, Template } from "liquidjs";
 import { lazyRequire } from "../lazy-require.js";
 import { liquidReads } from "./liquid-reads.js";
+import { renderPlain } from "./plain-render.js";
 import { TemplateCache } from "./template-cache.js";
+import { plainReads, scanPlain } from "./template-scan.js";
 
 let engine: Liquid | undefined;
 
@@ -42,7 +46,7 @@ interface LiquidEntry {
 const parsed = new TemplateCache<LiquidEntry>(1_000, 1_000_000);
 
 /** How a template is analysed and rendered. */
-export type TemplateKind = "text" | "liquid";
+export type TemplateKind = "text" | "plain" | "liquid";
 
 /** An analysed intent template: its source and the root variables it reads from the run context. */
 export interface ParsedTemplate {
@@ -58,6 +62,8 @@ const NO_READS: readonly string[] = Object.freeze([]);
 export function parseTemplate(source: string): ParsedTemplate {
   // Plain text (no output, no tag) needs no parser: it renders to itself and reads nothing.
   if (!source.includes("{{") && !source.includes("{%")) return { source, reads: NO_READS, kind: "text" };
+  const reads = source.length <= TEMPLATE_LIMITS.parse ? plainReads(source) : undefined;
+  if (reads !== undefined) return { source, reads, kind: "plain" };
   return { source, reads: parseLiquid(source).reads, kind: "liquid" };
 }
 
@@ -75,5 +81,10 @@ function parseLiquid(source: string): LiquidEntry {
 /** Renders a template with the values it reads (liquid's output, whichever path renders it). */
 export function renderTemplate(template: ParsedTemplate, scope: Record<string, unknown>): string {
   if (template.kind === "text") return template.source;
+  if (template.kind === "plain") {
+    const outputs = scanPlain(template.source)!;
+    const out = renderPlain(template.source, outputs, scope, TEMPLATE_LIMITS.renderMs);
+    if (out !== undefined) return out;
+  }
   return liquid().renderSync(parseLiquid(template.source).templates, scope) as string;
 }
