@@ -39,22 +39,25 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
     producer.get(variable) ?? (variable.endsWith("_output") ? indexOf.get(variable.slice(0, -7)) : undefined);
   // Duplicate edges are dropped with a stamp per step rather than a Set per step: at 100,000 steps
   // the Sets were most of the garbage collector's work. Edge order: template reads, then dependsOn.
+  // Edges are gathered in one scratch array and copied out at their exact size: an array grown by
+  // `push` keeps room for 17 entries, and the graph is kept as long as its strategy.
   const stamp = new Int32Array(n).fill(-1);
   const deps: number[][] = [];
   const externalReads: string[][] = [];
   const none: never[] = [];
+  const ds: number[] = [];
+  const external: string[] = [];
   for (let i = 0; i < n; i++) {
     const step = steps[i]!;
-    const ds: number[] = [];
-    let external: string[] = none;
+    let edges = 0;
+    let externals = 0;
     for (const variable of templates[i]!.reads) {
       const from = producerOf(variable);
       if (from === undefined) {
-        if (external === none) external = [];
-        external.push(variable);
+        external[externals++] = variable;
       } else if (stamp[from] !== i) {
         stamp[from] = i;
-        ds.push(from);
+        ds[edges++] = from;
       }
     }
     for (let k = 0; k < step.dependsOn.length; k++) {
@@ -67,14 +70,18 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
       }
       if (stamp[from] !== i) {
         stamp[from] = i;
-        ds.push(from);
+        ds[edges++] = from;
       }
     }
-    deps.push(ds);
-    externalReads.push(external);
+    deps.push(edges === 0 ? none : ds.slice(0, edges));
+    externalReads.push(externals === 0 ? none : external.slice(0, externals));
   }
-  const dependents: number[][] = steps.map(() => []);
-  deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
+  // Dependents at their exact size too: counted first, then filled in index order.
+  const fanOut = new Int32Array(n);
+  for (const from of deps) for (const d of from) fanOut[d]!++;
+  const dependents: number[][] = Array.from(fanOut, (count) => (count === 0 ? none : new Array<number>(count)));
+  fanOut.fill(0);
+  deps.forEach((from, i) => from.forEach((d) => (dependents[d]![fanOut[d]!++] = i)));
 
   // Kahn's algorithm in index order, so the order (and everything derived) is deterministic.
   const indegree = Int32Array.from(deps, (d) => d.length);
