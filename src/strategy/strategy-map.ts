@@ -52,19 +52,21 @@ export class StrategyMap {
    * output key and `StrategyValidationError` for a template liquid cannot parse.
    */
   addStep(step: StrategyStep): this {
+    const index = this.#steps.length;
     if (!(step instanceof StrategyStep)) {
-      throw new StrategyValidationError("addStep expects a StrategyStep", { path: `steps[${this.#steps.length}]` });
+      throw new StrategyValidationError("addStep expects a StrategyStep", { path: `steps[${index}]` });
     }
-    const path = `steps[${this.#steps.length}]`;
-    const where = { stepId: step.stepId, agent: step.assignedAgent };
-    if (this.#ids.has(step.stepId)) {
-      throw new DuplicateStepError(`step id ${JSON.stringify(step.stepId)} is already used by steps[${this.#ids.get(step.stepId)}]; give each step its own id`, { path: `${path}.id`, ...where });
+    // The error details are made only when there is an error: at 100,000 steps, a path string and
+    // an object per step were a good part of the garbage collector's work.
+    const used = this.#ids.get(step.stepId);
+    if (used !== undefined) {
+      throw new DuplicateStepError(`step id ${JSON.stringify(step.stepId)} is already used by steps[${used}]; give each step its own id`, { path: `steps[${index}].id`, ...whereOf(step) });
     }
     const owner = this.#outputs.get(step.outputKey);
     if (owner !== undefined) {
       throw new DuplicateStepError(
         `output key ${JSON.stringify(step.outputKey)} is already written by step ${this.#steps[owner]!.stepId}; give each step its own output key`,
-        { path: `${path}.output`, ...where },
+        { path: `steps[${index}].output`, ...whereOf(step) },
       );
     }
     let template: ParsedTemplate;
@@ -73,11 +75,11 @@ export class StrategyMap {
     } catch (cause) {
       throw new StrategyValidationError(
         `the intent template of step ${step.stepId} is not valid liquid: ${(cause as Error).message}`,
-        { path: `${path}.intent`, cause, ...where },
+        { path: `steps[${index}].intent`, cause, ...whereOf(step) },
       );
     }
-    this.#ids.set(step.stepId, this.#steps.length);
-    this.#outputs.set(step.outputKey, this.#steps.length);
+    this.#ids.set(step.stepId, index);
+    this.#outputs.set(step.outputKey, index);
     this.#steps.push(step);
     this.#templates.push(template);
     this.#graph = undefined;
@@ -115,4 +117,9 @@ export class StrategyMap {
   static fromJSON(json: unknown): StrategyMap {
     return strategyFromJSON(json, (goal) => new StrategyMap(goal));
   }
+}
+
+/** The step and agent an error of `addStep` names. */
+function whereOf(step: StrategyStep): { stepId: string; agent: string } {
+  return { stepId: step.stepId, agent: step.assignedAgent };
 }
