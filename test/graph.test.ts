@@ -93,3 +93,9 @@ test("plan() gives the critical path and its cost without starting a thread", ()
 test("an empty strategy plans to nothing", () => {
   assert.deepEqual(strategyOf().plan(), { waves: [], criticalPath: [], criticalPathCost: 0 });
 });
+
+test("plan() costs steps named after Object.prototype members like any other", () => {
+  const map = strategyOf(["toString", "X", "a", "a", { cost: 2 }], ["constructor", "X", "{{ a }}", "b"]);
+  assert.deepEqual(map.plan(), { waves: [["toString"], ["constructor"]], criticalPath: ["toString", "constructor"], criticalPathCost: 3 });
+  assert.equal(map.plan({ constructor: 5 }).criticalPathCost, 7);
+});

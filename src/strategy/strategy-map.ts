@@ -97,9 +97,12 @@ export class StrategyMap {
    */
   plan(costs: Readonly<Record<string, number>> = {}): StrategyPlan {
     const graph = this.graph();
+    // Own keys only: a step named `toString` must not cost Object.prototype.toString. With no
+    // costs given (the usual call), no lookup at all: 100,000 missing keys were a good part of plan().
+    const given = Object.keys(costs).length > 0;
     const bl = bottomLevels(graph, (i) => {
       const step = graph.steps[i]!;
-      return costs[step.stepId] ?? step.cost ?? 1;
+      return (given && Object.hasOwn(costs, step.stepId) ? costs[step.stepId] : undefined) ?? step.cost ?? 1;
     });
     const { path, cost } = criticalPath(graph, bl);
     return { waves: graph.waves.map((w) => [...w]), criticalPath: path, criticalPathCost: cost };
