@@ -2,12 +2,12 @@
 // a topological order (or the cycle that prevents one) and the dependency levels ("waves").
 import { CycleError, StrategyValidationError, UnknownInputError } from "../errors.js";
 import type { StrategyStep } from "../strategy/strategy-step.js";
-import type { ParsedTemplate } from "./template.js";
 
 /** A compiled strategy: steps by index, edges both ways, levels. Immutable once built. */
 export interface DependencyGraph {
   readonly steps: readonly StrategyStep[];
-  readonly templates: readonly ParsedTemplate[];
+  /** The root variables each step's template reads (see `templateReads`). */
+  readonly reads: readonly (readonly string[])[];
   readonly indexOf: ReadonlyMap<string, number>;
   /** Direct predecessors of each step. */
   readonly deps: readonly (readonly number[])[];
@@ -26,7 +26,7 @@ export interface DependencyGraph {
 }
 
 /** Builds the graph; throws `CycleError` or `StrategyValidationError` (unknown `dependsOn`). */
-export function buildGraph(steps: readonly StrategyStep[], templates: readonly ParsedTemplate[]): DependencyGraph {
+export function buildGraph(steps: readonly StrategyStep[], reads: readonly (readonly string[])[]): DependencyGraph {
   const n = steps.length;
   const indexOf = new Map<string, number>();
   const producer = new Map<string, number>();
@@ -51,7 +51,7 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
     const step = steps[i]!;
     let edges = 0;
     let externals = 0;
-    for (const variable of templates[i]!.reads) {
+    for (const variable of reads[i]!) {
       const from = producerOf(variable);
       if (from === undefined) {
         external[externals++] = variable;
@@ -100,7 +100,7 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
     const from = producerOf(variable);
     return from === undefined ? variable : steps[from]!.outputKey;
   };
-  return { steps, templates, indexOf, deps, dependents, externalReads, contextKey, order, level, waves };
+  return { steps, reads, indexOf, deps, dependents, externalReads, contextKey, order, level, waves };
 }
 
 /** Walks predecessors among the steps Kahn could not order until one repeats: that loop is a cycle. */

@@ -37,7 +37,14 @@ const BACKSLASH = 92;
  * Names that liquid reads as a literal or an operator, not a variable, when they start an output
  * (`{{ nil }}`, `{{ empty.size }}`, `{{ not }}`): such outputs are left to liquid.
  */
-const RESERVED = new Set(["true", "false", "nil", "null", "empty", "blank", "and", "or", "not", "contains"]);
+const RESERVED = ["true", "false", "nil", "null", "empty", "blank", "and", "or", "not", "contains"];
+
+/** True if source[l, end) is one of RESERVED (compared in place: no string per output). */
+function isReserved(source: string, l: number, end: number): boolean {
+  const length = end - l;
+  for (const word of RESERVED) if (word.length === length && source.startsWith(word, l)) return true;
+  return false;
+}
 
 /** liquid's BLANK character class (its `TYPES` table): what `{{-`/`-}}` trim and what pads an output. */
 export function isBlank(code: number): boolean {
@@ -206,7 +213,7 @@ function walkPath(source: string, l: number, r: number, path: PathSegment[] | un
   if (i >= r || !isNameStart(source.charCodeAt(i))) return -1;
   while (i < r && isNamePart(source.charCodeAt(i))) i++;
   const rootEnd = i;
-  if (rootEnd - l <= 8 && RESERVED.has(source.slice(l, rootEnd))) return -1;
+  if (isReserved(source, l, rootEnd)) return -1;
   path?.push(source.slice(l, rootEnd));
   while (i < r) {
     const c = source.charCodeAt(i);

@@ -2,7 +2,7 @@
 // from cheapest: text with no output or tag renders to itself; a plain template (text and
 // `{{ a.b[0] }}` outputs, see template-scan.ts) is analysed and rendered by a scanner that follows
 // liquid's rules exactly; anything else goes to liquidjs, parsed once per text while its text is
-// in the cache. A step keeps only its source and the names it reads, never a syntax tree.
+// in the cache. A step keeps only the names it reads, never a syntax tree.
 import type { Liquid, Template } from "liquidjs";
 import { lazyRequire } from "../lazy-require.js";
 import { liquidReads } from "./liquid-reads.js";
@@ -45,26 +45,31 @@ interface LiquidEntry {
 /** Up to 1,000 liquid templates of up to a million characters in all stay parsed. */
 const parsed = new TemplateCache<LiquidEntry>(1_000, 1_000_000);
 
-/** How a template is analysed and rendered. */
+/** How a template is analysed and rendered: see the file comment. */
 export type TemplateKind = "text" | "plain" | "liquid";
-
-/** An analysed intent template: its source and the root variables it reads from the run context. */
-export interface ParsedTemplate {
-  readonly source: string;
-  /** Root names of the global variables the template reads (`research` for `{{ research.a[0] }}`). */
-  readonly reads: readonly string[];
-  readonly kind: TemplateKind;
-}
 
 const NO_READS: readonly string[] = Object.freeze([]);
 
-/** Analyses a template; throws liquidjs's own error on bad syntax. */
-export function parseTemplate(source: string): ParsedTemplate {
-  // Plain text (no output, no tag) needs no parser: it renders to itself and reads nothing.
-  if (!source.includes("{{") && !source.includes("{%")) return { source, reads: NO_READS, kind: "text" };
+/** Text with no output and no tag: it renders to itself and reads nothing. */
+function isText(source: string): boolean {
+  return !source.includes("{{") && !source.includes("{%");
+}
+
+/** Which path analyses and renders `source` (whether liquid accepts it or not). */
+export function templateKind(source: string): TemplateKind {
+  if (isText(source)) return "text";
+  return source.length <= TEMPLATE_LIMITS.parse && plainReads(source) !== undefined ? "plain" : "liquid";
+}
+
+/**
+ * Root names of the global variables `source` reads from the run context (`research` for
+ * `{{ research.a[0] }}`), in liquid's order; throws liquidjs's own error on bad syntax. This is
+ * all a step keeps of its template: rendering finds the rest again from the text.
+ */
+export function templateReads(source: string): readonly string[] {
+  if (isText(source)) return NO_READS;
   const reads = source.length <= TEMPLATE_LIMITS.parse ? plainReads(source) : undefined;
-  if (reads !== undefined) return { source, reads, kind: "plain" };
-  return { source, reads: parseLiquid(source).reads, kind: "liquid" };
+  return reads ?? parseLiquid(source).reads;
 }
 
 /** The cached parse of `source`, parsing and analysing it on a miss. */
@@ -78,13 +83,13 @@ function parseLiquid(source: string): LiquidEntry {
   return entry;
 }
 
-/** Renders a template with the values it reads (liquid's output, whichever path renders it). */
-export function renderTemplate(template: ParsedTemplate, scope: Record<string, unknown>): string {
-  if (template.kind === "text") return template.source;
-  if (template.kind === "plain") {
-    const outputs = scanPlain(template.source)!;
-    const out = renderPlain(template.source, outputs, scope, TEMPLATE_LIMITS.renderMs);
+/** Renders a template that `templateReads` accepted, with the values it reads (liquid's output, whichever path renders it). */
+export function renderTemplate(source: string, scope: Record<string, unknown>): string {
+  if (isText(source)) return source;
+  const outputs = source.length <= TEMPLATE_LIMITS.parse ? scanPlain(source) : undefined;
+  if (outputs !== undefined) {
+    const out = renderPlain(source, outputs, scope, TEMPLATE_LIMITS.renderMs);
     if (out !== undefined) return out;
   }
-  return liquid().renderSync(parseLiquid(template.source).templates, scope) as string;
+  return liquid().renderSync(parseLiquid(source).templates, scope) as string;
 }

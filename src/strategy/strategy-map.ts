@@ -3,7 +3,7 @@
 import { DuplicateStepError, StrategyValidationError } from "../errors.js";
 import { bottomLevels, criticalPath } from "../graph/critical-path.js";
 import { buildGraph, type DependencyGraph } from "../graph/dependency-graph.js";
-import { parseTemplate, type ParsedTemplate } from "../graph/template.js";
+import { templateReads } from "../graph/template.js";
 import { StrategyStep } from "./strategy-step.js";
 import { strategyFromJSON, strategyToJSON, type StrategyJSON } from "./strategy-json.js";
 
@@ -24,7 +24,8 @@ export interface StrategyPlan {
 export class StrategyMap {
   readonly goal: string;
   readonly #steps: StrategyStep[] = [];
-  readonly #templates: ParsedTemplate[] = [];
+  /** What each step's template reads: all that is kept of it (rendering starts again from the text). */
+  readonly #reads: (readonly string[])[] = [];
   readonly #ids = new Map<string, number>();
   readonly #outputs = new Map<string, number>();
   #graph: DependencyGraph | undefined;
@@ -69,9 +70,9 @@ export class StrategyMap {
         { path: `steps[${index}].output`, ...whereOf(step) },
       );
     }
-    let template: ParsedTemplate;
+    let reads: readonly string[];
     try {
-      template = parseTemplate(step.intentTemplate);
+      reads = templateReads(step.intentTemplate);
     } catch (cause) {
       throw new StrategyValidationError(
         `the intent template of step ${step.stepId} is not valid liquid: ${(cause as Error).message}`,
@@ -81,14 +82,14 @@ export class StrategyMap {
     this.#ids.set(step.stepId, index);
     this.#outputs.set(step.outputKey, index);
     this.#steps.push(step);
-    this.#templates.push(template);
+    this.#reads.push(reads);
     this.#graph = undefined;
     return this;
   }
 
   /** The compiled dependency graph (cached until the next `addStep`). Throws `CycleError` on a cycle. */
   graph(): DependencyGraph {
-    return (this.#graph ??= buildGraph(this.#steps, this.#templates));
+    return (this.#graph ??= buildGraph(this.#steps, this.#reads));
   }
 
   /**
