@@ -25,15 +25,18 @@ export interface DependencyGraph {
   readonly waves: string[][];
 }
 
-/** Builds the graph; throws `CycleError` or `StrategyValidationError` (unknown `dependsOn`). */
-export function buildGraph(steps: readonly StrategyStep[], reads: readonly (readonly string[])[]): DependencyGraph {
+/**
+ * Builds the graph from the steps, what their templates read, and the step index of each step id
+ * and of each output key (the strategy keeps both to refuse duplicates; the graph keeps `indexOf`,
+ * so neither may change afterwards). Throws `CycleError` or `StrategyValidationError` (unknown `dependsOn`).
+ */
+export function buildGraph(
+  steps: readonly StrategyStep[],
+  reads: readonly (readonly string[])[],
+  indexOf: ReadonlyMap<string, number>,
+  producer: ReadonlyMap<string, number>,
+): DependencyGraph {
   const n = steps.length;
-  const indexOf = new Map<string, number>();
-  const producer = new Map<string, number>();
-  steps.forEach((s, i) => {
-    indexOf.set(s.stepId, i);
-    producer.set(s.outputKey, i);
-  });
   // `{{ <stepId>_output }}` is the seed's alias of a step's output; an output key of that name wins.
   const producerOf = (variable: string): number | undefined =>
     producer.get(variable) ?? (variable.endsWith("_output") ? indexOf.get(variable.slice(0, -7)) : undefined);

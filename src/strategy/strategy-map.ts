@@ -23,12 +23,14 @@ export interface StrategyPlan {
  */
 export class StrategyMap {
   readonly goal: string;
-  readonly #steps: StrategyStep[] = [];
+  #steps: StrategyStep[] = [];
   /** What each step's template reads: all that is kept of it (rendering starts again from the text). */
-  readonly #reads: (readonly string[])[] = [];
-  readonly #ids = new Map<string, number>();
-  readonly #outputs = new Map<string, number>();
+  #reads: (readonly string[])[] = [];
+  #ids = new Map<string, number>();
+  #outputs = new Map<string, number>();
   #graph: DependencyGraph | undefined;
+  /** The graph holds the steps, reads and id index as they were: the next addStep copies them first. */
+  #shared = false;
 
   constructor(goal: string) {
     if (typeof goal !== "string") {
@@ -79,6 +81,13 @@ export class StrategyMap {
         { path: `steps[${index}].intent`, cause, ...whereOf(step) },
       );
     }
+    if (this.#shared) {
+      this.#steps = [...this.#steps];
+      this.#reads = [...this.#reads];
+      this.#ids = new Map(this.#ids);
+      this.#outputs = new Map(this.#outputs);
+      this.#shared = false;
+    }
     this.#ids.set(step.stepId, index);
     this.#outputs.set(step.outputKey, index);
     this.#steps.push(step);
@@ -89,7 +98,11 @@ export class StrategyMap {
 
   /** The compiled dependency graph (cached until the next `addStep`). Throws `CycleError` on a cycle. */
   graph(): DependencyGraph {
-    return (this.#graph ??= buildGraph(this.#steps, this.#reads));
+    if (this.#graph === undefined) {
+      this.#graph = buildGraph(this.#steps, this.#reads, this.#ids, this.#outputs);
+      this.#shared = true;
+    }
+    return this.#graph;
   }
 
   /**
