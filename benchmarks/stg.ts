@@ -211,7 +211,7 @@ export async function stgScale(options: BenchOptions): Promise<Table[]> {
         { key: "waves", label: "waves", align: "right" }, { key: "simRatio", label: "simulated / lower bound", align: "right" },
       ],
       rows: planRows,
-      notes: ["Construction parses every intent with liquidjs (`step 12 {{ s3 }} {{ s7 }} {{ s9 }}`, or `step 12` with dependsOn); the first plan() compiles and caches the dependency graph."],
+      notes: ["Construction analyses every intent (`step 12 {{ s3 }} {{ s7 }} {{ s9 }}`, a plain template the scanner reads without a liquid parse, or `step 12` with dependsOn); the first plan() compiles and caches the dependency graph. build-scale.js compares with a full liquid parse."],
     },
     {
       title: `STG Table C, live: per-step overhead of no-op steps on random template DAGs, ${options.threads} threads`,
