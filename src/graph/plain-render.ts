@@ -10,7 +10,7 @@ import { isBlank, type PathSegment, type PlainOutput } from "./template-scan.js"
 const hasOwn = Object.prototype.hasOwnProperty;
 const toStringTag = Object.prototype.toString;
 
-/** Thrown inside this module when a value needs liquid's own handling. */
+/** Thrown, then returned, inside this module when a value needs liquid's own handling. */
 const NEEDS_LIQUID: unique symbol = Symbol("needs liquid");
 
 /** liquid's default `globals`: where a name that is not in the scope is read from. */

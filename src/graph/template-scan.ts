@@ -144,7 +144,9 @@ export function plainReads(source: string): string[] | undefined {
     else if (count === 32) many = new Set(seen.slice(0, count));
   }
   // An exact-size copy: a pushed-to array keeps room for 17 entries, most of a step's memory.
-  return status === DONE ? seen.slice(0, count) : undefined;
+  const reads = status === DONE ? seen.slice(0, count) : undefined;
+  if (count > 64) seen.length = 0; // the scratch keeps a few names, not a large template's
+  return reads;
 }
 
 /** The outputs of `source` with their paths, or `undefined` if it is not a plain template. */
