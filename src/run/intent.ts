@@ -15,10 +15,9 @@ export function renderIntent(graph: DependencyGraph, i: number, context: Readonl
   // No prototype: a plain {} per step with ever new key sets grows V8's hidden-class tree, and a
   // variable named `__proto__` or `constructor` must be data like any other.
   const inputs: Record<string, unknown> = Object.create(null);
-  const template = graph.templates[i]!;
-  for (const variable of template.reads) inputs[variable] = context.get(graph.contextKey(variable));
+  for (const variable of graph.reads[i]!) inputs[variable] = context.get(graph.contextKey(variable));
   try {
-    return { intent: renderTemplate(template, inputs), inputs };
+    return { intent: renderTemplate(graph.steps[i]!.intentTemplate, inputs), inputs };
   } catch (cause) {
     const step = graph.steps[i]!;
     const message = (cause as Error)?.message ?? String(cause);
