@@ -26,7 +26,13 @@ export interface StepTask {
   attempt: number;
   agent: AgentSpec;
   intent: string;
-  inputs: Record<string, unknown>;
+  /**
+   * The context values the template read, by the names it read them by (no prototype), each in its
+   * wire form: an output as the bytes its worker made (shared memory for a big one, so every reader
+   * gets the same bytes for the cost of a handle), other values encoded once per run. The worker
+   * decodes an input when the agent first reads it from `ctx.inputs`.
+   */
+  inputs: Record<string, WireValue>;
   /** The step's `expectedOutput` option, when it has one. */
   expectedOutput?: string;
   /** 0 for no timeout. */
