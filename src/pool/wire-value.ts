@@ -1,7 +1,9 @@
 // How a value crosses between threads in a run: a small primitive as it is, anything else as the
 // bytes of `encodeParts`, made once. Those bytes, shared memory from SHARE_FROM_BYTES on, are what
 // every step that reads the value is handed: a value read by many steps is serialised once, and
-// posting it again costs a handle, not a copy.
+// posting it again costs a handle, not a copy. Each reader decodes its own copy when its agent first
+// reads the input. The zero-copy path for big binary data: SharedArrayBuffers in a value are never
+// in the bytes, they travel beside them as themselves (see `AgentContext.inputs` in ../agent.ts).
 import { decodeParts, encodeParts, SHARE_FROM_BYTES, type EncodedParts } from "./value-codec.js";
 
 /** An output that crosses as it is. */
