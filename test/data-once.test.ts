@@ -10,8 +10,10 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { ParallelOrchestrator, type ParallelOrchestrationResult } from "wavepool";
 import { codecCalls, encodeParts } from "../src/pool/value-codec.js";
+import type { WireValue } from "../src/pool/wire-value.js";
 import { renderIntent } from "../src/run/intent.js";
 import { RunState } from "../src/run/run-state.js";
+import { lazyInputs } from "../workers/lazy-inputs.js";
 import { agent, strategyOf } from "./helpers.js";
 
 const READERS = ["r0", "r1", "r2", "r3"];
@@ -107,4 +109,20 @@ test("without threads: every step that reads a value is handed the same wire obj
   assert.equal(b.inputs.cfg, c.inputs.cfg);
   assert.equal(codecCalls.encodes - encodes, 1, "cfg, once");
   assert.equal(b.intent, "100000 1");
+});
+
+test("without threads: lazy inputs behave as data, whatever the agent does with them", () => {
+  const wire = Object.create(null) as Record<string, WireValue>;
+  Object.assign(wire, { list: encodeParts([1, 2]), n: 3 });
+  Object.defineProperty(wire, "__proto__", { value: encodeParts({ own: true }), enumerable: true });
+  const inputs = lazyInputs(structuredClone(wire));
+  assert.deepEqual(Object.keys(inputs), ["list", "n", "__proto__"]);
+  assert.equal(Object.getPrototypeOf(inputs), Object.prototype);
+  assert.deepEqual({ ...inputs }, { list: [1, 2], n: 3, ["__proto__"]: { own: true } });
+  assert.equal(inputs.list, inputs.list, "decoded once, then the same value");
+  inputs.list = "replaced";
+  assert.equal(inputs.list, "replaced");
+  const frozen = Object.freeze(lazyInputs(structuredClone(wire)));
+  assert.deepEqual(frozen.list, [1, 2]);
+  assert.equal(frozen.list, frozen.list, "a frozen object keeps answering the one decoded value");
 });

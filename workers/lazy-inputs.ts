@@ -37,9 +37,10 @@ export function lazyInputs(wire: Record<string, WireValue>): Record<string, unkn
   return inputs;
 }
 
-// defineProperty, not assignment: an input named `__proto__` is data like any other.
+// defineProperty, not assignment: an input named `__proto__` is data like any other. On an object
+// the agent froze or sealed, the getter stays (and keeps answering the one decoded value).
 function define(inputs: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(inputs, key, { value, writable: true, enumerable: true, configurable: true });
+  Reflect.defineProperty(inputs, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 function decode(key: string, wire: EncodedParts): unknown {
