@@ -33,9 +33,14 @@ function orchestrator(api: Api): Orchestrator {
   return new api.ParallelOrchestrator(strategy, config).addAgent("Producer", PRODUCER).addAgent("Reader", READER);
 }
 
-/** One run: ms from the producer's end to the last reader holding a value of the expected size. */
-async function hop(o: Orchestrator, shape: Shape, bytes: number, size: number): Promise<number> {
+/** What one run measured: ms from the producer's end to the last reader holding the value, and ms the main thread was busy. */
+interface Hop { ms: number; mainMs: number }
+
+/** One run; throws unless every reader got a value of the expected size. */
+async function hop(o: Orchestrator, shape: Shape, bytes: number, size: number): Promise<Hop> {
+  const elu = performance.eventLoopUtilization();
   const result = await o.execute("data passed once", { inputs: { shape, bytes } });
+  const mainMs = performance.eventLoopUtilization(elu).active;
   if (!result.success) throw new Error(`the run failed: ${JSON.stringify(result.steps.find((s) => s.status !== "completed")?.error)}`);
   const made = result.steps.find((s) => s.stepId === "make")!.endedAt!;
   let last = 0;
@@ -44,7 +49,7 @@ async function hop(o: Orchestrator, shape: Shape, bytes: number, size: number): 
     if (read.size !== size) throw new Error(`reader ${i} got a value of size ${read.size}, not ${size}`);
     last = Math.max(last, read.readyAt);
   }
-  return last - made;
+  return { ms: last - made, mainMs };
 }
 
 async function baselineApi(): Promise<Api | undefined> {
@@ -68,16 +73,24 @@ export async function dataOnce(options: BenchOptions = benchOptions()): Promise<
         const bytes = mb * MB;
         const value = makeValue(shape, bytes);
         const size = sizeOf(value);
+        const mainMs: Record<string, number[]> = { before: [], after: [] };
+        const timed = (o: Orchestrator, k: string) => async () => {
+          const { ms, mainMs: busy } = await hop(o, shape, bytes, size);
+          mainMs[k]!.push(busy);
+          return ms;
+        };
         const variants: Record<string, () => Promise<number>> = {
           floor: async () => {
             const t0 = performance.now();
             structuredClone(value);
             return performance.now() - t0;
           },
-          after: () => hop(after, shape, bytes, size),
-          ...(old === undefined ? {} : { before: () => hop(old, shape, bytes, size) }),
+          after: timed(after, "after"),
+          ...(old === undefined ? {} : { before: timed(old, "before") }),
         };
         await interleave(1, variants); // warm-up: threads started, agents loaded, JIT done
+        mainMs.before = [];
+        mainMs.after = [];
         const samples = await interleave(rounds, variants);
         const floor = median(samples.floor!);
         const ms = (k: string) => (samples[k] === undefined ? NaN : median(samples[k]));
@@ -89,6 +102,8 @@ export async function dataOnce(options: BenchOptions = benchOptions()): Promise<
           beforeRatio: fixed(ms("before") / floor, 1),
           afterRatio: fixed(ms("after") / floor, 1),
           gain: fixed(ms("before") / ms("after"), 1),
+          mainBefore: fixed(median(mainMs.before!), 0),
+          mainAfter: fixed(median(mainMs.after!), 0),
         });
       }
     }
@@ -105,11 +120,14 @@ export async function dataOnce(options: BenchOptions = benchOptions()): Promise<
       { key: "beforeRatio", label: "before × floor", align: "right" },
       { key: "afterRatio", label: "after × floor", align: "right" },
       { key: "gain", label: "before ÷ after", align: "right" },
+      { key: "mainBefore", label: "main thread busy, before, ms/run", align: "right" },
+      { key: "mainAfter", label: "main thread busy, after, ms/run", align: "right" },
     ],
     rows,
     notes: [
       `A hop: from the producer's agent returning to the last of ${DEPENDENTS} dependents (one thread each) holding the value in \`ctx.inputs\`; ` +
-        "its floor is one bare `structuredClone` of the value on the main thread, in the same rounds.",
+        "its floor is one bare `structuredClone` of the value on the main thread, in the same rounds. " +
+        "Main thread busy: its event loop's active time over the whole run (the one thread every run shares).",
       old === undefined ? "\"before\" is empty: pass `--baseline DIR`, a built checkout of the code to compare with." : "\"before\": the checkout given as `--baseline`, run in this process beside this one.",
     ],
   }];

@@ -23,7 +23,8 @@ export function outputWire(output: unknown): OutputWire {
     // The walk found nothing to blame (a getter that answers differently each time): the whole output.
     return refused({ path: "$", value: output, reason: `it cannot be serialised: ${toErrorInfo(error).message}` });
   }
-  if (mayHoldDatalessObject(parts.stream)) {
+  // A string or a typed array holds no object: its bytes need no search.
+  if (typeof output === "object" && !ArrayBuffer.isView(output) && mayHoldDatalessObject(parts.stream)) {
     const bad = notCloneable(output);
     if (bad !== undefined) return refused(bad);
   }
