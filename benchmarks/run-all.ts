@@ -3,6 +3,7 @@
 // to pick benchmarks. The soak test is separate (`npm run soak`).
 import { benchOptions, type BenchOptions } from "./bench-options.js";
 import { buildScale } from "./build-scale.js";
+import { dataOnce } from "./data-once.js";
 import { overhead } from "./overhead.js";
 import { fixed, machineLine, printTables, commandLine, section, type Table } from "./report.js";
 import { speedup } from "./speedup.js";
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<Table[]>> = 
   "uneven-dag": unevenDagBench,
   stg,
   "build-scale": buildScale,
+  "data-once": dataOnce,
 };
 
 const options = benchOptions();

@@ -8,6 +8,7 @@ import type { CallTag, LogLevel, StepTask } from "../src/pool/protocol.js";
 import { whenAbortRequested } from "../src/pool/step-clock.js";
 import { preciseNow } from "../src/pool/precise-time.js";
 import { hostApi } from "./host-link.js";
+import { lazyInputs } from "./lazy-inputs.js";
 
 /** Thrown into the agent by `requestApproval` when the run pauses; the step ends `paused` whatever the agent does. */
 export class StepPausedSignal extends Error {
@@ -27,7 +28,6 @@ interface QueuedProgress {
 }
 
 export class StepContext implements AgentContext {
-  readonly inputs: Record<string, unknown>;
   readonly options: unknown;
   readonly stepId: string;
   readonly runId: string;
@@ -45,16 +45,21 @@ export class StepContext implements AgentContext {
   /** A progress call is on its way to the main thread. */
   #progressBusy = false;
   #progressQueued: QueuedProgress | undefined;
+  #inputs: Record<string, unknown> | undefined;
 
   constructor(task: StepTask, startedAt: number) {
     this.#task = task;
     this.#startedAt = startedAt;
-    this.inputs = task.inputs;
     this.options = task.agent.options;
     this.stepId = task.stepId;
     this.runId = task.runId;
     this.expectedOutput = task.expectedOutput;
     this.attempt = task.attempt;
+  }
+
+  /** The values the template read, each decoded from the bytes it was sent as when first read. */
+  get inputs(): Record<string, unknown> {
+    return (this.#inputs ??= lazyInputs(this.#task.inputs));
   }
 
   /**

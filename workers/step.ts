@@ -3,15 +3,13 @@
 // keeps its own error name, code and stack, and the thread stays alive for the next step.
 import { threadId } from "node:worker_threads";
 import { toErrorInfo } from "../src/error-serial.js";
-import type { LoadOutcome, LoadTask, Primitive, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
-import { lazyRequire } from "../src/lazy-require.js";
-import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
-import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
+import type { LoadOutcome, LoadTask, StepOutcome, StepTask, WorkerTask } from "../src/pool/protocol.js";
 import { abortRequested, enterPhase, Phase } from "../src/pool/step-clock.js";
 import { preciseNow } from "../src/pool/precise-time.js";
 import type { Agent } from "../src/agent.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
+import { outputWire } from "./output-wire.js";
 import { installStrayHandlers, markThreadUnsafe, runInFrame, strayReportsSent, threadIsUnsafe, type Frame } from "./stray-errors.js";
 
 installStrayHandlers(toErrorInfo);
@@ -19,18 +17,7 @@ installStrayHandlers(toErrorInfo);
 export default function run(task: WorkerTask): Promise<StepOutcome | LoadOutcome> {
   if (task.kind === "load") return preload(task);
   if (threadIsUnsafe()) refuse(task);
-  return runStep(task).then(movable);
-}
-
-// Piscina copies what a task returns; a large output's bytes are moved instead (its documented
-// Transferable protocol), which costs nothing however large they are. Small ones are cheaper copied.
-const MOVE_FROM_BYTES = 64 * 1024;
-
-function movable(outcome: StepOutcome): StepOutcome {
-  if (!outcome.ok || outcome.stream === undefined || outcome.stream.byteLength < MOVE_FROM_BYTES) return outcome;
-  const { Piscina } = lazyRequire<typeof import("piscina")>("piscina");
-  const transferable = { [Piscina.transferableSymbol]: outcome.stream.buffer, [Piscina.valueSymbol]: outcome };
-  return Piscina.move(transferable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as StepOutcome;
+  return runStep(task);
 }
 
 // A thread that went through an uncaught exception takes no further step (loading agents is still
@@ -88,23 +75,10 @@ async function execute(task: StepTask, ctx: StepContext, agent: NonNullable<Retu
     if (ctx.hasPendingCalls) await ctx.settle();
     const endedAt = preciseNow();
     if (ctx.paused) return pausedOutcome(startedAt, endedAt);
-    const bad = notCloneable(output);
-    if (bad !== undefined) {
-      const error = { name: "DataCloneError", message: bad.reason ?? describeValue(bad.value) };
-      return { ok: false, reason: "not-cloneable", error, path: bad.path, threadId, startedAt, endedAt };
-    }
-    // A primitive crosses as it is: nothing in it can be too deep to read or fail to clone.
-    if (output === null || (typeof output !== "object" && typeof output !== "function")) {
-      return { ok: true, output: output as Primitive, threadId, startedAt, endedAt };
-    }
-    let parts: EncodedParts;
-    try {
-      parts = encodeParts(output);
-    } catch (error) {
-      const info = toErrorInfo(error);
-      return { ok: false, reason: "not-cloneable", error: { name: "DataCloneError", message: `it cannot be serialised: ${info.message}` }, path: "$", threadId, startedAt, endedAt };
-    }
-    return { ok: true, stream: parts.stream, shared: parts.shared, threadId, startedAt, endedAt };
+    // Serialised once, here: a big output into shared memory, which crosses for the cost of a handle.
+    const wire = outputWire(output);
+    if (!wire.ok) return { ok: false, reason: "not-cloneable", error: wire.error, path: wire.path, threadId, startedAt, endedAt };
+    return { ok: true, output: wire.output, threadId, startedAt, endedAt };
   } catch (error) {
     await ctx.settle();
     if (ctx.paused) return pausedOutcome(startedAt, preciseNow());
@@ -154,13 +128,4 @@ async function preload(task: LoadTask): Promise<LoadOutcome> {
   }
   Atomics.store(task.loading, 0, 0);
   return { failures };
-}
-
-/** Where the output cannot cross; a walk that itself fails (too deep for the stack) blames the whole output. */
-function notCloneable(output: unknown): NotShareable | undefined {
-  try {
-    return locateNotShareable(output, "$", { classInstances: true });
-  } catch (error) {
-    return { path: "$", value: output, reason: `checking it failed (${toErrorInfo(error).message})` };
-  }
 }

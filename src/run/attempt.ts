@@ -1,8 +1,8 @@
 // One attempt of one step: handed to the pool, bounded by the watchdog, stoppable by its run (the
 // abort cell, then its thread terminated), and ended as a value that never rejects (how it ended, typed).
 import type { Piscina } from "piscina";
-import type { StepOutcome, StepTask } from "../pool/protocol.js";
-import { decodeParts } from "../pool/value-codec.js";
+import type { StepOutcome, StepTask, WireValue } from "../pool/protocol.js";
+import { fromWire } from "../pool/wire-value.js";
 import { Phase, phaseOf, phaseSince, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
 import { preciseNow } from "../pool/precise-time.js";
 import { WORKER_FILENAME } from "../pool/worker-pool.js";
@@ -11,7 +11,8 @@ import { watch } from "./watchdog.js";
 
 /** How an attempt ended. Times are epoch ms; `startedAt` is undefined if the agent never ran. */
 export type AttemptEnd =
-  | { kind: "completed"; output: unknown; threadId: number; startedAt: number; endedAt: number }
+  /** `wire`: the output as it crossed (its bytes, for the steps that read it); `output`: decoded from it. */
+  | { kind: "completed"; output: unknown; wire: WireValue; threadId: number; startedAt: number; endedAt: number }
   | { kind: "paused"; threadId: number; startedAt: number; endedAt: number }
   | { kind: "failed"; failure: Failure; threadId: number; startedAt: number | undefined; endedAt: number }
   /** The thread refused the task (it is being replaced): send it again, it did not count. */
@@ -114,8 +115,8 @@ export class Attempt {
     const { threadId, startedAt: started, endedAt } = outcome;
     if (outcome.ok) {
       try {
-        const output = outcome.stream === undefined ? outcome.output : decodeParts(outcome.stream, outcome.shared ?? []);
-        return { kind: "completed", output, threadId, startedAt: started, endedAt };
+        // Decoded now, once, whoever reads it: a value the main thread cannot read fails its own step.
+        return { kind: "completed", output: fromWire(outcome.output), wire: outcome.output, threadId, startedAt: started, endedAt };
       } catch (error) {
         return { kind: "failed", failure: fromUnreadableOutput(error, where), threadId, startedAt: started, endedAt };
       }

@@ -3,7 +3,7 @@
 // one place (#ended); every callback into the loop goes through #guard, so a bug ends the run as
 // cancelled with the bug logged, never as an unhandled rejection or a run that never resolves.
 import { randomUUID } from "node:crypto";
-import { ApprovalRejectedError, errorInfo, RunCancelledError, type StrategyValidationError, type WavepoolError } from "../errors.js";
+import { ApprovalRejectedError, errorInfo, RunCancelledError, type WavepoolError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
 import type { LogLevel, StepTask } from "../pool/protocol.js";
 import { preciseNow } from "../pool/precise-time.js";
@@ -150,9 +150,9 @@ export class Run {
     this.#report.waveStart(level);
     let rendered: Intent;
     try {
-      rendered = renderIntent(graph, i, this.#state.context);
+      rendered = renderIntent(graph, i, this.#state);
     } catch (error) {
-      return this.#failNow(i, attempt, error as StrategyValidationError);
+      return this.#failNow(i, attempt, error as WavepoolError);
     }
     const { intent, inputs } = rendered;
     const approval = decisionFor(this.#s.approvals, step.stepId);
@@ -204,7 +204,7 @@ export class Run {
     this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error);
     if (end.kind === "completed") {
       this.#s.learn(this.#s.graph.steps[i]!.stepId, end.endedAt - end.startedAt);
-      for (const d of state.complete(i, end.output)) this.#ready.push(d);
+      for (const d of state.complete(i, end.output, end.wire)) this.#ready.push(d);
       this.#save();
     } else if (end.kind === "paused") {
       state.pause(i, asked ?? { stepId: this.#s.graph.steps[i]!.stepId, agent: this.#s.graph.steps[i]!.assignedAgent, message: "" });
