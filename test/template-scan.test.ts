@@ -9,6 +9,7 @@ import { liquidReads } from "../src/graph/liquid-reads.js";
 import { TemplateCache } from "../src/graph/template-cache.js";
 import { renderTemplate, TEMPLATE_LIMITS, templateKind, templateReads } from "../src/graph/template.js";
 import { CORPUS, VALUES } from "./fixtures/template-corpus.js";
+import { seededRandom } from "../benchmarks/random-dag.js";
 
 /** liquidjs as wavepool configures it, used here as the reference. */
 const liquid = new Liquid({
@@ -86,17 +87,8 @@ test("the walk of parsed templates gives liquid's globalVariablesSync on every t
   }
 });
 
-/** mulberry32: seeded, so a failure names a template that can be run again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded (mulberry32, shared with the benchmarks), so a failure names a template that can be run again.
+const random = seededRandom;
 
 const TEXT = ["", "x", " ", "\n", " \t\n ", "\u00a0", "{", "}", "}}", "%}", "-", "'", '"', "a{b"];
 const ROOTS = ["a", "b", "size", "first", "nil", "true", "x-y", "_z", "forloop", "toString", "1a", "a?"];

@@ -14,7 +14,7 @@ import { ReadyQueue } from "../schedule/ready-queue.js";
 import { agentLogLevel } from "./agent-log-level.js";
 import { ApprovalDesk, decisionFor } from "./approvals.js";
 import { Attempt, type AttemptContext, type AttemptEnd } from "./attempt.js";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay, maxAttempts } from "./backoff.js";
 import { renderIntent, type Intent } from "./intent.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import { RunState, type Stop } from "./run-state.js";
@@ -72,16 +72,13 @@ export class Run {
     this.#guard(() => {
       // One registration per run routes every agent's logs, progress and approval requests here;
       // calls from an attempt that is no longer the step's current one are dropped.
+      const fromCurrent = (i: number, attempt: number, report: (threadId: number) => void): void => this.#guard(() => {
+        if (this.#current(i, attempt)) report(threadOf(this.#clock, i));
+      });
       this.#callId = this.#s.hub.listen({
-        log: (i, attempt, level, message, meta) => this.#guard(() => {
-          if (this.#current(i, attempt)) this.#report.agentLog(i, attempt, threadOf(this.#clock, i), level, message, meta);
-        }),
-        progress: (i, attempt, value, message) => this.#guard(() => {
-          if (this.#current(i, attempt)) this.#report.progress(i, attempt, threadOf(this.#clock, i), value, message);
-        }),
-        output: (i, attempt, chunk) => this.#guard(() => {
-          if (this.#current(i, attempt)) this.#report.output(i, attempt, threadOf(this.#clock, i), chunk);
-        }),
+        log: (i, attempt, level, message, meta) => fromCurrent(i, attempt, (t) => this.#report.agentLog(i, attempt, t, level, message, meta)),
+        progress: (i, attempt, value, message) => fromCurrent(i, attempt, (t) => this.#report.progress(i, attempt, t, value, message)),
+        output: (i, attempt, chunk) => fromCurrent(i, attempt, (t) => this.#report.output(i, attempt, t, chunk)),
         requestApproval: async (i, attempt, request) => {
           if (!this.#current(i, attempt)) throw new Error("this attempt of the step has already ended");
           const step = this.#s.graph.steps[i]!;
@@ -212,7 +209,7 @@ export class Run {
     } else if (end.failure.status === "cancelled") {
       state.cancelRunning(i, end.failure.error);
       this.#save();
-    } else if (end.failure.retryable && attempt < this.#maxAttempts(i) && this.#stop === undefined) {
+    } else if (end.failure.retryable && attempt < maxAttempts(this.#s.graph.steps[i]!, this.#s.config.retries) && this.#stop === undefined) {
       state.retry(i);
       this.#retries.set(i, setTimeout(() => this.#guard(() => {
         this.#retries.delete(i);
@@ -233,11 +230,6 @@ export class Run {
     }
     this.#save();
     if (this.#s.config.failFast) this.cancel(`step ${steps[i]!.stepId} failed and fail-fast is set`);
-  }
-
-  #maxAttempts(i: number): number {
-    const own = this.#s.graph.steps[i]!.retries;
-    return own === undefined ? this.#s.config.retries.attempts : own + 1;
   }
 
   /** Writes the state as it is now and waits for it to be on disk (rejects if it cannot be written). */
