@@ -123,8 +123,8 @@ test("a file that is not a wavepool state, is damaged, or is of another version 
   assert.throws(() => decodeState(Buffer.concat([bytes, Buffer.from("x")])), mismatch(/1 bytes after its end/));
 
   const future = Buffer.from(bytes);
-  future.writeUInt16BE(3, MAGIC.length);
-  assert.throws(() => decodeState(future), mismatch(/format version 3; this wavepool reads versions 1 to 2/));
+  future.writeUInt16BE(4, MAGIC.length);
+  assert.throws(() => decodeState(future), mismatch(/format version 4; this wavepool reads versions 1 to 3/));
   assert.throws(() => decodeState(frame(serialize({ ...stateOf(1), version: 2 }))), mismatch(/version should be 1/));
   // A valid frame around bytes v8 cannot read: still a mismatch, with the v8 error as its cause.
   assert.throws(() => decodeState(frame(Buffer.from("{}"))), (error: unknown) => mismatch(/cannot be decoded/)(error) && (error as Error).cause instanceof Error);

@@ -1,15 +1,19 @@
 // The durable state of a run: what `saveStateTo` writes and `resumeFrom` reads. One file per run,
 // replaced atomically, so a crash at any moment leaves the previous or the next complete state.
+// Reads every format: snapshots (versions 1 and 2, ./state-snapshot.ts) and journals (version 3,
+// ./journal-format.ts).
 import { createHash } from "node:crypto";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
-import { deserialize } from "node:v8";
 import { StateFileError, StateMismatchError } from "../errors.js";
+import { FILE_HEADER_LENGTH, JOURNAL_VERSION, MAGIC } from "./journal-format.js";
+import { replayJournal } from "./journal-records.js";
 import type { PendingApproval, StepRecord } from "./result.js";
 import { checkShape } from "./state-shape.js";
 import { stateFileError } from "./state-target.js";
-import { decodeValue, encodeValue } from "../pool/value-codec.js";
+import { encodeValue } from "../pool/value-codec.js";
+import { decodeSnapshot, SNAPSHOT_DECODERS } from "./state-snapshot.js";
 
 /** Everything a run needs to resume: the task, its inputs, every finished output and every step record. */
 export interface SavedRunState {
@@ -32,12 +36,10 @@ export interface SavedRunState {
 }
 
 // Header: magic, format version (u16), payload length (u64), sha256 of the payload, all big-endian.
-// The length and the digest are what tell a truncated or damaged file from a state.
-// Version 1 payloads are `v8.serialize` of the state; version 2 payloads are `encodeValue` of it,
-// which keeps views on one buffer together and saves SharedArrayBuffers. Both are read.
-const MAGIC = Buffer.from("WAVEPOOL-STATE\n", "latin1");
+// The length and the digest are what tell a truncated or damaged file from a state. Version 2
+// payloads are `encodeValue` of the state, which keeps views on one buffer together and saves
+// SharedArrayBuffers; it is what writeStateFile writes.
 const FORMAT_VERSION = 2;
-const DECODERS: Record<number, (payload: Buffer) => unknown> = { 1: deserialize, 2: decodeValue };
 const HEADER_LENGTH = MAGIC.length + 2 + 8 + 32;
 const WHAT_TO_DO = "delete it or pass the state file written by this strategy";
 
@@ -54,8 +56,10 @@ export function encodeState(state: SavedRunState): Buffer {
 }
 
 /**
- * Decodes the bytes of a state file. Anything that is not a complete state of this format (foreign,
- * truncated, damaged, another version, a wrong shape) throws `StateMismatchError`, never a raw error.
+ * Decodes the bytes of a state file: a journal (format version 3) or a snapshot of an earlier
+ * wavepool (versions 1 and 2). A journal's records after its header are read up to the first that a
+ * crash cut short or that is damaged. Anything else (foreign, a snapshot cut short or damaged, a
+ * missing or damaged header, another version, a wrong shape) throws `StateMismatchError`, never a raw error.
  * @param source names the bytes in messages. @default "the state"
  */
 export function decodeState(bytes: Buffer, source = "the state"): SavedRunState {
@@ -65,24 +69,12 @@ export function decodeState(bytes: Buffer, source = "the state"): SavedRunState 
   if (!bytes.subarray(0, MAGIC.length).equals(MAGIC.subarray(0, Math.min(bytes.length, MAGIC.length)))) {
     fail("is not a wavepool state file (it does not start with WAVEPOOL-STATE)");
   }
-  if (bytes.length < HEADER_LENGTH) fail(`is truncated (${bytes.length} bytes, shorter than its header)`);
+  if (bytes.length < FILE_HEADER_LENGTH) fail(`is truncated (${bytes.length} bytes, shorter than its header)`);
   const version = bytes.readUInt16BE(MAGIC.length);
-  const decoder = Object.hasOwn(DECODERS, version) ? DECODERS[version] : undefined;
-  if (decoder === undefined) fail(`has state format version ${version}; this wavepool reads versions 1 to ${FORMAT_VERSION}`);
-  const expected = bytes.readBigUInt64BE(MAGIC.length + 2);
-  const actual = BigInt(bytes.length - HEADER_LENGTH);
-  if (actual < expected) fail(`is truncated (${actual} of ${expected} payload bytes)`);
-  if (actual > expected) fail(`has ${actual - expected} bytes after its end`);
-  const payload = bytes.subarray(HEADER_LENGTH);
-  if (!createHash("sha256").update(payload).digest().equals(bytes.subarray(MAGIC.length + 10, HEADER_LENGTH))) {
-    fail("is damaged (its checksum does not match its contents)");
-  }
   let state: unknown;
-  try {
-    state = decoder!(payload);
-  } catch (error) {
-    fail("cannot be decoded", error);
-  }
+  if (version === JOURNAL_VERSION) state = replayJournal(bytes, fail).state;
+  else if (Object.hasOwn(SNAPSHOT_DECODERS, version)) state = decodeSnapshot(bytes, version, fail);
+  else fail(`has state format version ${version}; this wavepool reads versions 1 to ${JOURNAL_VERSION}`);
   checkShape(state, source, (message) => new StateMismatchError(`${message}; ${WHAT_TO_DO}`));
   return state;
 }
