@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ParallelOrchestrator, StateMismatchError } from "wavepool";
+import { readRecords } from "../src/run/journal-format.js";
 import { readStateFile } from "../src/run/state-file.js";
 import { CHAIN_LENGTH, chainStrategy, journalAgent } from "./fixtures/chain-strategy.js";
 import { agent, strategyOf } from "./helpers.js";
@@ -72,14 +73,23 @@ test("a state from a different strategy fails with StateMismatchError before any
   await assert.rejects(a.execute("another task", { resumeFrom: stateFile }), /saved for the task "t"/);
 });
 
-test("a truncated or foreign state file fails with a typed error, never a crash", async () => {
-  const o = new ParallelOrchestrator(strategyOf(["a", "Echo", "a"]), { threads: 1 }).addAgent("Echo", agent("echo"));
+test("a state file cut short resumes from its whole records; cut in its header, or foreign, it fails with a typed error", async () => {
+  const o = new ParallelOrchestrator(strategyOf(["a", "Echo", "a"], ["b", "Echo", "{{ a_out.intent }}"]), { threads: 1 }).addAgent("Echo", agent("echo"));
   after(() => o.close());
   const good = join(dir, "good.state");
   await o.execute("t", { saveStateTo: good });
   const bytes = readFileSync(good);
+  // The header, then a record per step (a, b), then the record written when the run ended.
+  const ends = [...readRecords(bytes)].map((r) => r.end);
+  assert.equal(ends.length, 4);
   const truncated = join(dir, "truncated.state");
-  writeFileSync(truncated, bytes.subarray(0, bytes.length - 7));
+  for (const [cut, executed] of [[bytes.length - 7, 0], [ends[1]! + 9, 1], [ends[0]! + 3, 2]] as const) {
+    writeFileSync(truncated, bytes.subarray(0, cut));
+    const resumed = await o.execute("t", { resumeFrom: truncated });
+    assert.equal(resumed.success, true);
+    assert.equal(resumed.stepsExecuted, executed, `cut at ${cut} of ${bytes.length}`);
+  }
+  writeFileSync(truncated, bytes.subarray(0, ends[0]! - 1));
   await assert.rejects(o.execute("t", { resumeFrom: truncated }), StateMismatchError);
   const foreign = join(dir, "foreign.json");
   writeFileSync(foreign, JSON.stringify({ hello: "world" }));
@@ -96,7 +106,7 @@ test("an unwritable saveStateTo path is rejected before any step runs", async ()
   assert.equal(events, 0);
 });
 
-test("the state is rewritten after every step that ends", async () => {
+test("the state holds every step that ended before the next one starts", async () => {
   const stateFile = join(dir, "every.state");
   const o = new ParallelOrchestrator(strategyOf(["a", "Echo", "a"], ["b", "Echo", "{{ a_out.intent }}"], ["c", "Echo", "{{ b_out.intent }}"]), { threads: 1 })
     .addAgent("Echo", agent("echo"));

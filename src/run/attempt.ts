@@ -2,7 +2,7 @@
 // abort cell, then its thread terminated), and ended as a value that never rejects (how it ended, typed).
 import type { Piscina } from "piscina";
 import type { StepOutcome, StepTask } from "../pool/protocol.js";
-import { decodeParts } from "../pool/value-codec.js";
+import { decodeParts, type EncodedParts } from "../pool/value-codec.js";
 import { Phase, phaseOf, phaseSince, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
 import { WORKER_FILENAME } from "../pool/worker-pool.js";
 import { fromAbort, fromLoadCrash, fromOutcome, fromRejection, fromUnreadableOutput, type AbortCause, type Failure } from "./step-failure.js";
@@ -10,7 +10,8 @@ import { watch } from "./watchdog.js";
 
 /** How an attempt ended. Times are epoch ms; `startedAt` is undefined if the agent never ran. */
 export type AttemptEnd =
-  | { kind: "completed"; output: unknown; threadId: number; startedAt: number; endedAt: number }
+  /** `encoded`: the output as its worker serialised it (absent for a primitive), for the state file. */
+  | { kind: "completed"; output: unknown; encoded: EncodedParts | undefined; threadId: number; startedAt: number; endedAt: number }
   | { kind: "paused"; threadId: number; startedAt: number; endedAt: number }
   | { kind: "failed"; failure: Failure; threadId: number; startedAt: number | undefined; endedAt: number }
   /** The thread refused the task (it is being replaced): send it again, it did not count. */
@@ -113,8 +114,9 @@ export class Attempt {
     const { threadId, startedAt: started, endedAt } = outcome;
     if (outcome.ok) {
       try {
-        const output = outcome.stream === undefined ? outcome.output : decodeParts(outcome.stream, outcome.shared ?? []);
-        return { kind: "completed", output, threadId, startedAt: started, endedAt };
+        if (outcome.stream === undefined) return { kind: "completed", output: outcome.output, encoded: undefined, threadId, startedAt: started, endedAt };
+        const encoded = { stream: outcome.stream, shared: outcome.shared ?? [] };
+        return { kind: "completed", output: decodeParts(encoded.stream, encoded.shared), encoded, threadId, startedAt: started, endedAt };
       } catch (error) {
         return { kind: "failed", failure: fromUnreadableOutput(error, where), threadId, startedAt: started, endedAt };
       }
