@@ -62,7 +62,7 @@ export class Run {
     const { task, inputs, fingerprint, approvals } = setup;
     const journal = setup.journal && new RunJournal(setup.journal, this.#state, { runId: this.runId, fingerprint, task, inputs, approvals });
     this.#journal = journal;
-    this.#report = new RunReporter(this.runId, setup.logger, graph, listeners);
+    this.#report = new RunReporter(this.runId, setup.logger, graph, listeners, journal && ((deliver) => journal.whenWritten(deliver)));
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
     this.#approvals = new ApprovalDesk(this.runId, options.onApproval);
     if (setup.restored) this.#state.restore(setup.restored);
