@@ -1,5 +1,5 @@
 // The bytes of the state journal (state file format version 3): a file header, then records, each
-// framed with its type, its length and a CRC-32, so that a reader knows where the last whole record
+// framed with its type, its lengths and CRC-32s, so that a reader knows where the last whole record
 // ends and can ignore a tail that a crash cut short or a disk damaged. Values inside records are the
 // value codec's V8 streams (../pool/value-codec.ts); SharedArrayBuffers get ids that hold across the
 // records of one file, so one buffer in two outputs is still one buffer when the state is read.
@@ -24,10 +24,13 @@ export const RecordType = {
   steps: 0x53, // 'S'
 } as const;
 
-// Frame: u8 type, u32 payload length, u32 CRC-32 of the type, length and payload; then the payload.
-const FRAME_LENGTH = 9;
-/** A record's payload may not pass this (its length is a u32). */
-export const MAX_PAYLOAD = 0xffff_ffff;
+// Frame: u8 type, u32 head length, u32 tail length, u32 CRC-32 of the type, the lengths and the head,
+// u32 CRC-32 of the tail; then the head and the tail (the payload, see recordParts). The tail, a
+// step's output, has a checksum of its own so that whoever holds its bytes while they are hot (the
+// step's worker, which serialised them) can compute it.
+const FRAME_LENGTH = 17;
+/** Neither part of a record's payload may pass this (their lengths are u32s). */
+const MAX_PART = 0xffff_ffff;
 
 /** The first bytes of every journal. */
 export function fileHeader(): Buffer {
@@ -65,8 +68,8 @@ export function recordParts(values: readonly EncodedParts[], ids: SharedIds): { 
     for (const buffer of shared) length += buffer.byteLength;
   });
   const tail = values[last]!.stream;
-  if (length + tail.byteLength > MAX_PAYLOAD) {
-    throw new RangeError(`a state record of ${length + tail.byteLength} bytes is over the limit of ${MAX_PAYLOAD} bytes`);
+  if (length > MAX_PART || tail.byteLength > MAX_PART) {
+    throw new RangeError(`a state record of ${length + tail.byteLength} bytes has a part over the limit of ${MAX_PART} bytes`);
   }
   const head = new Uint8Array(length);
   const view = new DataView(head.buffer);
@@ -97,12 +100,14 @@ export function recordParts(values: readonly EncodedParts[], ids: SharedIds): { 
   return { head, tail };
 }
 
-/** The frame of a record: its type, the length of its payload, and the CRC-32 of all three. */
+/** The frame of a record: its type, the lengths of its head and tail, and their checksums. */
 export function frameOf(type: number, head: Uint8Array, tail: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(FRAME_LENGTH);
   frame.writeUInt8(type, 0);
-  frame.writeUInt32BE(head.byteLength + tail.byteLength, 1);
-  frame.writeUInt32BE(crc32(tail, crc32(head, crc32(frame.subarray(0, 5)))), 5);
+  frame.writeUInt32BE(head.byteLength, 1);
+  frame.writeUInt32BE(tail.byteLength, 5);
+  frame.writeUInt32BE(crc32(head, crc32(frame.subarray(0, 9))), 9);
+  frame.writeUInt32BE(crc32(tail), 13);
   return frame;
 }
 
@@ -115,6 +120,12 @@ export function encodeRecord(type: number, values: readonly EncodedParts[], ids:
 /** Bytes a record of this payload takes in the file. */
 export function recordLength(head: Uint8Array, tail: Uint8Array): number {
   return FRAME_LENGTH + head.byteLength + tail.byteLength;
+}
+
+/** Where the record that starts at `at` ends, as its frame says; Infinity if the frame itself is cut short. */
+export function frameEnd(bytes: Buffer, at: number): number {
+  if (bytes.length - at < FRAME_LENGTH) return Infinity;
+  return at + FRAME_LENGTH + bytes.readUInt32BE(at + 1) + bytes.readUInt32BE(at + 5);
 }
 
 /** A record as read: its type, its payload, and where in the file it ends. */
@@ -133,12 +144,12 @@ export function* readRecords(bytes: Buffer, start: number = FILE_HEADER_LENGTH):
   let at = start;
   while (bytes.length - at >= FRAME_LENGTH) {
     const type = bytes.readUInt8(at);
-    const length = bytes.readUInt32BE(at + 1);
-    const end = at + FRAME_LENGTH + length;
+    const headEnd = at + FRAME_LENGTH + bytes.readUInt32BE(at + 1);
+    const end = frameEnd(bytes, at);
     if (end > bytes.length) return;
-    const payload = bytes.subarray(at + FRAME_LENGTH, end);
-    if (crc32(payload, crc32(bytes.subarray(at, at + 5))) !== bytes.readUInt32BE(at + 5)) return;
-    yield { type, payload, end };
+    if (crc32(bytes.subarray(at + FRAME_LENGTH, headEnd), crc32(bytes.subarray(at, at + 9))) !== bytes.readUInt32BE(at + 9)) return;
+    if (crc32(bytes.subarray(headEnd, end)) !== bytes.readUInt32BE(at + 13)) return;
+    yield { type, payload: bytes.subarray(at + FRAME_LENGTH, end), end };
     at = end;
   }
 }

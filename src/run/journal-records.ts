@@ -3,7 +3,7 @@
 // one). Writing a whole state is a header and one record per output; reading replays the records in
 // order over the header, up to the last whole one.
 import { encodeParts, type EncodedParts } from "../pool/value-codec.js";
-import { decodeRecordValues, encodeRecord, FILE_HEADER_LENGTH, frameOf, readRecords, recordParts, RecordType, type SharedIds } from "./journal-format.js";
+import { decodeRecordValues, encodeRecord, FILE_HEADER_LENGTH, frameEnd, frameOf, readRecords, recordParts, RecordType, type SharedIds } from "./journal-format.js";
 import type { PendingApproval, StepRecord } from "./result.js";
 import type { SavedRunState } from "./state-file.js";
 import { checkShape } from "./state-shape.js";
@@ -85,8 +85,7 @@ export function replayJournal(bytes: Buffer, fail: (why: string, cause?: unknown
   const records = readRecords(bytes);
   const first = records.next();
   if (first.done) {
-    const length = bytes.length >= FILE_HEADER_LENGTH + 5 ? bytes.readUInt32BE(FILE_HEADER_LENGTH + 1) : Infinity;
-    return bytes.length < FILE_HEADER_LENGTH + 9 + length
+    return bytes.length < frameEnd(bytes, FILE_HEADER_LENGTH)
       ? fail(`is truncated (${bytes.length} bytes, its header record is incomplete)`)
       : fail("is damaged (the checksum of its header record does not match its contents)");
   }
