@@ -1,15 +1,16 @@
 // Writes the state of one run as a journal (./journal-format.ts): the file is created with the state
-// the run starts from (written aside, synced, renamed over the old file), then a record is appended
-// each time steps settle, so saving costs what each step adds instead of the whole state again.
+// the run starts from (written aside, synced if it replaces a state, renamed over the file), then a
+// record is appended each time steps settle, so saving costs what each step adds, not the whole state.
 //
 // Appends never wait on the disk, nor pass over an output's bytes, on the main thread: the process's
 // journal writer thread (./journal-writer.ts) checksums and writes each record, and records that
-// arrive together go in one write. They are not synced one by one: a record handed to the kernel survives
-// `kill -9` of the process (it is in the page cache), which is the crash the state file is for. For
-// a power cut, the file is synced in the background (off the main thread, one sync at a time, at most
-// every SYNC_INTERVAL_MS), which spreads the disk's work over the run, and once more when the run
-// ends, so that the whole state survives a power cut from then on. A power cut mid-run may lose the
-// records of the last fraction of a second; the file still reads, up to its last whole record.
+// arrive together go in one write. They are not synced one by one: a record handed to the kernel
+// survives `kill -9` of the process (it is in the page cache), which is the crash the state file is
+// for. For a power cut, the file is synced in the background (off the main thread, one sync at a
+// time, at most every SYNC_INTERVAL_MS), which spreads the disk's work over the run, and once more
+// when the run ends, so that the whole state survives a power cut from then on. A power cut mid-run
+// may lose the records of the last fraction of a second; the file still reads, up to its last whole
+// record (a new file may be empty or absent then: nothing was lost that a resume could have used).
 import type { FileHandle } from "node:fs/promises";
 import { open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -54,6 +55,8 @@ export class StateJournal {
   #syncTimer: NodeJS.Timeout | undefined;
   #synced = 0;
   #syncedAt = 0;
+  /** The sync of the folder after the file was renamed into it: waited for when the journal closes. */
+  #directorySynced: Promise<void> | undefined;
   #held: { upTo: number; deliver: () => void }[] = [];
   #heldFrom = 0;
 
@@ -63,12 +66,14 @@ export class StateJournal {
 
   /**
    * Creates the journal holding `state` (its header, then a record per output), replacing the file
-   * atomically, and keeps it open for appends. Rejects with a `StateFileError` naming the file.
+   * atomically (synced first if it replaces a state), and keeps it open for appends. Rejects with a
+   * `StateFileError` naming the file.
    */
   async open(state: SavedRunState): Promise<void> {
     if (this.#handle !== undefined) throw new Error(`the state journal ${this.file} is already open`);
     try {
-      const { handle, position } = await createJournal(this.file, state, this.#ids);
+      const { handle, position, directorySynced } = await createJournal(this.file, state, this.#ids, false);
+      this.#directorySynced = directorySynced;
       this.#handle = handle;
       this.#end = this.#position = this.#synced = position;
       this.#writer = JournalWriter.shared();
@@ -120,6 +125,7 @@ export class StateJournal {
     this.#handle = undefined; // no background sync starts from now on
     clearTimeout(this.#syncTimer);
     await this.#syncing;
+    await this.#directorySynced;
     if (this.#failure === undefined) {
       try {
         await handle.datasync();
@@ -210,15 +216,21 @@ const SYNC_INTERVAL_MS = 100;
 const WRITE_BYTES = 1 << 20;
 
 /**
- * Writes `state` as a journal beside `file`, syncs it and renames it over `file`; returns the open
- * file and its length. The header is encoded before the disk is touched, and a failure later (an
- * output that cannot be saved, a full disk) removes the file written aside: `file` is untouched.
+ * Writes `state` as a journal beside `file` and renames it over `file`; returns the open file, its
+ * length, and the sync of the folder that makes the rename survive a power cut. The header is
+ * encoded before the disk is touched, and a failure later (an output that cannot be saved, a full
+ * disk) removes the file written aside: `file` is untouched. The new file is synced before it
+ * replaces one (`durable`, or a state already at `file`: what a resume must not lose); a new state
+ * file in place of none needs no wait, its background syncs follow within moments.
  */
-async function createJournal(file: string, state: SavedRunState, ids: SharedIds): Promise<{ handle: FileHandle; position: number }> {
+async function createJournal(
+  file: string, state: SavedRunState, ids: SharedIds, durable: boolean,
+): Promise<{ handle: FileHandle; position: number; directorySynced: Promise<void> }> {
   const records = stateRecords(state, ids);
   let chunks: Uint8Array[] = [fileHeader(), ...records.next().value!];
   const dir = dirname(file);
   const temp = join(dir, `.${basename(file)}.${process.pid}.${threadId}.${++tempCounter}.tmp`);
+  const replacing = durable || (await stat(file).then(() => true, () => false));
   const handle = await open(temp, "w");
   let position = 0;
   const write = async (): Promise<void> => {
@@ -239,15 +251,16 @@ async function createJournal(file: string, state: SavedRunState, ids: SharedIds)
       }
     }
     await write();
-    await handle.sync();
+    if (replacing) await handle.sync();
     await rename(temp, file);
   } catch (error) {
     await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  await syncDirectory(dir);
-  return { handle, position };
+  const directorySynced = syncDirectory(dir);
+  if (durable) await directorySynced;
+  return { handle, position, directorySynced };
 }
 
 /**
@@ -258,7 +271,7 @@ async function createJournal(file: string, state: SavedRunState, ids: SharedIds)
  * @example await writeStateFile("run.state", state);
  */
 export async function writeStateFile(file: string, state: SavedRunState): Promise<void> {
-  const { handle } = await createJournal(file, state, new SharedIds());
+  const { handle } = await createJournal(file, state, new SharedIds(), true);
   await handle.close();
 }
 
