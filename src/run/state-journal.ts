@@ -27,7 +27,7 @@ import { stateFileError } from "./state-target.js";
  * The state file of one run, appended to as the run goes.
  * @example
  * const journal = new StateJournal("run.state");
- * await journal.open(state);                  // the file now holds `state`, synced
+ * await journal.open(state);                  // the file now holds `state`
  * journal.append({ steps: [record], key: "out", at: Date.now() }, encodeParts(output));
  * journal.whenWritten(() => console.log("the record is in the file"));
  * await journal.close(() => state);           // synced; rejects with a StateFileError if it could not be kept
@@ -72,12 +72,13 @@ export class StateJournal {
   async open(state: SavedRunState): Promise<void> {
     if (this.#handle !== undefined) throw new Error(`the state journal ${this.file} is already open`);
     try {
+      const writer = JournalWriter.shared();
       const { handle, position, directorySynced } = await createJournal(this.file, state, this.#ids, false);
       this.#directorySynced = directorySynced;
       this.#handle = handle;
       this.#end = this.#position = this.#synced = position;
-      this.#writer = JournalWriter.shared();
-      this.#id = this.#writer.open((reply) => this.#answer(reply));
+      this.#writer = writer;
+      this.#id = writer.open((reply) => this.#answer(reply));
     } catch (error) {
       throw stateFileError(this.file, error);
     }
