@@ -179,8 +179,8 @@ export class RunState {
   }
 
   /**
-   * The state to save. Live structures, not copies: the state writer encodes them when its write
-   * starts, and a copy per step that ends would make saving a run of n steps O(n²).
+   * The whole state to save: when the state file starts (before any step runs) or must be written
+   * again (after the run ended). Live structures, not copies: nothing changes them at those times.
    */
   snapshot(run: Pick<SavedRunState, "runId" | "fingerprint" | "task" | "inputs" | "approvals">): SavedRunState {
     return {
