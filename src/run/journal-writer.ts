@@ -72,11 +72,13 @@ export class JournalWriter {
     return journal;
   }
 
-  /** Sends a record; its head and tail buffers are moved to the thread when they can be (they are detached here). */
+  /**
+   * Sends a record. Its head, made for the journal, is moved to the thread when it can be (detached
+   * here). Its tail is a step's output as it crossed from the worker, the very bytes its readers are
+   * handed: it is copied (under 64 KiB) or shared (in shared memory from there on), never moved.
+   */
   write(record: WriteRecord): void {
-    const transfer: ArrayBuffer[] = [];
-    for (const part of [record.head, record.tail]) if (movable(part) && !transfer.includes(part.buffer as ArrayBuffer)) transfer.push(part.buffer as ArrayBuffer);
-    this.#worker.postMessage(record satisfies WriterRequest, transfer);
+    this.#worker.postMessage(record satisfies WriterRequest, movable(record.head) ? [record.head.buffer as ArrayBuffer] : []);
   }
 
   /** The journal is closed: no more replies for it. */

@@ -86,7 +86,7 @@ export class StateJournal {
 
   /**
    * Appends a steps record; `output`, the encoded output of a completed step, goes with `meta.key`
-   * (its stream's buffer is moved to the writer thread: it is detached here). Returns at once and
+   * (its bytes are not changed, they may go on to the step's readers). Returns at once and
    * never throws: a failure is kept for `close()`, and later records are dropped.
    */
   append(meta: StepsMeta, output?: EncodedParts): void {
