@@ -1,6 +1,6 @@
 // Random DAGs for the scale benchmark: step i reads up to `edges` distinct earlier steps, chosen
 // uniformly with a seeded generator, so that every run builds the same graph.
-import { StrategyMap, StrategyStep } from "wavepool";
+import { StrategyMap, StrategyStep, type StrategyStepOptions } from "wavepool";
 import type { EdgeStyle } from "./stg/read-stg.js";
 
 /** mulberry32: a small, fast, seeded PRNG; returns floats in [0, 1). */
@@ -36,14 +36,35 @@ export function randomDag(n: number, edges = 3, seed = 42): RandomDag {
   return { preds, costs };
 }
 
-/** The DAG as a strategy of `agent` steps `s<i>` (output key `s<i>`), edges as template reads or `dependsOn`. */
-export function randomDagStrategy(dag: RandomDag, edges: EdgeStyle, agent = "Noop"): StrategyMap {
-  const strategy = new StrategyMap(`random DAG of ${dag.preds.length} steps`);
-  dag.preds.forEach((preds, i) => {
+/** The arguments of one step's `new StrategyStep`, made before anything is timed. */
+export interface StepRow {
+  stepId: string;
+  intent: string;
+  outputKey: string;
+  options: StrategyStepOptions;
+}
+
+/** The DAG as steps `s<i>` (output key `s<i>`), edges as template reads or `dependsOn`. */
+export function randomDagRows(dag: RandomDag, edges: EdgeStyle): StepRow[] {
+  const rows = dag.preds.map((preds, i): StepRow => {
     const cost = dag.costs[i]!;
     const intent = edges === "templates" ? `step ${i}${preds.map((p) => ` {{ s${p} }}`).join("")}` : `step ${i}`;
     const options = edges === "dependsOn" ? { cost, dependsOn: preds.map((p) => `s${p}`) } : { cost };
-    strategy.addStep(new StrategyStep(`s${i}`, "", agent, intent, `s${i}`, options));
+    return { stepId: `s${i}`, intent, outputKey: `s${i}`, options };
   });
+  // Flat strings, as a file or a generator hands them over: flattening the concatenations above
+  // is the benchmark's work, not the library's.
+  return JSON.parse(JSON.stringify(rows)) as StepRow[];
+}
+
+/** `new StrategyStep` + `addStep` for every row: what building a strategy costs the library. */
+export function strategyFromRows(rows: readonly StepRow[], agent = "Noop"): StrategyMap {
+  const strategy = new StrategyMap(`random DAG of ${rows.length} steps`);
+  for (const { stepId, intent, outputKey, options } of rows) strategy.addStep(new StrategyStep(stepId, "", agent, intent, outputKey, options));
   return strategy;
+}
+
+/** The DAG as a strategy of `agent` steps `s<i>` (output key `s<i>`), edges as template reads or `dependsOn`. */
+export function randomDagStrategy(dag: RandomDag, edges: EdgeStyle, agent = "Noop"): StrategyMap {
+  return strategyFromRows(randomDagRows(dag, edges), agent);
 }

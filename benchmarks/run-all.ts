@@ -2,6 +2,8 @@
 // produced it and the machine. `npm run bench`; BENCH_QUICK=1 for a short run; BENCH_ONLY=stg,overhead
 // to pick benchmarks. The soak test is separate (`npm run soak`).
 import { benchOptions, type BenchOptions } from "./bench-options.js";
+import { buildScale } from "./build-scale.js";
+import { dataOnce } from "./data-once.js";
 import { overhead } from "./overhead.js";
 import { fixed, machineLine, printTables, commandLine, section, type Table } from "./report.js";
 import { speedup } from "./speedup.js";
@@ -13,6 +15,8 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<Table[]>> = 
   speedup,
   "uneven-dag": unevenDagBench,
   stg,
+  "build-scale": buildScale,
+  "data-once": dataOnce,
 };
 
 const options = benchOptions();

@@ -27,7 +27,20 @@ export interface ApprovalDecision {
 
 /** Everything an agent gets besides its intent. Lives in the worker thread. */
 export interface AgentContext<Options = unknown> {
-  /** The context values the intent template read (outputs of earlier steps, `task`, inputs), cloned. */
+  /**
+   * The context values the intent template read (outputs of earlier steps, `task`, inputs), by the
+   * names it read them by. Each is a copy of its own, decoded the first time the agent reads it from
+   * bytes made once per run and shared by every step that reads the value; one never read costs nothing.
+   *
+   * Big binary data: a `SharedArrayBuffer` (or a typed array or `DataView` on one) anywhere in an
+   * output is not copied at all: the producing agent, every reader and `result.context` see the same
+   * memory, so treat it as read-only or coordinate with `Atomics`. `saveStateTo` saves a snapshot
+   * of its bytes; a resumed run gets a new `SharedArrayBuffer` holding them.
+   * @example
+   * // producer: return { width, height, pixels: new Uint8Array(new SharedArrayBuffer(width * height * 4)) }
+   * // reader, template "edges of {{ frame.width }}x{{ frame.height }}":
+   * const { pixels } = ctx.inputs.frame as { pixels: Uint8Array }; // the producer's memory, not a copy
+   */
   inputs: Record<string, unknown>;
   /** The `options` given at `addAgent`, cloned. */
   options: Options;
@@ -43,6 +56,13 @@ export interface AgentContext<Options = unknown> {
   log: AgentLogger;
   /** Reports progress in [0, 1]; emitted on the main thread as a `step:progress` event. */
   progress(value: number, message?: string): Promise<void>;
+  /**
+   * Streams a partial output (tokens of a model, rows of a scan: any structured-clone-safe value) to
+   * the main thread as a `step:output` event. Chunks arrive in order, all before the step's
+   * `step:end`; the promise resolves once the chunk has reached the main thread (await it to pace a
+   * fast producer), and rejects if the chunk cannot be cloned.
+   */
+  emit(chunk: unknown): Promise<void>;
   /** Asks a person (the run's `onApproval` handler) to approve; resolves with their decision. */
   requestApproval(request: ApprovalRequest): Promise<ApprovalDecision>;
 }

@@ -9,34 +9,36 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ParallelOrchestrator, StateMismatchError } from "wavepool";
-import { readStateFile } from "../src/run/state-file.js";
+import { readRecords } from "../src/run/journal-format.js";
+import { decodeState, readStateFile } from "../src/run/state-file.js";
 import { CHAIN_LENGTH, chainStrategy, journalAgent } from "./fixtures/chain-strategy.js";
 import { agent, strategyOf } from "./helpers.js";
 
 const dir = await mkdtemp(join(tmpdir(), "wavepool-state-"));
 const runner = fileURLToPath(new URL("./fixtures/chain-runner.js", import.meta.url));
 
-/** Spawns the chain runner and SIGKILLs it once `killAfter` steps have ended. */
-function runAndKill(stateFile: string, journal: string, killAfter: number): Promise<void> {
+/** Spawns the chain runner and SIGKILLs it once `killAfter` steps have ended; resolves with every step end it reported. */
+function runAndKill(stateFile: string, journal: string, killAfter: number): Promise<string[]> {
   const child = spawn(process.execPath, [runner, stateFile, journal], { stdio: ["ignore", "pipe", "inherit"] });
-  let ended = 0;
+  const ended: string[] = [];
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    ended += chunk.split("\n").filter((l) => l.startsWith("ended ")).length;
-    if (ended >= killAfter) child.kill("SIGKILL");
+    ended.push(...chunk.split("\n").filter((l) => l.startsWith("ended ")).map((l) => l.slice("ended ".length)));
+    if (ended.length >= killAfter) child.kill("SIGKILL");
   });
-  return new Promise((resolve, reject) => child.on("exit", (_code, signal) => (signal === "SIGKILL" ? resolve() : reject(new Error(`child exited by itself (${_code})`)))));
+  return new Promise((resolve, reject) => child.on("close", (_code, signal) => (signal === "SIGKILL" ? resolve(ended) : reject(new Error(`child exited by itself (${_code})`)))));
 }
 
 test("kill -9 mid-run, then resume: finished steps are not run again and every output is intact", async () => {
   const stateFile = join(dir, "chain.state");
   const journal = join(dir, "chain.journal");
   writeFileSync(journal, "");
-  await runAndKill(stateFile, journal, 3);
+  const ended = await runAndKill(stateFile, journal, 3);
 
   const saved = await readStateFile(stateFile);
   const done = saved.steps.filter((s) => s.status === "completed").map((s) => s.stepId);
-  // The state write of the step that ended last may still have been in flight at the kill.
-  assert.ok(done.length >= 2 && done.length < CHAIN_LENGTH, `completed before the kill: ${done}`);
+  // A step end is reported once its record is in the file: none that was reported is lost.
+  assert.ok(ended.length >= 3 && ended.every((id) => done.includes(id)), `reported ${ended}, completed in the state ${done}`);
+  assert.ok(done.length < CHAIN_LENGTH, `completed before the kill: ${done}`);
   const ranBefore = readFileSync(journal, "utf8").trim().split("\n");
 
   const o = new ParallelOrchestrator(chainStrategy(), { threads: 1 }).addAgent("Journal", { module: journalAgent, options: { journal, ms: 5 } });
@@ -72,14 +74,23 @@ test("a state from a different strategy fails with StateMismatchError before any
   await assert.rejects(a.execute("another task", { resumeFrom: stateFile }), /saved for the task "t"/);
 });
 
-test("a truncated or foreign state file fails with a typed error, never a crash", async () => {
-  const o = new ParallelOrchestrator(strategyOf(["a", "Echo", "a"]), { threads: 1 }).addAgent("Echo", agent("echo"));
+test("a state file cut short resumes from its whole records; cut in its header, or foreign, it fails with a typed error", async () => {
+  const o = new ParallelOrchestrator(strategyOf(["a", "Echo", "a"], ["b", "Echo", "{{ a_out.intent }}"]), { threads: 1 }).addAgent("Echo", agent("echo"));
   after(() => o.close());
   const good = join(dir, "good.state");
   await o.execute("t", { saveStateTo: good });
   const bytes = readFileSync(good);
+  // The header, then a record per step (a, b), then the record written when the run ended.
+  const ends = [...readRecords(bytes)].map((r) => r.end);
+  assert.equal(ends.length, 4);
   const truncated = join(dir, "truncated.state");
-  writeFileSync(truncated, bytes.subarray(0, bytes.length - 7));
+  for (const [cut, executed] of [[bytes.length - 7, 0], [ends[1]! + 9, 1], [ends[0]! + 3, 2]] as const) {
+    writeFileSync(truncated, bytes.subarray(0, cut));
+    const resumed = await o.execute("t", { resumeFrom: truncated });
+    assert.equal(resumed.success, true);
+    assert.equal(resumed.stepsExecuted, executed, `cut at ${cut} of ${bytes.length}`);
+  }
+  writeFileSync(truncated, bytes.subarray(0, ends[0]! - 1));
   await assert.rejects(o.execute("t", { resumeFrom: truncated }), StateMismatchError);
   const foreign = join(dir, "foreign.json");
   writeFileSync(foreign, JSON.stringify({ hello: "world" }));
@@ -96,24 +107,27 @@ test("an unwritable saveStateTo path is rejected before any step runs", async ()
   assert.equal(events, 0);
 });
 
-test("the state is rewritten after every step that ends", async () => {
+test("when a step's end is reported, the state file already holds it, output included", async () => {
   const stateFile = join(dir, "every.state");
   const o = new ParallelOrchestrator(strategyOf(["a", "Echo", "a"], ["b", "Echo", "{{ a_out.intent }}"], ["c", "Echo", "{{ b_out.intent }}"]), { threads: 1 })
     .addAgent("Echo", agent("echo"));
   after(() => o.close());
-  const seen: number[] = [];
-  // Between steps, the file on disk holds at least every step that ended before the current one started.
+  const reported: string[] = [];
+  const missing: string[] = [];
   await o.execute("t", {
     saveStateTo: stateFile,
     onEvent: (e) => {
-      if (e.type === "step:start") {
-        const state = readFileSync(stateFile);
-        seen.push(state.length);
-      }
+      if (e.type !== "step:end") return;
+      reported.push(e.stepId);
+      // The run does not wait for the file, so it may hold more steps than were reported: never fewer.
+      const state = decodeState(readFileSync(stateFile));
+      const done = new Set(state.steps.filter((s) => s.status === "completed").map((s) => s.stepId));
+      for (const id of reported) if (!done.has(id) || !state.outputs.has(`${id}_out`)) missing.push(`${id} at the end of ${e.stepId}`);
     },
   });
+  assert.deepEqual(reported, ["a", "b", "c"]);
+  assert.deepEqual(missing, []);
   const final = await readStateFile(stateFile);
   assert.deepEqual(final.steps.map((s) => s.status), ["completed", "completed", "completed"]);
-  assert.equal(seen.length, 3);
-  assert.deepEqual(final.outputs.get("c_out"), (await readStateFile(stateFile)).outputs.get("c_out"));
+  assert.equal((final.outputs.get("c_out") as { intent: string }).intent, "a");
 });

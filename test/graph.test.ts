@@ -1,7 +1,7 @@
 // Dependency analysis from liquid templates, cycles, waves and the plan.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CycleError, StrategyValidationError } from "wavepool";
+import { CycleError, DuplicateStepError, StrategyStep, StrategyValidationError } from "wavepool";
 import { strategyOf } from "./helpers.js";
 
 const depsOf = (map: ReturnType<typeof strategyOf>) => {
@@ -92,4 +92,23 @@ test("plan() gives the critical path and its cost without starting a thread", ()
 
 test("an empty strategy plans to nothing", () => {
   assert.deepEqual(strategyOf().plan(), { waves: [], criticalPath: [], criticalPathCost: 0 });
+});
+
+test("plan() costs steps named after Object.prototype members like any other", () => {
+  const map = strategyOf(["toString", "X", "a", "a", { cost: 2 }], ["constructor", "X", "{{ a }}", "b"]);
+  assert.deepEqual(map.plan(), { waves: [["toString"], ["constructor"]], criticalPath: ["toString", "constructor"], criticalPathCost: 3 });
+  assert.equal(map.plan({ constructor: 5 }).criticalPathCost, 7);
+});
+
+test("a graph stays as it was built when steps are added after it", () => {
+  const map = strategyOf(["a", "X", "a"], ["b", "X", "{{ a_out }}"]);
+  const before = map.graph();
+  map.addStep(new StrategyStep("c", "C", "X", "{{ b_out }}", "c_out"));
+  assert.equal(before.steps.length, 2);
+  assert.equal(before.reads.length, 2);
+  assert.equal(before.indexOf.has("c"), false);
+  const after = map.graph();
+  assert.deepEqual(after.waves, [["a"], ["b"], ["c"]]);
+  assert.equal(after.indexOf.get("c"), 2);
+  assert.throws(() => map.addStep(new StrategyStep("c", "C", "X", "x", "other")), DuplicateStepError);
 });

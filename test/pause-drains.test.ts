@@ -1,7 +1,8 @@
 // A pause waits only where it must: a step waiting for approval keeps its dependents pending while
 // every independent step runs to the end; the run ends paused once nothing more can run.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -35,15 +36,17 @@ test("a state that cannot be written mid-run: execute resolves with every output
   const strategy = strategyOf(["a", "Sleep", "sleep 1"], ["b", "Sleep", "sleep 5 {{ a_out }}"], ["c", "Sleep", "sleep 5 {{ b_out }}"]);
   const o = new ParallelOrchestrator(strategy, { threads: 1 }).addAgent("Sleep", agent("sleep"));
   after(() => o.close());
-  let removed: Promise<void> | undefined;
+  let removed = false;
   const result = await o.execute("t", {
     saveStateTo: file,
-    // The folder goes away once the first step has ended: every later save fails.
+    // The folder goes away once the first step has ended (at once, before the run goes on): the
+    // state file is gone, and writing it again fails.
     onEvent: (event) => {
-      if (event.type === "step:end" && removed === undefined) removed = rm(dir, { recursive: true, force: true });
+      if (event.type !== "step:end" || removed) return;
+      rmSync(dir, { recursive: true, force: true });
+      removed = true;
     },
   });
-  await removed;
   assert.equal(result.success, true);
   assert.equal(result.context.get("c_out"), "sleep 5 sleep 5 sleep 1");
   assert.equal(result.stateError?.path, file);

@@ -1,26 +1,20 @@
-// The durable state file: values round-trip, anything else is a StateMismatchError, writes are atomic
-// (concurrent readers and a SIGKILL never see half a file), and fingerprints ignore key order.
+// The durable state file: values round-trip, a journal cut short or damaged after its header reads up
+// to its last whole record, anything else is a StateMismatchError, concurrent readers and a SIGKILL
+// never see a state that is not whole, and fingerprints ignore key order.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serialize } from "node:v8";
-import { StateFileError, StateMismatchError } from "../src/errors.js";
+import { StateMismatchError } from "../src/errors.js";
+import { encodeParts, encodeValue } from "../src/pool/value-codec.js";
 import type { StepRecord } from "../src/run/result.js";
-import {
-  assertStateMatches,
-  decodeState,
-  encodeState,
-  readStateFile,
-  StateWriter,
-  strategyFingerprint,
-  writeStateFile,
-  type SavedRunState,
-} from "../src/run/state-file.js";
+import { assertStateMatches, decodeState, encodeState, readStateFile, strategyFingerprint, type SavedRunState } from "../src/run/state-file.js";
+import { StateJournal, writeStateFile } from "../src/run/state-journal.js";
 
 const MAGIC = "WAVEPOOL-STATE\n";
 
@@ -44,7 +38,7 @@ function stateOf(count: number, outputs = new Map<string, unknown>([["count", co
   };
 }
 
-/** Frames a payload the way the format does, so decoding can be tested on payloads encodeState refuses. */
+/** Frames a payload the way format versions 1 and 2 did, so decoding can be tested on payloads encodeState refuses. */
 function frame(payload: Buffer, version = 1): Buffer {
   const header = Buffer.alloc(MAGIC.length + 42);
   header.write(MAGIC, "latin1");
@@ -94,20 +88,15 @@ test("outputs of any structured-clone-safe value round-trip through the file", a
   assert.deepEqual(decodeState(encodeState(state)).outputs.get("nested"), nested);
 });
 
-test("a truncated state is a StateMismatchError at every cut, never a raw decoding error", async (t) => {
-  const dir = await tempDir(t);
-  const bytes = encodeState(stateOf(7));
-  const cuts = [0, 1, MAGIC.length - 1, MAGIC.length, MAGIC.length + 5, MAGIC.length + 41, MAGIC.length + 42, MAGIC.length + 60,
-    Math.floor(bytes.length / 2), bytes.length - 1];
-  for (const cut of cuts) {
-    const file = join(dir, `cut-${cut}.state`);
-    await writeFile(file, bytes.subarray(0, cut));
-    await assert.rejects(readStateFile(file), mismatch(new RegExp(`${file.replaceAll(/[.*+?^${}()|[\]\\]/g, "\\$&")} is truncated.*delete it`)));
+test("a version 2 snapshot cut short is a StateMismatchError at every cut, never a raw decoding error", () => {
+  const bytes = frame(encodeValue(stateOf(7)), 2);
+  assert.deepEqual(decodeState(bytes), stateOf(7));
+  for (const cut of [MAGIC.length + 2, MAGIC.length + 41, MAGIC.length + 42, MAGIC.length + 60, Math.floor(bytes.length / 2), bytes.length - 1]) {
     assert.throws(() => decodeState(bytes.subarray(0, cut)), mismatch(/truncated/));
   }
 });
 
-test("a file that is not a wavepool state, is damaged, or is of another version is a StateMismatchError", async (t) => {
+test("a file that is not a wavepool state, has a damaged header, or is of another version is a StateMismatchError", async (t) => {
   const dir = await tempDir(t);
   const json = join(dir, "state.json");
   await writeFile(json, JSON.stringify(stateOf(1)));
@@ -118,13 +107,17 @@ test("a file that is not a wavepool state, is damaged, or is of another version 
 
   const bytes = encodeState(stateOf(1));
   const damaged = Buffer.from(bytes);
-  damaged[damaged.length - 10] = (damaged[damaged.length - 10] ?? 0) ^ 0xff;
-  assert.throws(() => decodeState(damaged), mismatch(/damaged/));
-  assert.throws(() => decodeState(Buffer.concat([bytes, Buffer.from("x")])), mismatch(/1 bytes after its end/));
+  damaged[MAGIC.length + 30] = (damaged[MAGIC.length + 30] ?? 0) ^ 0xff;
+  assert.throws(() => decodeState(damaged), mismatch(/damaged \(the checksum of its header record does not match/));
+  const snapshot = frame(encodeValue(stateOf(1)), 2);
+  const damagedSnapshot = Buffer.from(snapshot);
+  damagedSnapshot[damagedSnapshot.length - 10] = (damagedSnapshot[damagedSnapshot.length - 10] ?? 0) ^ 0xff;
+  assert.throws(() => decodeState(damagedSnapshot), mismatch(/damaged/));
+  assert.throws(() => decodeState(Buffer.concat([snapshot, Buffer.from("x")])), mismatch(/1 bytes after its end/));
 
   const future = Buffer.from(bytes);
-  future.writeUInt16BE(3, MAGIC.length);
-  assert.throws(() => decodeState(future), mismatch(/format version 3; this wavepool reads versions 1 to 2/));
+  future.writeUInt16BE(4, MAGIC.length);
+  assert.throws(() => decodeState(future), mismatch(/format version 4; this wavepool reads versions 1 to 3/));
   assert.throws(() => decodeState(frame(serialize({ ...stateOf(1), version: 2 }))), mismatch(/version should be 1/));
   // A valid frame around bytes v8 cannot read: still a mismatch, with the v8 error as its cause.
   assert.throws(() => decodeState(frame(Buffer.from("{}"))), (error: unknown) => mismatch(/cannot be decoded/)(error) && (error as Error).cause instanceof Error);
@@ -153,19 +146,18 @@ test("a state that cannot be cloned is refused before any file is written", asyn
   assert.deepEqual(await readdir(dir), []);
 });
 
-test("200 rapid saves: concurrent readers only ever see complete states, in order, and the last one stays", async (t) => {
+test("200 records appended while 3 readers read the file: every read is a whole state, in order, and the last one stays", async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, "run.state");
-  // A bulky output makes every write take a while, so a non-atomic write would be caught half-done.
+  // A bulky output makes every write take a while, so a reader is likely to catch one half-done.
   const bulk = new Float64Array(64 * 1024).fill(Math.E);
-  const bulky = (count: number): SavedRunState => stateOf(count, new Map<string, unknown>([["count", count], ["bulk", bulk]]));
-  await writeStateFile(file, bulky(0));
-  const writer = new StateWriter(file);
+  const journal = new StateJournal(file);
+  await journal.open(stateOf(0, new Map<string, unknown>([["count", 0], ["bulk", bulk]])));
   let done = false;
   const read = async (): Promise<number[]> => {
     const seen: number[] = [];
     while (!done) {
-      const state = await readStateFile(file); // a half-written file would throw StateMismatchError here
+      const state = await readStateFile(file); // a record half-written is not part of the state
       assert.deepEqual(state.outputs.get("bulk"), bulk);
       seen.push(state.outputs.get("count") as number);
     }
@@ -173,58 +165,20 @@ test("200 rapid saves: concurrent readers only ever see complete states, in orde
   };
   const readers = [read(), read(), read()];
   for (let count = 1; count <= 200; count++) {
-    writer.save(bulky(count));
-    // Wait for the disk now and then, so there are many real writes as well as coalesced saves.
-    if (count % 4 === 0) await writer.flush();
+    journal.append({ steps: [step(`s${count}`)], key: "count", at: count }, encodeParts(count));
+    if (count % 4 === 0) journal.append({ steps: [], key: "bulk" }, encodeParts(bulk));
+    // Wait for the disk now and then, so there are writes of one record and of several.
+    if (count % 8 === 0) await new Promise<void>((resolve) => journal.whenWritten(resolve));
   }
-  await writer.flush();
+  await journal.close(() => assert.fail("nothing failed: the journal needs no rewrite"));
   done = true;
   const seen = await Promise.all(readers);
   for (const one of seen) assert.deepEqual(one, [...one].sort((a, b) => a - b), "a reader went back in time");
   assert.ok(new Set(seen.flat()).size > 1, "the readers never saw a write land");
   const last = await readStateFile(file);
   assert.equal(last.outputs.get("count"), 200);
-  assert.equal(last.runId, "run-200");
+  assert.deepEqual(last.steps.map((s) => s.stepId), ["step_1", ...Array.from({ length: 200 }, (_, i) => `s${i + 1}`)]);
   assert.deepEqual(await readdir(dir), ["run.state"]);
-});
-
-test("StateWriter: flush resolves at once when idle and after the newest state otherwise", async (t) => {
-  const file = join(await tempDir(t), "run.state");
-  const writer = new StateWriter(file);
-  await writer.flush();
-  for (let count = 1; count <= 50; count++) writer.save(stateOf(count));
-  const first = writer.flush();
-  writer.save(stateOf(51));
-  await first;
-  await writer.flush();
-  assert.equal((await readStateFile(file)).outputs.get("count"), 51);
-});
-
-test("StateWriter: a failed write rejects flush (not an unhandled rejection) until a later save succeeds", async (t) => {
-  const dir = await tempDir(t);
-  const file = join(dir, "later", "run.state");
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-  process.on("unhandledRejection", onUnhandled);
-  t.after(() => void process.off("unhandledRejection", onUnhandled));
-  const writer = new StateWriter(file);
-  writer.save(stateOf(1));
-  writer.save(stateOf(2));
-  const failed = (error: unknown): boolean => {
-    const { name, code, path } = error as StateFileError;
-    assert.deepEqual({ name, code, path }, { name: "StateFileError", code: "WAVEPOOL_STATE_FILE", path: file });
-    assert.equal(((error as Error).cause as { code?: string }).code, "ENOENT");
-    return true;
-  };
-  await assert.rejects(writer.flush(), failed);
-  await assert.rejects(writer.flush(), failed);
-  await mkdir(join(dir, "later"));
-  writer.save(stateOf(3));
-  await writer.flush();
-  assert.equal((await readStateFile(file)).outputs.get("count"), 3);
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  assert.deepEqual(unhandled, []);
-  assert.deepEqual(await readdir(join(dir, "later")), ["run.state"]);
 });
 
 test("fingerprints ignore key order and tell strategies apart; assertStateMatches checks them", () => {
@@ -241,7 +195,7 @@ test("fingerprints ignore key order and tell strategies apart; assertStateMatche
     mismatch(/^state file run\.state was written by a different strategy .*delete it/));
 });
 
-test("SIGKILL during a stream of writes leaves a complete state file", async (t) => {
+test("SIGKILL during a stream of appends leaves a state file with every record reported written", async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, "run.state");
   const child = spawn(process.execPath, [fileURLToPath(new URL("./fixtures/state-writer-child.js", import.meta.url)), file], { stdio: ["ignore", "pipe", "pipe"] });
@@ -255,19 +209,20 @@ test("SIGKILL during a stream of writes leaves a complete state file", async (t)
       out += chunk.toString();
       const counts = out.split("\n").filter(Boolean).map(Number);
       const latest = counts.at(-1) ?? 0;
-      if (latest >= 5) {
+      if (latest >= 10) {
         child.kill("SIGKILL");
         resolve(latest);
       }
     });
-    child.on("exit", () => reject(new Error(`the child exited before writing 5 states: ${stderr}`)));
+    child.on("exit", () => reject(new Error(`the child exited before writing 10 records: ${stderr}`)));
   });
   assert.equal(await exited, "SIGKILL");
   const state = await readStateFile(file);
-  assert.ok((state.outputs.get("count") as number) >= reported, "a reported write was lost");
-  assert.equal((state.outputs.get("bulk") as Float64Array).length, 128 * 1024);
-  // At most the one temp file the kill interrupted is left beside it.
-  const stray = (await readdir(dir)).filter((name) => name !== "run.state");
-  assert.ok(stray.length <= 1 && stray.every((name) => name.startsWith(".run.state.")), stray.join(", "));
+  const latest = state.outputs.get("latest") as { count: number; bulk: Float64Array };
+  assert.ok(latest.count >= reported, `a record reported written was lost: ${latest.count} < ${reported}`);
+  assert.equal(latest.bulk.length, 128 * 1024);
+  assert.ok(latest.bulk.every((x) => x === Math.PI));
+  // The journal was renamed into place before the first append: nothing else is left beside it.
+  assert.deepEqual(await readdir(dir), ["run.state"]);
   assert.ok((await readFile(file)).subarray(0, MAGIC.length).equals(Buffer.from(MAGIC)));
 });

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { ParallelOrchestrator, StateFileError, StateMismatchError, WavepoolError } from "wavepool";
-import { readStateFile, StateWriter, type SavedRunState } from "../src/run/state-file.js";
+import { readStateFile, type SavedRunState } from "../src/run/state-file.js";
+import { StateJournal } from "../src/run/state-journal.js";
 import { checkStateTarget, stateErrorOf } from "../src/run/state-target.js";
 import { agent, strategyOf } from "./helpers.js";
 
@@ -113,12 +114,12 @@ test("checkStateTarget: a folder without write permission", async () => {
 test("a failed state write is a StateFileError with the path and the system error; stateErrorOf reports it", async () => {
   const folder = join(dir, "target-is-folder");
   await mkdir(folder);
-  const writer = new StateWriter(folder);
-  writer.save({
+  const journal = new StateJournal(folder);
+  const state: SavedRunState = {
     format: "wavepool-state", version: 1, fingerprint: "f", runId: "r", task: "t", inputs: {}, outputs: new Map(),
     steps: [], pendingApprovals: [], approvals: {}, savedAt: 0,
-  });
-  const error = await writer.flush().then(() => assert.fail("the write succeeded"), (e: unknown) => e);
+  };
+  const error = await journal.open(state).then(() => assert.fail("the write succeeded"), (e: unknown) => e);
   assert.ok(stateFileError(folder, /could not be saved to .*: .*; it is a directory/)(error));
   assert.equal(((error as Error).cause as { code?: string }).code, "EISDIR");
   assert.deepEqual(stateErrorOf(error, folder), { path: folder, name: "Error", code: "EISDIR", message: (error as Error).message });

@@ -1,4 +1,4 @@
-// What the state file keeps: SharedArrayBuffers and views that share a buffer (format version 2),
+// What the state file keeps: SharedArrayBuffers and views that share a buffer (since format version 2),
 // names that collide with Object.prototype as own properties, files of version 1 still read, and a
 // value that cannot be saved named by its output key.
 import assert from "node:assert/strict";
@@ -8,7 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { serialize } from "node:v8";
-import { decodeState, encodeState, readStateFile, writeStateFile, type SavedRunState } from "../src/run/state-file.js";
+import { ParallelOrchestrator } from "wavepool";
+import { encodeValue } from "../src/pool/value-codec.js";
+import { decodeState, encodeState, readStateFile, type SavedRunState } from "../src/run/state-file.js";
+import { writeStateFile } from "../src/run/state-journal.js";
+import { agent, strategyOf } from "./helpers.js";
 
 const MAGIC = "WAVEPOOL-STATE\n";
 const NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
@@ -27,12 +31,12 @@ function stateOf(outputs: Map<string, unknown>, inputs: Record<string, unknown> 
   };
 }
 
-/** A state file as wavepool wrote it before version 2: the header, then `v8.serialize` of the state. */
-function versionOneFile(state: SavedRunState): Buffer {
-  const payload = serialize(state);
+/** A state file as wavepool wrote it before version 3: the header, then `v8.serialize` (1) or `encodeValue` (2) of the state. */
+function versionOneFile(state: SavedRunState, version = 1): Buffer {
+  const payload = version === 1 ? serialize(state) : encodeValue(state);
   const header = Buffer.alloc(MAGIC.length + 42);
   header.write(MAGIC, "latin1");
-  header.writeUInt16BE(1, MAGIC.length);
+  header.writeUInt16BE(version, MAGIC.length);
   header.writeBigUInt64BE(BigInt(payload.length), MAGIC.length + 2);
   createHash("sha256").update(payload).digest().copy(header, MAGIC.length + 10);
   return Buffer.concat([header, payload]);
@@ -48,7 +52,7 @@ test("a SharedArrayBuffer output, and views sharing one buffer, are saved and re
   value.bytes.set([1, 2, 3, 4]);
   value.floats.set([1.5, -2.5]);
   await writeStateFile(file, stateOf(new Map<string, unknown>([["buffers", value], ["alone", shared]])));
-  assert.equal((await readFile(file)).readUInt16BE(MAGIC.length), 2, "new files are format version 2");
+  assert.equal((await readFile(file)).readUInt16BE(MAGIC.length), 3, "new files are format version 3, a journal");
 
   const back = (await readStateFile(file)).outputs;
   const restored = back.get("buffers") as typeof value;
@@ -105,4 +109,27 @@ test("an output that cannot be saved is named in the error, and no file is writt
   const outputs = new Map<string, unknown>([["fine", 1], ["report", { handler: () => 1 }]]);
   await assert.rejects(writeStateFile(file, stateOf(outputs)), { name: "TypeError", message: /^the output report cannot be saved in a state file: / });
   await assert.rejects(readFile(file), { code: "ENOENT" });
+});
+
+test("a run saved by an earlier wavepool (format 1 or 2) resumes, and its state file becomes a journal", async (t) => {
+  const dir = await tempDir(t);
+  const o = new ParallelOrchestrator(strategyOf(["a", "Echo", "a"], ["b", "Echo", "{{ a_out.intent }}"]), { threads: 1 }).addAgent("Echo", agent("echo"));
+  t.after(() => o.close());
+  const file = join(dir, "run.state");
+  await o.execute("t", { saveStateTo: file });
+  // The state as it was once `a` had completed, written the old way.
+  const done = await readStateFile(file);
+  const halfway: SavedRunState = {
+    ...done, outputs: new Map([["a_out", done.outputs.get("a_out")]]),
+    steps: [done.steps[0]!, { ...done.steps[1]!, status: "pending", attempts: 0, history: [] }],
+  };
+  for (const version of [1, 2]) {
+    await writeFile(file, versionOneFile(halfway, version));
+    assert.deepEqual(await readStateFile(file), halfway, `version ${version}`);
+    const resumed = await o.execute("t", { resumeFrom: file, saveStateTo: file });
+    assert.equal(resumed.success, true);
+    assert.equal(resumed.stepsExecuted, 1, `version ${version}: only b runs`);
+    assert.equal((await readFile(file)).readUInt16BE(MAGIC.length), 3);
+    assert.deepEqual((await readStateFile(file)).outputs.get("b_out"), resumed.context.get("b_out"));
+  }
 });

@@ -2,7 +2,7 @@
 // would give it, SharedArrayBuffers included, and views that share a buffer still share it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeValue, encodeValue } from "../src/pool/value-codec.js";
+import { decodeValue, encodeParts, encodeValue, frameParts, mayHoldDatalessObject } from "../src/pool/value-codec.js";
 
 const roundTrip = <T>(value: T): T => decodeValue(encodeValue(value)) as T;
 
@@ -98,4 +98,23 @@ test("values structured clone refuses are refused, and bytes that were cut short
   assert.throws(() => encodeValue(Symbol("s")), /could not be cloned/);
   const bytes = encodeValue({ shared: new SharedArrayBuffer(64), text: "x".repeat(100) });
   for (const cut of [0, 3, 8, 20, 70, bytes.length - 1]) assert.throws(() => decodeValue(bytes.subarray(0, cut)), Error, `cut at ${cut}`);
+});
+
+test("frameParts gives the bytes of encodeValue from a value already encoded, without encoding it again", () => {
+  const value = { text: "x".repeat(100_000), shared: new SharedArrayBuffer(8), list: [1, 2n, new Date(0)] };
+  const parts = encodeParts(value);
+  assert.ok(parts.stream.buffer instanceof SharedArrayBuffer);
+  const framed = Buffer.concat(frameParts(parts));
+  assert.deepEqual(framed, encodeValue(value));
+  assert.deepEqual(decodeValue(framed), structuredClone(value));
+});
+
+test("mayHoldDatalessObject finds every object without own data, which a platform object serialises as", () => {
+  const holds = (value: unknown) => mayHoldDatalessObject(encodeParts(value).stream);
+  for (const value of [{}, [1, {}], { a: new URL("https://example.com") }, new Map([[1, new Headers()]]), { a: Object.create(null) }]) {
+    assert.equal(holds(value), true, String(value));
+  }
+  for (const value of [{ a: 1 }, [1, "two", { three: 3 }], new Map([[1, { x: 1 }]]), "text", new Uint8Array(1000)]) {
+    assert.equal(holds(value), false, String(value));
+  }
 });

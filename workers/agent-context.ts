@@ -8,6 +8,7 @@ import type { CallTag, LogLevel, RunConstants, StepTask } from "../src/pool/prot
 import { whenAbortRequested } from "../src/pool/step-clock.js";
 import { preciseNow } from "../src/pool/precise-time.js";
 import { hostApi } from "./host-link.js";
+import { lazyInputs } from "./lazy-inputs.js";
 
 /** Thrown into the agent by `requestApproval` when the run pauses; the step ends `paused` whatever the agent does. */
 export class StepPausedSignal extends Error {
@@ -27,7 +28,6 @@ interface QueuedProgress {
 }
 
 export class StepContext implements AgentContext {
-  readonly inputs: Record<string, unknown>;
   readonly options: unknown;
   readonly stepId: string;
   readonly runId: string;
@@ -46,17 +46,22 @@ export class StepContext implements AgentContext {
   /** A progress call is on its way to the main thread. */
   #progressBusy = false;
   #progressQueued: QueuedProgress | undefined;
+  #inputs: Record<string, unknown> | undefined;
 
   constructor(task: StepTask, run: RunConstants, options: unknown, startedAt: number) {
     this.#task = task;
     this.#run = run;
     this.#startedAt = startedAt;
-    this.inputs = task.inputs;
     this.options = options;
     this.stepId = run.stepIds[task.slot]!;
     this.runId = run.runId;
     this.expectedOutput = task.expectedOutput;
     this.attempt = task.attempt;
+  }
+
+  /** The values the template read, each decoded from the bytes it was sent as when first read. */
+  get inputs(): Record<string, unknown> {
+    return (this.#inputs ??= lazyInputs(this.#task.inputs));
   }
 
   /**
@@ -129,6 +134,18 @@ export class StepContext implements AgentContext {
     };
     this.#track(call.then(next, next));
     return call.then(() => undefined);
+  }
+
+  emit(chunk: unknown): Promise<void> {
+    let call: Promise<void>;
+    try {
+      // One comlink port per thread: calls arrive in the order they were made.
+      call = Promise.resolve(hostApi().output(this.#from(), chunk));
+    } catch (error) {
+      call = Promise.reject(error);
+    }
+    this.#track(call);
+    return call;
   }
 
   async requestApproval(request: ApprovalRequest): Promise<ApprovalDecision> {

@@ -4,14 +4,13 @@
 import { threadId } from "node:worker_threads";
 import { toErrorInfo } from "../src/error-serial.js";
 import { isLoadTask, type AgentSpec, type LoadOutcome, type LoadTask, type Primitive, type RunConstants, type StepOutcome, type StepResult, type StepTask, type WorkerTask } from "../src/pool/protocol.js";
-import { lazyRequire } from "../src/lazy-require.js";
-import { describeValue, locateNotShareable, type NotShareable } from "../src/pool/shareable.js";
-import { encodeParts, type EncodedParts } from "../src/pool/value-codec.js";
 import { abortRequested, enterPhase, markDone, markFinished, Phase } from "../src/pool/step-clock.js";
+import { isEncoded } from "../src/pool/wire-value.js";
 import { preciseNow } from "../src/pool/precise-time.js";
 import type { Agent } from "../src/agent.js";
 import { cachedAgent, loadAgent } from "./agent-cache.js";
 import { StepContext } from "./agent-context.js";
+import { outputWire } from "./output-wire.js";
 import { agentOf, runConstants, timesOf } from "./run-cache.js";
 import { installStrayHandlers, markThreadUnsafe, runInFrame, strayReportsSent, threadIsUnsafe, type Frame } from "./stray-errors.js";
 
@@ -51,20 +50,9 @@ function step(task: StepTask, run: RunConstants | undefined): StepResult | Promi
     // The step is over: if the thread dies before its answer reaches the main thread (a step that
     // waited behind it kills it), the main thread knows the step did not die with it.
     if (typeof result === "object" && result !== null) markFinished(run.clock, task.slot);
-    return movable(result);
+    return result;
   };
   return outcome instanceof Promise ? outcome.then(answer) : answer(outcome);
-}
-
-// Piscina copies what a task returns; a large output's bytes are moved instead (its documented
-// Transferable protocol), which costs nothing however large they are. Small ones are cheaper copied.
-const MOVE_FROM_BYTES = 64 * 1024;
-
-function movable(outcome: StepResult): StepResult {
-  if (typeof outcome !== "object" || outcome === null || !outcome.ok || outcome.stream === undefined || outcome.stream.byteLength < MOVE_FROM_BYTES) return outcome;
-  const { Piscina } = lazyRequire<typeof import("piscina")>("piscina");
-  const transferable = { [Piscina.transferableSymbol]: outcome.stream.buffer, [Piscina.valueSymbol]: outcome };
-  return Piscina.move(transferable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as StepOutcome;
 }
 
 // A thread that went through an uncaught exception takes no further step (loading agents is still
@@ -160,25 +148,13 @@ async function settle(returned: unknown, ctx: StepContext, startedAt: number, ru
 /** What the agent's output makes of the step. */
 function outcomeOf(output: unknown, ctx: StepContext, startedAt: number, endedAt: number, run: RunConstants, slot: number): StepResult {
   if (ctx.paused) return pausedOutcome(startedAt, endedAt);
-  // A primitive crosses as it is, as the task's whole result (the clock says so and has the times):
-  // nothing in it can be too deep to read or fail to clone.
-  if (output === null || (typeof output !== "object" && typeof output !== "function" && typeof output !== "symbol")) {
-    markDone(run.clock, timesOf(run), slot, startedAt, endedAt);
-    return output as Primitive;
-  }
-  const bad = notCloneable(output);
-  if (bad !== undefined) {
-    const error = { name: "DataCloneError", message: bad.reason ?? describeValue(bad.value) };
-    return { ok: false, reason: "not-cloneable", error, path: bad.path, threadId, startedAt, endedAt };
-  }
-  let parts: EncodedParts;
-  try {
-    parts = encodeParts(output);
-  } catch (error) {
-    const info = toErrorInfo(error);
-    return { ok: false, reason: "not-cloneable", error: { name: "DataCloneError", message: `it cannot be serialised: ${info.message}` }, path: "$", threadId, startedAt, endedAt };
-  }
-  return { ok: true, stream: parts.stream, shared: parts.shared, threadId, startedAt, endedAt };
+  // Serialised once, here: a big output into shared memory, which crosses for the cost of a handle.
+  const wire = outputWire(output);
+  if (!wire.ok) return { ok: false, reason: "not-cloneable", error: wire.error, path: wire.path, threadId, startedAt, endedAt };
+  if (isEncoded(wire.output)) return { ok: true, output: wire.output, threadId, startedAt, endedAt };
+  // A primitive crosses as it is, as the task's whole result (the clock says so and has the times).
+  markDone(run.clock, timesOf(run), slot, startedAt, endedAt);
+  return wire.output as Primitive;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -227,13 +203,4 @@ async function preload(task: LoadTask): Promise<LoadOutcome> {
   }
   if (task.loading) Atomics.store(task.loading, 0, 0);
   return { failures };
-}
-
-/** Where the output cannot cross; a walk that itself fails (too deep for the stack) blames the whole output. */
-function notCloneable(output: unknown): NotShareable | undefined {
-  try {
-    return locateNotShareable(output, "$", { classInstances: true });
-  } catch (error) {
-    return { path: "$", value: output, reason: `checking it failed (${toErrorInfo(error).message})` };
-  }
 }

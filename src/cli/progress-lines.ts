@@ -6,7 +6,7 @@ import { runOutcome, STATUS_WORDS, statusTally } from "../report/outcome.js";
 import type { RunEvent, StepProgressEvent } from "../run/events.js";
 import type { Palette } from "./ansi.js";
 import type { ProgressDisplay } from "./progress-live.js";
-import { errorText } from "./progress-model.js";
+import { chunkText, errorText } from "./progress-model.js";
 import { safeText as t } from "./safe-text.js";
 
 /** The text of one event's line, without the time stamp. */
@@ -20,6 +20,8 @@ export function describeEvent(event: RunEvent, c: Palette): string {
       return `step:start ${t(event.stepId)} (${t(event.agent)}) wave ${event.wave} attempt ${event.attempt}`;
     case "step:progress":
       return `step:progress ${t(event.stepId)} (${t(event.agent)}) ${Math.round(event.progress * 100)}%${event.message === undefined ? "" : ` ${t(event.message)}`}`;
+    case "step:output":
+      return `step:output ${t(event.stepId)} (${t(event.agent)}) ${t(chunkText(event.chunk))}`;
     case "step:end": {
       const where = event.threadId >= 0 ? ` on thread ${event.threadId}` : "";
       const text = `step:end ${t(event.stepId)} (${t(event.agent)}) ${STATUS_WORDS[event.status]} in ${formatDuration(event.durationMs)}${where}`;
@@ -61,6 +63,9 @@ export class LineProgress implements ProgressDisplay {
   }
 
   onEvent(event: RunEvent): void {
+    // Streamed chunks are the product, not progress: a log would get one line per token. The
+    // final outputs go to stdout.
+    if (event.type === "step:output") return;
     if (event.type === "step:progress") {
       const key = `${event.attempt} ${event.stepId}`;
       const shown = this.#progress.get(key);

@@ -5,6 +5,7 @@ import type { ErrorInfo } from "../errors.js";
 import type { RunEvent } from "../run/events.js";
 import type { StepRecord, StepStatus } from "../run/result.js";
 import type { StrategyMap } from "../strategy/strategy-map.js";
+import { toPlain } from "../report/result-json.js";
 import { safeText } from "./safe-text.js";
 
 export type StepPhase = Exclude<StepStatus, "pending"> | "queued";
@@ -29,6 +30,13 @@ export interface StepView {
 /** The error as a person wants it, on one line: what the agent threw when it threw, else wavepool's error. */
 export function errorText(error: ErrorInfo): string {
   return safeText(error.agentError ? `${error.agentError.name}: ${error.agentError.message}` : `${error.name}: ${error.message}`);
+}
+
+/** A streamed chunk (`ctx.emit`) on one line: text as it is, anything else as JSON, the end kept. */
+export function chunkText(chunk: unknown): string {
+  const text = typeof chunk === "string" ? chunk : (JSON.stringify(toPlain(chunk)) ?? String(chunk));
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > 120 ? `…${line.slice(-119)}` : line;
 }
 
 /** A phase that will not change any more (retries aside). */
@@ -81,6 +89,13 @@ export class ProgressModel {
         if (view === undefined || view.attempt !== event.attempt) return;
         view.progress = Math.min(1, Math.max(0, event.progress));
         if (event.message !== undefined) view.message = event.message;
+        return;
+      }
+      case "step:output": {
+        // The latest chunk a running step streamed, shown where its progress message goes.
+        const view = this.#byId.get(event.stepId);
+        if (view === undefined || view.attempt !== event.attempt) return;
+        view.message = chunkText(event.chunk);
         return;
       }
       case "step:end": {

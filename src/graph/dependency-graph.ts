@@ -3,12 +3,12 @@
 import { CycleError, StrategyValidationError, UnknownInputError } from "../errors.js";
 import type { StrategyStep } from "../strategy/strategy-step.js";
 import { didYouMean } from "../suggest.js";
-import type { ParsedTemplate } from "./template.js";
 
 /** A compiled strategy: steps by index, edges both ways, levels. Immutable once built. */
 export interface DependencyGraph {
   readonly steps: readonly StrategyStep[];
-  readonly templates: readonly ParsedTemplate[];
+  /** The root variables each step's template reads (see `templateReads`). */
+  readonly reads: readonly (readonly string[])[];
   readonly indexOf: ReadonlyMap<string, number>;
   /** Direct predecessors of each step. */
   readonly deps: readonly (readonly number[])[];
@@ -26,36 +26,42 @@ export interface DependencyGraph {
   readonly waves: string[][];
 }
 
-/** Builds the graph; throws `CycleError` or `StrategyValidationError` (unknown `dependsOn`). */
-export function buildGraph(steps: readonly StrategyStep[], templates: readonly ParsedTemplate[]): DependencyGraph {
+/**
+ * Builds the graph from the steps, what their templates read, and the step index of each step id
+ * and of each output key (the strategy keeps both to refuse duplicates; the graph keeps `indexOf`,
+ * so neither may change afterwards). Throws `CycleError` or `StrategyValidationError` (unknown `dependsOn`).
+ */
+export function buildGraph(
+  steps: readonly StrategyStep[],
+  reads: readonly (readonly string[])[],
+  indexOf: ReadonlyMap<string, number>,
+  producer: ReadonlyMap<string, number>,
+): DependencyGraph {
   const n = steps.length;
-  const indexOf = new Map<string, number>();
-  const producer = new Map<string, number>();
-  steps.forEach((s, i) => {
-    indexOf.set(s.stepId, i);
-    producer.set(s.outputKey, i);
-  });
   // `{{ <stepId>_output }}` is the seed's alias of a step's output; an output key of that name wins.
   const producerOf = (variable: string): number | undefined =>
     producer.get(variable) ?? (variable.endsWith("_output") ? indexOf.get(variable.slice(0, -7)) : undefined);
   // Duplicate edges are dropped with a stamp per step rather than a Set per step: at 100,000 steps
   // the Sets were most of the garbage collector's work. Edge order: template reads, then dependsOn.
+  // Edges are gathered in one scratch array and copied out at their exact size: an array grown by
+  // `push` keeps room for 17 entries, and the graph is kept as long as its strategy.
   const stamp = new Int32Array(n).fill(-1);
   const deps: number[][] = [];
   const externalReads: string[][] = [];
   const none: never[] = [];
+  const ds: number[] = [];
+  const external: string[] = [];
   for (let i = 0; i < n; i++) {
     const step = steps[i]!;
-    const ds: number[] = [];
-    let external: string[] = none;
-    for (const variable of templates[i]!.reads) {
+    let edges = 0;
+    let externals = 0;
+    for (const variable of reads[i]!) {
       const from = producerOf(variable);
       if (from === undefined) {
-        if (external === none) external = [];
-        external.push(variable);
+        external[externals++] = variable;
       } else if (stamp[from] !== i) {
         stamp[from] = i;
-        ds.push(from);
+        ds[edges++] = from;
       }
     }
     for (let k = 0; k < step.dependsOn.length; k++) {
@@ -70,14 +76,18 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
       }
       if (stamp[from] !== i) {
         stamp[from] = i;
-        ds.push(from);
+        ds[edges++] = from;
       }
     }
-    deps.push(ds);
-    externalReads.push(external);
+    deps.push(edges === 0 ? none : ds.slice(0, edges));
+    externalReads.push(externals === 0 ? none : external.slice(0, externals));
   }
-  const dependents: number[][] = steps.map(() => []);
-  deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
+  // Dependents at their exact size too: counted first, then filled in index order.
+  const fanOut = new Int32Array(n);
+  for (const from of deps) for (const d of from) fanOut[d]!++;
+  const dependents: number[][] = Array.from(fanOut, (count) => (count === 0 ? none : new Array<number>(count)));
+  fanOut.fill(0);
+  deps.forEach((from, i) => from.forEach((d) => (dependents[d]![fanOut[d]!++] = i)));
 
   // Kahn's algorithm in index order, so the order (and everything derived) is deterministic.
   const indegree = Int32Array.from(deps, (d) => d.length);
@@ -96,7 +106,7 @@ export function buildGraph(steps: readonly StrategyStep[], templates: readonly P
     const from = producerOf(variable);
     return from === undefined ? variable : steps[from]!.outputKey;
   };
-  return { steps, templates, indexOf, deps, dependents, externalReads, contextKey, order, level, waves };
+  return { steps, reads, indexOf, deps, dependents, externalReads, contextKey, order, level, waves };
 }
 
 /** Walks predecessors among the steps Kahn could not order until one repeats: that loop is a cycle. */

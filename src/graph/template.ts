@@ -1,8 +1,14 @@
-// Intent templates: one liquidjs engine for parsing, static analysis and rendering.
-// Dependencies come from liquidjs's own analysis of the parsed template (global variables),
-// so loops, filters, `assign` and nested paths are understood the way liquid runs them.
+// Intent templates: what a template reads from the run context, and how it renders. Three kinds,
+// from cheapest: text with no output or tag renders to itself; a plain template (text and
+// `{{ a.b[0] }}` outputs, see template-scan.ts) is analysed and rendered by a scanner that follows
+// liquid's rules exactly; anything else goes to liquidjs, parsed once per text while its text is
+// in the cache. A step keeps only the names it reads, never a syntax tree.
 import type { Liquid, Template } from "liquidjs";
 import { lazyRequire } from "../lazy-require.js";
+import { liquidReads } from "./liquid-reads.js";
+import { renderPlain } from "./plain-render.js";
+import { TemplateCache } from "./template-cache.js";
+import { plainReads, scanPlain } from "./template-scan.js";
 
 let engine: Liquid | undefined;
 
@@ -20,7 +26,7 @@ export const TEMPLATE_LIMITS = {
   parse: 10_000_000,
 } as const;
 
-/** The engine every intent is parsed and rendered with (made on first use). */
+/** The engine every liquid template is parsed and rendered with (made on first use). */
 function liquid(): Liquid {
   return (engine ??= new (lazyRequire<typeof import("liquidjs")>("liquidjs").Liquid)({
     cache: false,
@@ -30,26 +36,60 @@ function liquid(): Liquid {
   }));
 }
 
-/** A parsed intent template and the root variables it reads from the run context. */
-export interface ParsedTemplate {
-  source: string;
+/** A parsed liquid template and the names it reads. */
+interface LiquidEntry {
   templates: Template[];
-  /** Root names of the global variables the template reads (`research` for `{{ research.a[0] }}`). */
-  reads: string[];
-  /** True when the template has no tags or outputs: rendering is the identity. */
-  isStatic: boolean;
+  reads: readonly string[];
 }
 
-/** Parses and analyses a template; throws liquidjs's own error on bad syntax. */
-export function parseTemplate(source: string): ParsedTemplate {
-  // Plain text (no output, no tag) needs no parser: it renders to itself and reads nothing.
-  if (!source.includes("{{") && !source.includes("{%")) return { source, templates: [], reads: [], isStatic: true };
-  const templates = liquid().parse(source);
-  return { source, templates, reads: liquid().globalVariablesSync(templates), isStatic: false };
+/** Up to 1,000 liquid templates of up to a million characters in all stay parsed. */
+const parsed = new TemplateCache<LiquidEntry>(1_000, 1_000_000);
+
+/** How a template is analysed and rendered: see the file comment. */
+export type TemplateKind = "text" | "plain" | "liquid";
+
+const NO_READS: readonly string[] = Object.freeze([]);
+
+/** Text with no output and no tag: it renders to itself and reads nothing. */
+function isText(source: string): boolean {
+  return !source.includes("{{") && !source.includes("{%");
 }
 
-/** Renders a parsed template with the values it reads. */
-export function renderTemplate(template: ParsedTemplate, scope: Record<string, unknown>): string {
-  if (template.isStatic) return template.source;
-  return liquid().renderSync(template.templates, scope) as string;
+/** Which path analyses and renders `source` (whether liquid accepts it or not). */
+export function templateKind(source: string): TemplateKind {
+  if (isText(source)) return "text";
+  return source.length <= TEMPLATE_LIMITS.parse && plainReads(source) !== undefined ? "plain" : "liquid";
+}
+
+/**
+ * Root names of the global variables `source` reads from the run context (`research` for
+ * `{{ research.a[0] }}`), in liquid's order; throws liquidjs's own error on bad syntax. This is
+ * all a step keeps of its template: rendering finds the rest again from the text.
+ */
+export function templateReads(source: string): readonly string[] {
+  if (isText(source)) return NO_READS;
+  const reads = source.length <= TEMPLATE_LIMITS.parse ? plainReads(source) : undefined;
+  return reads ?? parseLiquid(source).reads;
+}
+
+/** The cached parse of `source`, parsing and analysing it on a miss. */
+function parseLiquid(source: string): LiquidEntry {
+  let entry = parsed.get(source);
+  if (entry === undefined) {
+    const templates = liquid().parse(source);
+    entry = { templates, reads: Object.freeze(liquidReads(liquid(), templates)) };
+    parsed.set(source, entry);
+  }
+  return entry;
+}
+
+/** Renders a template that `templateReads` accepted, with the values it reads (liquid's output, whichever path renders it). */
+export function renderTemplate(source: string, scope: Record<string, unknown>): string {
+  if (isText(source)) return source;
+  const outputs = source.length <= TEMPLATE_LIMITS.parse ? scanPlain(source) : undefined;
+  if (outputs !== undefined) {
+    const out = renderPlain(source, outputs, scope, TEMPLATE_LIMITS.renderMs);
+    if (out !== undefined) return out;
+  }
+  return liquid().renderSync(parseLiquid(source).templates, scope) as string;
 }

@@ -11,6 +11,7 @@ import { HOST_PORT_KEY, type HostApi, type LogLevel, type PauseAnswer, type RunC
 export interface CallListener {
   log(slot: number, attempt: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void;
   progress(slot: number, attempt: number, value: number, message?: string): void;
+  output(slot: number, attempt: number, chunk: unknown): void;
   requestApproval(slot: number, attempt: number, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
   /** An error the step's agent left behind after the step ended. */
   stray(slot: number, attempt: number, report: StrayError): void;
@@ -61,6 +62,7 @@ export class HostHub {
     const api: HostApi = {
       log: ([id, slot, attempt], level, message, meta) => listeners.get(id)?.log(slot, attempt, level, message, meta),
       progress: ([id, slot, attempt], value, message) => listeners.get(id)?.progress(slot, attempt, value, message),
+      output: ([id, slot, attempt], chunk) => listeners.get(id)?.output(slot, attempt, chunk),
       requestApproval: ([id, slot, attempt], request) => {
         const listener = listeners.get(id);
         if (listener === undefined) return Promise.reject(new Error("the run asking for approval has ended"));

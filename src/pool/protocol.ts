@@ -3,6 +3,9 @@
 // comlink channel per worker thread that the worker opens on first use.
 import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
 import type { AgentErrorInfo } from "../error-serial.js";
+import type { Primitive, WireValue } from "./wire-value.js";
+
+export type { Primitive, WireValue };
 
 /** How a worker finds an agent: a module URL and the export that holds it. */
 export interface AgentSpec {
@@ -27,7 +30,13 @@ export interface StepTask {
   slot: number;
   attempt: number;
   intent: string;
-  inputs: Record<string, unknown>;
+  /**
+   * The context values the template read, by the names it read them by (no prototype), each in its
+   * wire form: an output as the bytes its worker made (shared memory for a big one, so every reader
+   * gets the same bytes for the cost of a handle), other values encoded once per run. The worker
+   * decodes an input when the agent first reads it from `ctx.inputs`.
+   */
+  inputs: Record<string, WireValue>;
   /** The step's `expectedOutput` option, when it has one. */
   expectedOutput?: string;
   /** 0 for no timeout. */
@@ -78,21 +87,16 @@ interface OutcomeTimes {
   endedAt: number;
 }
 
-/** An output that crosses as it is. */
-export type Primitive = string | number | boolean | bigint | null | undefined;
-
 export interface StepSucceeded extends OutcomeTimes {
   ok: true;
-  /** A primitive output (when `stream` is absent). */
-  output?: Primitive;
   /**
-   * Any other output, serialised in the worker (./value-codec.ts) and read on the main thread,
-   * where a value it cannot read (nested deeper than the main thread's stack) is a typed failure
-   * of the step, not a `messageerror` that Piscina would never answer.
+   * The output in its wire form: a small primitive as it is, anything else serialised once in the
+   * worker (./value-codec.ts; a big one into shared memory, so it crosses for the cost of a handle,
+   * its own SharedArrayBuffers beside it, still shared). The main thread decodes it once, where a
+   * value it cannot read (nested deeper than the main thread's stack) is a typed failure of the
+   * step, not a `messageerror` that Piscina would never answer; its dependents get these bytes.
    */
-  stream?: Uint8Array;
-  /** The SharedArrayBuffers the serialised output holds: they cross as themselves and stay shared. */
-  shared?: SharedArrayBuffer[];
+  output: WireValue;
 }
 
 export interface StepErrored extends OutcomeTimes {
@@ -147,6 +151,8 @@ export type CallTag = readonly [callId: number, slot: number, attempt: number];
 export interface HostApi {
   log(from: CallTag, level: LogLevel, message: string, meta?: Record<string, unknown>): void;
   progress(from: CallTag, value: number, message?: string): void;
+  /** A partial output of the step (`ctx.emit`). */
+  output(from: CallTag, chunk: unknown): void;
   requestApproval(from: CallTag, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
   /** An error the agent of `from` left behind; `from` is undefined when no step owns it. */
   stray(from: CallTag | undefined, report: StrayError): void;

@@ -1,6 +1,6 @@
-// The bytes of any structured-clone-safe value: how an output crosses from its worker (its
-// SharedArrayBuffers passed beside the bytes, still shared) and how the state file keeps it (each
-// SharedArrayBuffer snapshotted into the payload). `v8.serialize` copies each typed array apart (so
+// The bytes of any structured-clone-safe value: how an output crosses from its worker and on to every
+// step that reads it (its SharedArrayBuffers passed beside the bytes, still shared), and how the state
+// file keeps it (each SharedArrayBuffer snapshotted into the payload). `v8.serialize` copies each typed array apart (so
 // views that shared a buffer no longer do) and refuses SharedArrayBuffers; this codec does neither.
 import { Deserializer, Serializer } from "node:v8";
 
@@ -30,20 +30,36 @@ class StateSerializer extends Serializer {
 
 /** A value as a V8 stream and the SharedArrayBuffers it refers to by index. */
 export interface EncodedParts {
-  /** Exactly sized (not a slice of Node's buffer pool), so its buffer can be transferred. */
+  /**
+   * Exactly sized, never written after `encodeParts` returns. From `SHARE_FROM_BYTES` on, its buffer
+   * is a SharedArrayBuffer: posting it to any number of threads copies nothing.
+   */
   stream: Uint8Array;
   shared: SharedArrayBuffer[];
 }
 
+/**
+ * Streams from this size on are made in shared memory. Smaller ones are cheaper to copy than a
+ * SharedArrayBuffer is to allocate (and a run of small steps makes many).
+ */
+export const SHARE_FROM_BYTES = 64 * 1024;
+
+/**
+ * How many values this thread has encoded and decoded with `encodeParts`/`decodeParts`. Not API:
+ * tests read it to see that an output is serialised once, whatever its readers.
+ */
+export const codecCalls = { encodes: 0, decodes: 0 };
+
 /** Encodes `value` into a stream that refers to its SharedArrayBuffers by index; throws if it cannot. */
 export function encodeParts(value: unknown): EncodedParts {
+  codecCalls.encodes++;
   const serializer = new StateSerializer();
   serializer.writeHeader();
   serializer.writeValue(value);
   const chunks = [...serializer.chunks, serializer.releaseBuffer()];
   let length = 0;
   for (const chunk of chunks) length += chunk.length;
-  const stream = new Uint8Array(length);
+  const stream = new Uint8Array(length >= SHARE_FROM_BYTES ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
   let at = 0;
   chunks.forEach((chunk, i) => {
     // Fail loudly rather than write a corrupt stream if a future V8 lays it out differently.
@@ -57,6 +73,7 @@ export function encodeParts(value: unknown): EncodedParts {
 
 /** Decodes a stream of `encodeParts` with the SharedArrayBuffers it refers to; throws on what it cannot read. */
 export function decodeParts(stream: Uint8Array, shared: readonly SharedArrayBuffer[]): unknown {
+  codecCalls.decodes++;
   const deserializer = new Deserializer(stream);
   if (!deserializer.readHeader()) throw new RangeError("the encoded value has no V8 header");
   // Node accepts a SharedArrayBuffer here at run time; its types only name ArrayBuffer.
@@ -64,16 +81,37 @@ export function decodeParts(stream: Uint8Array, shared: readonly SharedArrayBuff
   return deserializer.readValue();
 }
 
+// An object with no own enumerable data: its begin tag, its end tag, a property count of 0.
+const DATALESS_OBJECT = Buffer.from([0x6f, 0x7b, 0x00]); // 'o', '{', 0
+
+/**
+ * Whether the stream may hold an object with no own data: `{}`, or a class instance whose state
+ * structured clone cannot see (a `URL`, private fields), which would arrive as `{}`. The bytes are
+ * searched, not parsed, so the bytes of a string or a buffer can also match: true means "look".
+ */
+export function mayHoldDatalessObject(stream: Uint8Array): boolean {
+  return Buffer.from(stream.buffer, stream.byteOffset, stream.byteLength).indexOf(DATALESS_OBJECT) >= 0;
+}
+
 /** Encodes `value` (any structured-clone-safe value) into bytes that `decodeValue` restores. */
 export function encodeValue(value: unknown): Buffer {
-  const { stream, shared } = encodeParts(value);
-  const prefix: Buffer[] = [u32(shared.length)];
+  return Buffer.concat(frameParts(encodeParts(value)));
+}
+
+/**
+ * The bytes of `encodeValue` for a value already encoded, as chunks to write in order (`writev`) or
+ * concatenate: nothing is serialised again, the stream is not copied. Each SharedArrayBuffer is
+ * snapshotted now (its bytes as they are at this call).
+ */
+export function frameParts({ stream, shared }: EncodedParts): Uint8Array[] {
+  const chunks: Uint8Array[] = [u32(shared.length)];
   for (const buffer of shared) {
     const length = Buffer.alloc(8);
     length.writeBigUInt64BE(BigInt(buffer.byteLength));
-    prefix.push(length, Buffer.from(new Uint8Array(buffer))); // a snapshot of its bytes now
+    chunks.push(length, Buffer.from(new Uint8Array(buffer))); // a snapshot of its bytes now
   }
-  return Buffer.concat([...prefix, stream]);
+  chunks.push(stream);
+  return chunks;
 }
 
 /**

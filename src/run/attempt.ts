@@ -1,8 +1,8 @@
 // One attempt of one step: handed to the pool, bounded by the watchdog, stoppable by its run (the
 // abort cell, then its thread terminated), and ended as a value that never rejects (how it ended, typed).
 import type { Piscina } from "piscina";
-import type { StepOutcome, StepResult, StepTask } from "../pool/protocol.js";
-import { decodeParts } from "../pool/value-codec.js";
+import type { Primitive, StepOutcome, StepResult, StepTask, WireValue } from "../pool/protocol.js";
+import { fromWire } from "../pool/wire-value.js";
 import { Phase, phaseOf, phaseSince, requestAbort, startedAt, threadOf } from "../pool/step-clock.js";
 import { preciseNow } from "../pool/precise-time.js";
 import { markOf } from "../pool/task-marks.js";
@@ -12,7 +12,8 @@ import { watch } from "./watchdog.js";
 
 /** How an attempt ended. Times are epoch ms; `startedAt` is undefined if the agent never ran. */
 export type AttemptEnd =
-  | { kind: "completed"; output: unknown; threadId: number; startedAt: number; endedAt: number }
+  /** `wire`: the output as it crossed (its bytes, for the steps that read it); `output`: decoded from it. */
+  | { kind: "completed"; output: unknown; wire: WireValue; threadId: number; startedAt: number; endedAt: number }
   | { kind: "paused"; threadId: number; startedAt: number; endedAt: number }
   | { kind: "failed"; failure: Failure; threadId: number; startedAt: number | undefined; endedAt: number }
   /** The thread refused the task (it is being replaced): send it again, it did not count. */
@@ -100,7 +101,7 @@ export class Attempt {
       if (!fulfilled) end = this.#fromRejection(value, this.#where);
       // The agent returned a primitive output: the result is the output, the times are in the clock.
       else if (typeof value !== "object" || value === null) {
-        end = { kind: "completed", output: value, threadId: threadOf(clock, slot), startedAt: times[2 * slot]!, endedAt: times[2 * slot + 1]! };
+        end = { kind: "completed", output: value, wire: value as Primitive, threadId: threadOf(clock, slot), startedAt: times[2 * slot]!, endedAt: times[2 * slot + 1]! };
       } else end = this.#fromOutcome(value as StepOutcome, this.#where);
     } catch (bug) {
       end = this.#fromRejection(bug, this.#where);
@@ -150,8 +151,8 @@ export class Attempt {
     const { threadId, startedAt: started, endedAt } = outcome;
     if (outcome.ok) {
       try {
-        const output = outcome.stream === undefined ? outcome.output : decodeParts(outcome.stream, outcome.shared ?? []);
-        return { kind: "completed", output, threadId, startedAt: started, endedAt };
+        // Decoded now, once, whoever reads it: a value the main thread cannot read fails its own step.
+        return { kind: "completed", output: fromWire(outcome.output), wire: outcome.output, threadId, startedAt: started, endedAt };
       } catch (error) {
         return { kind: "failed", failure: fromUnreadableOutput(error, where), threadId, startedAt: started, endedAt };
       }

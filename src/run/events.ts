@@ -12,6 +12,11 @@ export interface StepProgressEvent {
   type: "step:progress"; runId: string; time: number; stepId: string; agent: string; wave: number;
   attempt: number; threadId: number; progress: number; message?: string;
 }
+/** A partial output an agent streamed with `ctx.emit`, before its step ended. */
+export interface StepOutputEvent {
+  type: "step:output"; runId: string; time: number; stepId: string; agent: string; wave: number;
+  attempt: number; threadId: number; chunk: unknown;
+}
 export interface StepEndEvent {
   type: "step:end"; runId: string; time: number; stepId: string; agent: string; wave: number; attempt: number;
   status: StepStatus; threadId: number; durationMs: number; error?: ErrorInfo;
@@ -24,5 +29,6 @@ export type RunEvent =
   | WaveStartEvent
   | StepStartEvent
   | StepProgressEvent
+  | StepOutputEvent
   | StepEndEvent
   | RunEndEvent;

@@ -19,7 +19,8 @@ import type { ParallelOrchestrationResult } from "./result.js";
 import { checkApprovals, loadResumeState } from "./resume.js";
 import { Run, type ExecuteOptions } from "./run.js";
 import { strayMessage } from "./run-reporter.js";
-import { StateWriter, strategyFingerprint, type SavedRunState } from "./state-file.js";
+import { strategyFingerprint, type SavedRunState } from "./state-file.js";
+import { StateJournal } from "./state-journal.js";
 import { checkStateTarget } from "./state-target.js";
 
 /** Weight of the newest measurement in the learned cost of a step (exponential moving average). */
@@ -138,13 +139,13 @@ export class ParallelOrchestrator {
     }
     const approvals = checkApprovals(options.approvals ?? {}, restored);
     checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
-    let writer: StateWriter | undefined;
+    let journal: StateJournal | undefined;
     if (options.saveStateTo !== undefined) {
       if (typeof options.saveStateTo !== "string" || options.saveStateTo === "") {
         throw new TypeError("Expected `saveStateTo` to be a file path");
       }
       await checkStateTarget(options.saveStateTo);
-      writer = new StateWriter(options.saveStateTo);
+      journal = new StateJournal(options.saveStateTo);
     }
     const pool = this.#ensurePool();
     // Preflight stops at once when the orchestrator closes; the run's own signal only stops waiting
@@ -174,13 +175,16 @@ export class ParallelOrchestrator {
       },
       approvals, fingerprint, listeners,
       ...(restored ? { restored } : {}),
-      ...(writer ? { writer } : {}),
+      ...(journal ? { journal } : {}),
     }, options);
-    // The first save happens before any step runs, so an unwritable path is a misuse error now,
+    // The state file is started before any step runs, so an unwritable path is a misuse error now,
     // not a lost state later.
-    if (writer !== undefined) await run.persist();
+    if (journal !== undefined) await run.persist();
     // close() during the awaits since preflight saw no run to cancel: this one must not start.
-    if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
+    if (this.#closed) {
+      await run.abandon();
+      throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
+    }
     this.#runs.add(run);
     try {
       const ended = run.start();

@@ -1,5 +1,5 @@
 // What a run does with the calls its agents make back to the main thread (logs, progress, approval
-// requests, stray errors) and with a thread's request for the run's constants: one registration per
+// requests, partial outputs, stray errors) and with a thread's request for the run's constants: one registration per
 // run on the pool's host hub. Calls from an attempt that is no longer its step's current one are dropped.
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { CallListener } from "../pool/host-channel.js";
@@ -21,16 +21,19 @@ export interface CallTarget {
   /** Runs a callback of the run's loop, a bug in it cancelling the run. */
   guard(fn: () => void): void;
   constants(): RunConstants;
+  /** Step `i`'s record changed after it may have been saved (a warning): the state file must learn it. */
+  recordChanged(i: number): void;
 }
 
 export function callListener(run: CallTarget): CallListener {
+  // Logs, progress and partial outputs: reported only while the attempt they come from is current.
+  const fromCurrent = (i: number, attempt: number, report: (threadId: number) => void): void => run.guard(() => {
+    if (run.current(i, attempt)) report(threadOf(run.clock, i));
+  });
   return {
-    log: (i, attempt, level, message, meta) => run.guard(() => {
-      if (run.current(i, attempt)) run.report.agentLog(i, attempt, threadOf(run.clock, i), level, message, meta);
-    }),
-    progress: (i, attempt, value, message) => run.guard(() => {
-      if (run.current(i, attempt)) run.report.progress(i, attempt, threadOf(run.clock, i), value, message);
-    }),
+    log: (i, attempt, level, message, meta) => fromCurrent(i, attempt, (t) => run.report.agentLog(i, attempt, t, level, message, meta)),
+    progress: (i, attempt, value, message) => fromCurrent(i, attempt, (t) => run.report.progress(i, attempt, t, value, message)),
+    output: (i, attempt, chunk) => fromCurrent(i, attempt, (t) => run.report.output(i, attempt, t, chunk)),
     requestApproval: async (i, attempt, request) => {
       if (!run.current(i, attempt)) throw new Error("this attempt of the step has already ended");
       const step = run.graph.steps[i]!;
@@ -41,6 +44,7 @@ export function callListener(run: CallTarget): CallListener {
     },
     stray: (i, attempt, report) => run.guard(() => {
       (run.records[i]!.warnings ??= []).push(run.report.stray(i, attempt, report));
+      run.recordChanged(i);
     }),
     constants: () => run.constants(),
   };

@@ -22,8 +22,15 @@ export class RunReporter {
   readonly #quiet: boolean;
   readonly #waveStarted: boolean[];
 
-  constructor(runId: string, logger: winston.Logger, graph: DependencyGraph, listeners: RunListener[]) {
+  /**
+   * Holds each event and log line until `deliver` may run: with a state journal, until every step that
+   * settled before it is in the file. Everything goes through it, so the order is kept.
+   */
+  readonly #defer: ((deliver: () => void) => void) | undefined;
+
+  constructor(runId: string, logger: winston.Logger, graph: DependencyGraph, listeners: RunListener[], defer?: (deliver: () => void) => void) {
     this.#runId = runId;
+    this.#defer = defer;
     this.#logger = logger;
     this.#graph = graph;
     this.#listeners = listeners;
@@ -46,12 +53,20 @@ export class RunReporter {
    */
   stray(i: number, attempt: number, report: StrayError): string {
     const message = strayMessage(report, this.#graph.steps[i]!.stepId);
-    this.#logger.warn(message, { runId: this.#runId, ...this.#where(i), attempt, error: report.error });
+    const meta = { runId: this.#runId, ...this.#where(i), attempt, error: report.error };
+    this.#out(() => this.#logger.warn(message, meta));
     return message;
   }
 
-  /** Sends an event to every listener; a listener that throws is logged and the run goes on. */
+  /**
+   * Sends an event to every listener, in order, once the state journal (if any) holds everything that
+   * settled before it; a listener that throws is logged and the run goes on.
+   */
   emit(event: RunEvent): void {
+    this.#out(() => this.#deliver(event));
+  }
+
+  #deliver(event: RunEvent): void {
     if (this.#info) this.#logEvent(event);
     for (const listener of this.#listeners) {
       try {
@@ -83,15 +98,27 @@ export class RunReporter {
     });
   }
 
+  output(i: number, attempt: number, threadId: number, chunk: unknown): void {
+    if (this.#quiet) return;
+    this.emit({ type: "step:output", runId: this.#runId, time: preciseNow(), ...this.#where(i), attempt, threadId, chunk });
+  }
+
   /** A log line an agent sent through `ctx.log`, tagged with where it came from. */
   agentLog(i: number, attempt: number, threadId: number, level: LogLevel, message: string, meta?: Record<string, unknown>): void {
-    this.#logger.log({ ...meta, level, message, runId: this.#runId, ...this.#where(i), threadId, attempt });
+    const entry = { ...meta, level, message, runId: this.#runId, ...this.#where(i), threadId, attempt };
+    this.#out(() => this.#logger.log(entry));
   }
 
   /** A line of the runtime's own, about the run or about step `i`. */
   log(level: LogLevel, message: string, i?: number): void {
     if ((level === "info" && !this.#info) || (level === "debug" && !this.#debug)) return;
-    this.#logger.log({ level, message, runId: this.#runId, ...(i === undefined ? {} : this.#where(i)) });
+    const entry = { level, message, runId: this.#runId, ...(i === undefined ? {} : this.#where(i)) };
+    this.#out(() => this.#logger.log(entry));
+  }
+
+  #out(deliver: () => void): void {
+    if (this.#defer === undefined) deliver();
+    else this.#defer(deliver);
   }
 
   #where(i: number): { stepId: string; agent: string; wave: number } {

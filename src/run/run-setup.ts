@@ -9,7 +9,8 @@ import type { ApprovalHandler } from "./approvals.js";
 import type { ParallelOrchestratorConfig } from "./config.js";
 import type { RunEvent } from "./events.js";
 import type { RunListener } from "./run-reporter.js";
-import type { SavedRunState, StateWriter } from "./state-file.js";
+import type { SavedRunState } from "./state-file.js";
+import type { StateJournal } from "./state-journal.js";
 
 /** Options of one `execute` call. */
 export interface ExecuteOptions {
@@ -21,7 +22,13 @@ export interface ExecuteOptions {
   onEvent?: (event: RunEvent) => void;
   /** Answers `ctx.requestApproval` on the main thread. */
   onApproval?: ApprovalHandler;
-  /** Rewrites this file atomically after every step that ends: a complete state to resume from. */
+  /**
+   * Keeps the run's state in this file, a journal: the state the run starts from (written aside, then
+   * renamed over the file), then a record appended for every step that ends, output included. At
+   * every moment it reads as a complete state to resume from: `kill -9` loses at most the steps that
+   * were running. The file is synced when the run ends (a power cut mid-run may lose the last steps).
+   * @example await orchestrator.execute(task, { saveStateTo: "run.state" });
+   */
   saveStateTo?: string;
   /** Resume a saved run (a state file or a state object): completed steps are not run again. */
   resumeFrom?: string | SavedRunState;
@@ -62,8 +69,8 @@ export interface RunSetup {
   restored?: SavedRunState;
   /** Decisions for steps paused in `restored`. */
   approvals: Readonly<Record<string, ApprovalDecision>>;
-  /** Where to save the state after every step that ends. */
-  writer?: StateWriter;
+  /** The state file: a record is appended each time steps settle. */
+  journal?: StateJournal;
   /** Fingerprint of the strategy, stored in saved states. */
   fingerprint: string;
   /** Listeners besides `onEvent` (the tracer's). */

@@ -3,6 +3,7 @@
 // events: the loop (./run.ts) applies what attempts report and tests drive it directly.
 import { errorInfo, type ErrorInfo, type WavepoolError } from "../errors.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
+import { isEncoded, toWire, type WireValue } from "../pool/wire-value.js";
 import type { AttemptRecord, ParallelOrchestrationResult, PendingApproval, StateError, StepRecord, StepStatus } from "./result.js";
 import type { SavedRunState } from "./state-file.js";
 
@@ -18,6 +19,8 @@ export class RunState {
   /** Completed outputs by output key (the context without task and inputs), as the state file keeps them. */
   readonly outputs = new Map<string, unknown>();
   readonly pendingApprovals: PendingApproval[] = [];
+  /** Context values in the form they cross to workers, made once each (see `wireOf`). */
+  readonly #wire = new Map<string, WireValue>();
   /** Steps settled (completed, failed, skipped, cancelled, paused). */
   settled = 0;
   /** Steps completed by this run (restored ones are not counted). */
@@ -90,16 +93,34 @@ export class RunState {
     record.durationMs = attempt.endedAt - attempt.startedAt;
   }
 
-  /** Step `i` completed with `output`; returns the dependents that became ready. */
-  complete(i: number, output: unknown): number[] {
+  /**
+   * Step `i` completed with `output`, which crossed from its worker as `wire` (its bytes, handed as
+   * they are to every step that reads it); returns the dependents that became ready.
+   */
+  complete(i: number, output: unknown, wire?: WireValue): number[] {
     this.executed++;
-    return this.#complete(i, output);
+    return this.#complete(i, output, wire);
   }
 
-  #complete(i: number, output: unknown): number[] {
+  /**
+   * The wire form of context value `key`, one for every step that reads it: a completed output as
+   * its worker sent it; `task`, an input or a restored output encoded when a step first reads it.
+   * Encoded forms are `EncodedParts`, from which `frameParts` makes the value's state-file bytes
+   * without serialising it again. Throws what `encodeParts` throws for a value that cannot cross.
+   */
+  wireOf(key: string): WireValue {
+    if (this.#wire.has(key)) return this.#wire.get(key);
+    const wire = toWire(this.context.get(key));
+    this.#wire.set(key, wire);
+    return wire;
+  }
+
+  #complete(i: number, output: unknown, wire?: WireValue): number[] {
     const step = this.graph.steps[i]!;
     this.context.set(step.outputKey, output);
     this.outputs.set(step.outputKey, output);
+    if (isEncoded(wire)) this.#wire.set(step.outputKey, wire);
+    else this.#wire.delete(step.outputKey);
     this.#settle(i, "completed");
     const ready: number[] = [];
     for (const d of this.graph.dependents[i]!) {
@@ -158,8 +179,8 @@ export class RunState {
   }
 
   /**
-   * The state to save. Live structures, not copies: the state writer encodes them when its write
-   * starts, and a copy per step that ends would make saving a run of n steps O(n²).
+   * The whole state to save: when the state file starts (before any step runs) or must be written
+   * again (after the run ended). Live structures, not copies: nothing changes them at those times.
    */
   snapshot(run: Pick<SavedRunState, "runId" | "fingerprint" | "task" | "inputs" | "approvals">): SavedRunState {
     return {

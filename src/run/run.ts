@@ -3,7 +3,7 @@
 // one place (#ended); every callback into the loop goes through #guard, so a bug ends the run as
 // cancelled with the bug logged, never as an unhandled rejection or a run that never resolves.
 import { randomUUID } from "node:crypto";
-import { ApprovalRejectedError, errorInfo, RunCancelledError, type StrategyValidationError, type WavepoolError } from "../errors.js";
+import { ApprovalRejectedError, errorInfo, RunCancelledError, type WavepoolError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
 import type { LogLevel, RunConstants, StepTask } from "../pool/protocol.js";
 import { preciseNow } from "../pool/precise-time.js";
@@ -15,16 +15,16 @@ import { ReadyQueue } from "../schedule/ready-queue.js";
 import { agentLogLevel } from "./agent-log-level.js";
 import { ApprovalDesk, decisionFor } from "./approvals.js";
 import { Attempt, type AttemptContext, type AttemptEnd, type OnAttemptEnd, type Where } from "./attempt.js";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay, maxAttempts } from "./backoff.js";
 import { InPool } from "./in-pool.js";
 import { renderIntent, type Intent } from "./intent.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import { RunState, type Stop } from "./run-state.js";
-import type { AttemptRecord, ParallelOrchestrationResult, StateError } from "./result.js";
+import type { AttemptRecord, ParallelOrchestrationResult } from "./result.js";
 import { callListener } from "./run-calls.js";
 import { runConstants } from "./run-constants.js";
+import { RunJournal } from "./run-journal.js";
 import { RunReporter } from "./run-reporter.js";
-import { stateErrorOf } from "./state-target.js";
 
 export type { ExecuteOptions, RunSetup } from "./run-setup.js";
 export type { ApprovalRequestEvent } from "./approvals.js";
@@ -48,6 +48,8 @@ export class Run {
   readonly #where: Where[] = [];
   readonly #logLevel: LogLevel;
   readonly #report: RunReporter;
+  /** The state file, when the run saves one. */
+  readonly #journal: RunJournal | undefined;
   readonly #result: Promise<ParallelOrchestrationResult>;
   #resolve!: (result: ParallelOrchestrationResult) => void;
   #epoch = 0;
@@ -72,7 +74,10 @@ export class Run {
     this.#measured = new Float64Array(graph.steps.length).fill(NaN);
     this.#logLevel = agentLogLevel(setup.logger);
     const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
-    this.#report = new RunReporter(this.runId, setup.logger, graph, listeners);
+    const { task, inputs, fingerprint, approvals } = setup;
+    const journal = setup.journal && new RunJournal(setup.journal, this.#state, { runId: this.runId, fingerprint, task, inputs, approvals });
+    this.#journal = journal;
+    this.#report = new RunReporter(this.runId, setup.logger, graph, listeners, journal && ((deliver) => journal.whenWritten(deliver)));
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
     this.#approvals = new ApprovalDesk(this.runId, options.onApproval);
     this.#anyApprovals = Object.keys(setup.approvals).length > 0;
@@ -89,6 +94,7 @@ export class Run {
         graph: this.#s.graph, clock: this.#clock, report: this.#report, approvals: this.#approvals, records: this.#state.records,
         current: (i, attempt) => this.#current(i, attempt),
         guard: (fn) => this.#guard(fn),
+        recordChanged: (i) => this.#journal?.touched(i),
         constants: () => (this.#constants ??= runConstants({
           callId: this.#callId, runId: this.runId, clock: this.#clock, epoch: this.#epoch,
           loadTimeoutMs: this.#s.config.agentLoadTimeoutMs, logLevel: this.#logLevel,
@@ -112,7 +118,8 @@ export class Run {
     for (const timer of this.#retries.values()) clearTimeout(timer);
     this.#retries.clear();
     this.#ready.drain();
-    this.#state.cancelPending(new RunCancelledError(`the run was cancelled before this step started (${reason})`));
+    const cancelled = this.#state.cancelPending(new RunCancelledError(`the run was cancelled before this step started (${reason})`));
+    this.#journal?.settled(cancelled);
     for (const attempt of this.#flights.values()) attempt.cancel(reason);
     this.#pump();
   }
@@ -166,9 +173,9 @@ export class Run {
     const attempt = this.#state.begin(i);
     let rendered: Intent;
     try {
-      rendered = renderIntent(graph, i, this.#state.context);
+      rendered = renderIntent(graph, i, this.#state);
     } catch (error) {
-      return this.#failNow(i, attempt, error as StrategyValidationError);
+      return this.#failNow(i, attempt, error as WavepoolError);
     }
     const { intent, inputs } = rendered;
     const approval = this.#anyApprovals ? decisionFor(this.#s.approvals, step.stepId) : undefined;
@@ -208,11 +215,13 @@ export class Run {
   /** A step that fails before it reaches a thread (its template, a rejected approval). */
   #failNow(i: number, attempt: number, error: WavepoolError): void {
     this.#report.waveStart(this.#s.graph.level[i]!);
-    this.#report.stepEnd(i, attempt, "failed", -1, 0, errorInfo(error));
-    this.#fail(i, "failed", error);
+    this.#fail(i, "failed", error, () => this.#report.stepEnd(i, attempt, "failed", -1, 0, errorInfo(error)));
   }
 
-  /** The one place an attempt's end is applied: success, retry, pause, or final failure. */
+  /**
+   * The one place an attempt's end is applied: success, retry, pause, or final failure. A step that
+   * settles is recorded in the state journal before its end is reported (`report`).
+   */
   #ended(i: number, flight: Attempt, end: AttemptEnd): void {
     if (this.#flights.get(i) !== flight) return;
     this.#flights.delete(i);
@@ -226,7 +235,10 @@ export class Run {
     if (end.kind === "refused") {
       state.unbegin(i);
       if (this.#stop === undefined) this.#ready.push(i);
-      else state.cancelPending(new RunCancelledError("the run was cancelled before this step started"));
+      else {
+        const cancelled = state.cancelPending(new RunCancelledError("the run was cancelled before this step started"));
+        this.#journal?.settled(cancelled);
+      }
       if (next >= 0) this.#started(next, this.#flights.get(next)!.task.attempt);
       return this.#pump();
     }
@@ -237,18 +249,25 @@ export class Run {
       if (error !== undefined) record.error = error;
       state.recordAttempt(i, record);
     }
-    this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error);
+    const report = (): void => this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error);
     if (end.kind === "completed") {
       this.#measured[i] = end.endedAt - end.startedAt;
-      for (const d of state.complete(i, end.output)) this.#ready.push(d);
-      this.#save();
+      const ready = state.complete(i, end.output, end.wire);
+      this.#journal?.settled([i], end);
+      report();
+      // A listener may have cancelled the run: its pending steps are cancelled, not ready.
+      for (const d of ready) if (state.status[d] === "pending") this.#ready.push(d);
     } else if (end.kind === "paused") {
-      state.pause(i, asked ?? { stepId: this.#s.graph.steps[i]!.stepId, agent: this.#s.graph.steps[i]!.assignedAgent, message: "" });
-      this.#save();
+      const request = asked ?? { stepId: this.#s.graph.steps[i]!.stepId, agent: this.#s.graph.steps[i]!.assignedAgent, message: "" };
+      state.pause(i, request);
+      this.#journal?.settled([i], undefined, request);
+      report();
     } else if (end.failure.status === "cancelled") {
       state.cancelRunning(i, end.failure.error);
-      this.#save();
-    } else if (end.failure.retryable && attempt < this.#maxAttempts(i) && this.#stop === undefined) {
+      this.#journal?.settled([i]);
+      report();
+    } else if (end.failure.retryable && attempt < maxAttempts(this.#s.graph.steps[i]!, this.#s.config.retries) && this.#stop === undefined) {
+      report();
       state.retry(i);
       this.#retries.set(i, setTimeout(() => this.#guard(() => {
         this.#retries.delete(i);
@@ -257,37 +276,32 @@ export class Run {
         this.#pump();
       }), backoffDelay(this.#s.config.retries, attempt + 1)));
     } else {
-      this.#fail(i, end.failure.status, end.failure.error);
+      this.#fail(i, end.failure.status, end.failure.error, report);
     }
     if (next >= 0) this.#started(next, this.#flights.get(next)!.task.attempt);
     this.#pump();
   }
 
-  #fail(i: number, status: "failed" | "timed_out", error: WavepoolError): void {
+  /** Step `i` failed for good: it and the dependents it skips are recorded, then `report` reports its end. */
+  #fail(i: number, status: "failed" | "timed_out", error: WavepoolError, report: () => void): void {
     const { steps } = this.#s.graph;
-    for (const d of this.#state.fail(i, status, error)) {
+    const skipped = this.#state.fail(i, status, error);
+    this.#journal?.settled([i, ...skipped]);
+    report();
+    for (const d of skipped) {
       this.#report.log("info", `step ${steps[d]!.stepId} skipped: it depends on ${steps[i]!.stepId}, which ${status === "failed" ? "failed" : "timed out"}`, d);
     }
-    this.#save();
     if (this.#s.config.failFast) this.cancel(`step ${steps[i]!.stepId} failed and fail-fast is set`);
   }
 
-  #maxAttempts(i: number): number {
-    const own = this.#s.graph.steps[i]!.retries;
-    return own === undefined ? this.#s.config.retries.attempts : own + 1;
-  }
-
-  /** Writes the state as it is now and waits for it to be on disk (rejects if it cannot be written). */
+  /** Starts the state file with the state as it is now, before any step runs (rejects if it cannot be written). */
   persist(): Promise<void> {
-    this.#save(true);
-    return this.#s.writer?.flush() ?? Promise.resolve();
+    return this.#journal?.open() ?? Promise.resolve();
   }
 
-  /** Queues the current state for the state file (the writer coalesces and writes atomically). */
-  #save(force = false): void {
-    const writer = this.#s.writer;
-    if (writer === undefined || (this.#epoch === 0 && !force)) return;
-    writer.save(this.#state.snapshot({ runId: this.runId, fingerprint: this.#s.fingerprint, task: this.#s.task, inputs: this.#s.inputs, approvals: this.#s.approvals }));
+  /** The run will not start after all: its state file is closed as it is (the state it would start from). */
+  async abandon(): Promise<void> {
+    await this.#journal?.close();
   }
 
   #current(i: number, attempt: number): boolean {
@@ -311,24 +325,13 @@ export class Run {
     this.#s.hub.forget(this.#callId);
     markRunEnded(this.#clock);
     this.#o.signal?.removeEventListener("abort", this.#onAbort);
-    let stateError: StateError | undefined;
-    const writer = this.#s.writer;
-    if (writer !== undefined) {
-      this.#save();
-      try {
-        await writer.flush();
-      } catch (error) {
-        stateError = stateErrorOf(error, writer.file);
-        this.#report.log("error", `could not save the state to ${writer.file}: ${stateError.message}; the file is stale`);
-      }
-    }
+    const stateError = await this.#journal?.close();
+    if (stateError !== undefined) this.#report.log("error", `could not save the state to ${stateError.path}: ${stateError.message}; the file is stale`);
     const endedAt = preciseNow();
     const result = this.#state.result({ runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError });
     this.#report.emit({ type: "run:end", runId: this.runId, time: endedAt, result });
     this.#resolve(result);
   }
-
-
 
   /** Runs a callback of the loop; a bug in it is logged and cancels the run instead of escaping. */
   #guard(fn: () => void): void {

@@ -3,7 +3,7 @@
 import { DuplicateStepError, StrategyValidationError } from "../errors.js";
 import { bottomLevels, criticalPath } from "../graph/critical-path.js";
 import { buildGraph, type DependencyGraph } from "../graph/dependency-graph.js";
-import { parseTemplate, type ParsedTemplate } from "../graph/template.js";
+import { templateReads } from "../graph/template.js";
 import { StrategyStep } from "./strategy-step.js";
 import { strategyFromJSON, strategyToJSON, type StrategyJSON } from "./strategy-json.js";
 
@@ -23,11 +23,14 @@ export interface StrategyPlan {
  */
 export class StrategyMap {
   readonly goal: string;
-  readonly #steps: StrategyStep[] = [];
-  readonly #templates: ParsedTemplate[] = [];
-  readonly #ids = new Map<string, number>();
-  readonly #outputs = new Map<string, number>();
+  #steps: StrategyStep[] = [];
+  /** What each step's template reads: all that is kept of it (rendering starts again from the text). */
+  #reads: (readonly string[])[] = [];
+  #ids = new Map<string, number>();
+  #outputs = new Map<string, number>();
   #graph: DependencyGraph | undefined;
+  /** The graph holds the steps, reads and id index as they were: the next addStep copies them first. */
+  #shared = false;
 
   constructor(goal: string) {
     if (typeof goal !== "string") {
@@ -52,41 +55,54 @@ export class StrategyMap {
    * output key and `StrategyValidationError` for a template liquid cannot parse.
    */
   addStep(step: StrategyStep): this {
+    const index = this.#steps.length;
     if (!(step instanceof StrategyStep)) {
-      throw new StrategyValidationError("addStep expects a StrategyStep", { path: `steps[${this.#steps.length}]` });
+      throw new StrategyValidationError("addStep expects a StrategyStep", { path: `steps[${index}]` });
     }
-    const path = `steps[${this.#steps.length}]`;
-    const where = { stepId: step.stepId, agent: step.assignedAgent };
-    if (this.#ids.has(step.stepId)) {
-      throw new DuplicateStepError(`step id ${JSON.stringify(step.stepId)} is already used by steps[${this.#ids.get(step.stepId)}]; give each step its own id`, { path: `${path}.id`, ...where });
+    // The error details are made only when there is an error: at 100,000 steps, a path string and
+    // an object per step were a good part of the garbage collector's work.
+    const used = this.#ids.get(step.stepId);
+    if (used !== undefined) {
+      throw new DuplicateStepError(`step id ${JSON.stringify(step.stepId)} is already used by steps[${used}]; give each step its own id`, { path: `steps[${index}].id`, ...whereOf(step) });
     }
     const owner = this.#outputs.get(step.outputKey);
     if (owner !== undefined) {
       throw new DuplicateStepError(
         `output key ${JSON.stringify(step.outputKey)} is already written by step ${this.#steps[owner]!.stepId}; give each step its own output key`,
-        { path: `${path}.output`, ...where },
+        { path: `steps[${index}].output`, ...whereOf(step) },
       );
     }
-    let template: ParsedTemplate;
+    let reads: readonly string[];
     try {
-      template = parseTemplate(step.intentTemplate);
+      reads = templateReads(step.intentTemplate);
     } catch (cause) {
       throw new StrategyValidationError(
         `the intent template of step ${step.stepId} is not valid liquid: ${(cause as Error).message}`,
-        { path: `${path}.intent`, cause, ...where },
+        { path: `steps[${index}].intent`, cause, ...whereOf(step) },
       );
     }
-    this.#ids.set(step.stepId, this.#steps.length);
-    this.#outputs.set(step.outputKey, this.#steps.length);
+    if (this.#shared) {
+      this.#steps = [...this.#steps];
+      this.#reads = [...this.#reads];
+      this.#ids = new Map(this.#ids);
+      this.#outputs = new Map(this.#outputs);
+      this.#shared = false;
+    }
+    this.#ids.set(step.stepId, index);
+    this.#outputs.set(step.outputKey, index);
     this.#steps.push(step);
-    this.#templates.push(template);
+    this.#reads.push(reads);
     this.#graph = undefined;
     return this;
   }
 
   /** The compiled dependency graph (cached until the next `addStep`). Throws `CycleError` on a cycle. */
   graph(): DependencyGraph {
-    return (this.#graph ??= buildGraph(this.#steps, this.#templates));
+    if (this.#graph === undefined) {
+      this.#graph = buildGraph(this.#steps, this.#reads, this.#ids, this.#outputs);
+      this.#shared = true;
+    }
+    return this.#graph;
   }
 
   /**
@@ -95,9 +111,12 @@ export class StrategyMap {
    */
   plan(costs: Readonly<Record<string, number>> = {}): StrategyPlan {
     const graph = this.graph();
+    // Own keys only: a step named `toString` must not cost Object.prototype.toString. With no
+    // costs given (the usual call), no lookup at all: 100,000 missing keys were a good part of plan().
+    const given = Object.keys(costs).length > 0;
     const bl = bottomLevels(graph, (i) => {
       const step = graph.steps[i]!;
-      return costs[step.stepId] ?? step.cost ?? 1;
+      return (given && Object.hasOwn(costs, step.stepId) ? costs[step.stepId] : undefined) ?? step.cost ?? 1;
     });
     const { path, cost } = criticalPath(graph, bl);
     return { waves: graph.waves.map((w) => [...w]), criticalPath: path, criticalPathCost: cost };
@@ -115,4 +134,9 @@ export class StrategyMap {
   static fromJSON(json: unknown): StrategyMap {
     return strategyFromJSON(json, (goal) => new StrategyMap(goal));
   }
+}
+
+/** The step and agent an error of `addStep` names. */
+function whereOf(step: StrategyStep): { stepId: string; agent: string } {
+  return { stepId: step.stepId, agent: step.assignedAgent };
 }

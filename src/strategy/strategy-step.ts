@@ -21,6 +21,9 @@ export interface StrategyStepOptions {
 
 const ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
+/** Shared by every step without `dependsOn`, most steps of a large generated workflow. */
+const NO_DEPENDENCIES: readonly string[] = Object.freeze([]);
+
 /**
  * The prefix of the paths this class's validation errors carry (`step a.outputKey`); the strategy
  * file loader strips it exactly to re-anchor the path on the file's fields, whatever the id holds.
@@ -73,7 +76,7 @@ export class StrategyStep {
         path: `${where}.dependsOn`, stepId,
       });
     }
-    this.dependsOn = Object.freeze([...dependsOn]);
+    this.dependsOn = dependsOn.length === 0 ? NO_DEPENDENCIES : Object.freeze([...dependsOn]);
     if (timeoutMs !== undefined) this.timeoutMs = requireNumber(timeoutMs, `${where}.timeoutMs`, 1, true, MAX_TIMER_MS);
     if (retries !== undefined) this.retries = requireNumber(retries, `${where}.retries`, 0, true);
     if (cost !== undefined) this.cost = requireNumber(cost, `${where}.cost`, 0, false);

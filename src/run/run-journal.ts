@@ -1,0 +1,82 @@
+// What one run writes to its state journal (./state-journal.ts), and when: the state it starts from
+// before any step runs, then a record each time steps settle (completed with its output, paused with
+// its request, failed, skipped, cancelled), and at the end the records that changed after they were
+// written. A step's record is appended before its end is reported, and the run's events wait for the
+// records before them (./run-reporter.ts), so a step end that anyone saw survives `kill -9`.
+import { encodeParts } from "../pool/value-codec.js";
+import { isEncoded, type WireValue } from "../pool/wire-value.js";
+import type { PendingApproval, StateError } from "./result.js";
+import type { RunState } from "./run-state.js";
+import type { SavedRunState } from "./state-file.js";
+import type { StateJournal } from "./state-journal.js";
+import { stateErrorOf } from "./state-target.js";
+
+/** What a saved state says about the run besides its steps. */
+export type RunHeader = Pick<SavedRunState, "runId" | "fingerprint" | "task" | "inputs" | "approvals">;
+
+export class RunJournal {
+  readonly #journal: StateJournal;
+  readonly #state: RunState;
+  readonly #header: RunHeader;
+  /** Steps whose record changed after it was written (a stray warning): written again at the end. */
+  readonly #touched = new Set<number>();
+
+  constructor(journal: StateJournal, state: RunState, header: RunHeader) {
+    this.#journal = journal;
+    this.#state = state;
+    this.#header = header;
+  }
+
+  /** Starts the file with the state as it is now (restored steps and their outputs); rejects with a `StateFileError`. */
+  open(): Promise<void> {
+    return this.#journal.open(this.#snapshot());
+  }
+
+  /**
+   * Steps `indices` settled: their records as they are now. A completed step (the first index) gives
+   * its output, in the bytes its worker sent (`wire`) or encoded here for a primitive; a paused one its request.
+   */
+  settled(indices: readonly number[], completed?: { output: unknown; wire: WireValue }, pending?: PendingApproval): void {
+    if (indices.length === 0) return;
+    const { records, graph } = this.#state;
+    const meta = { steps: indices.map((i) => records[i]!), at: Date.now() };
+    for (const i of indices) this.#touched.delete(i);
+    if (completed !== undefined) {
+      const output = isEncoded(completed.wire) ? completed.wire : encodeParts(completed.output);
+      this.#journal.append({ ...meta, key: graph.steps[indices[0]!]!.outputKey }, output);
+    } else {
+      this.#journal.append(pending === undefined ? meta : { ...meta, pending });
+    }
+  }
+
+  /** Step `i`'s record changed after it settled; it is written again when the run ends. */
+  touched(i: number): void {
+    if (this.#state.status[i] !== "running" && this.#state.status[i] !== "pending") this.#touched.add(i);
+  }
+
+  /** Calls `deliver` once everything settled so far is in the file. */
+  whenWritten(deliver: () => void): void {
+    this.#journal.whenWritten(deliver);
+  }
+
+  /**
+   * Writes what changed since it settled, syncs the file and closes it; if the journal could not be
+   * kept (a failed write, the file removed), writes the whole state instead. Resolves with what the
+   * result reports as `stateError` if that failed too.
+   */
+  async close(): Promise<StateError | undefined> {
+    const records = this.#state.records;
+    this.#journal.append({ steps: [...this.#touched].map((i) => records[i]!), at: Date.now() });
+    this.#touched.clear();
+    try {
+      await this.#journal.close(() => this.#snapshot());
+      return undefined;
+    } catch (error) {
+      return stateErrorOf(error, this.#journal.file);
+    }
+  }
+
+  #snapshot(): SavedRunState {
+    return this.#state.snapshot(this.#header);
+  }
+}
