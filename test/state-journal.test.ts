@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ParallelOrchestrator, type StateFileError } from "wavepool";
+import { ParallelOrchestrator, ParallelOrchestratorConfig, type StateFileError } from "wavepool";
 import { encodeParts } from "../src/pool/value-codec.js";
 import type { StepRecord } from "../src/run/result.js";
 import { decodeState, readStateFile, type SavedRunState } from "../src/run/state-file.js";
@@ -110,4 +110,20 @@ test("a process whose runs saved their state exits by itself: the writer thread 
   assert.equal(code, 0);
   assert.ok(out.endsWith("done\n"), out);
   assert.equal((await readStateFile(join(dir, "run.state"))).outputs.size, FAN_STEPS);
+});
+
+test("withStateSync: a run that syncs its state file as it goes saves the same state; a bad interval is a RangeError", async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, "synced.state");
+  const o = new ParallelOrchestrator(strategyOf(["a", "Mark", "a"], ["b", "Mark", "{{ a_out.digest }}"]), { threads: 1, stateSyncMs: 0 })
+    .addAgent("Mark", { module: agent("mark"), options: { ran: join(dir, "mark.ran"), ms: 0 } });
+  t.after(() => o.close());
+  assert.equal(o.config.stateSyncMs, 0);
+  const result = await o.execute("t", { saveStateTo: file });
+  assert.equal(result.success, true);
+  const saved = await readStateFile(file);
+  assert.deepEqual(saved.outputs.get("b_out"), result.context.get("b_out"));
+  assert.equal(new ParallelOrchestratorConfig().stateSyncMs, false);
+  assert.throws(() => new ParallelOrchestratorConfig().withStateSync(-1), RangeError);
+  assert.throws(() => new ParallelOrchestratorConfig().withStateSync(Number.NaN), /stateSync/);
 });

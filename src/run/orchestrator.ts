@@ -145,7 +145,7 @@ export class ParallelOrchestrator {
         throw new TypeError("Expected `saveStateTo` to be a file path");
       }
       await checkStateTarget(options.saveStateTo);
-      journal = new StateJournal(options.saveStateTo);
+      journal = new StateJournal(options.saveStateTo, { syncEveryMs: this.config.stateSyncMs });
     }
     const pool = this.#ensurePool();
     // Preflight stops at once when the orchestrator closes; the run's own signal only stops waiting

@@ -4,13 +4,13 @@
 //
 // Appends never wait on the disk, nor pass over an output's bytes, on the main thread: the process's
 // journal writer thread (./journal-writer.ts) checksums and writes each record, and records that
-// arrive together go in one write. They are not synced one by one: a record handed to the kernel
-// survives `kill -9` of the process (it is in the page cache), which is the crash the state file is
-// for. For a power cut, the file is synced in the background (off the main thread, one sync at a
-// time, at most every SYNC_INTERVAL_MS), which spreads the disk's work over the run, and once more
-// when the run ends, so that the whole state survives a power cut from then on. A power cut mid-run
-// may lose the records of the last fraction of a second; the file still reads, up to its last whole
-// record (a new file may be empty or absent then: nothing was lost that a resume could have used).
+// arrive together go in one write. A record handed to the kernel survives `kill -9` of the process (it
+// is in the page cache), which is the crash the state file is for; the operating system writes it
+// to the disk within its own delay. On request (`syncEveryMs`), the file is also synced in the
+// background (off the main thread, one sync at a time, at most every `syncEveryMs`) and once more
+// when the run ends, so that the whole state survives a power cut from then on. Whatever a power cut
+// takes, the file still reads up to its last whole record (a new file may be empty or absent then:
+// nothing was lost that a resume could have used).
 import type { FileHandle } from "node:fs/promises";
 import { open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -30,7 +30,7 @@ import { stateFileError } from "./state-target.js";
  * await journal.open(state);                  // the file now holds `state`
  * journal.append({ steps: [record], key: "out", at: Date.now() }, encodeParts(output));
  * journal.whenWritten(() => console.log("the record is in the file"));
- * await journal.close(() => state);           // synced; rejects with a StateFileError if it could not be kept
+ * await journal.close(() => state);           // rejects with a StateFileError if it could not be kept
  */
 export class StateJournal {
   /** The file the state is written to. */
@@ -60,8 +60,12 @@ export class StateJournal {
   #held: { upTo: number; deliver: () => void }[] = [];
   #heldFrom = 0;
 
-  constructor(file: string) {
+  /** How often the file is synced while it is written, and when it closes; false: never (see the top of this file). */
+  readonly #syncEveryMs: number | false;
+
+  constructor(file: string, options: { syncEveryMs?: number | false } = {}) {
     this.file = file;
+    this.#syncEveryMs = options.syncEveryMs ?? false;
   }
 
   /**
@@ -113,7 +117,7 @@ export class StateJournal {
   }
 
   /**
-   * Ends the journal: waits for the records in flight, syncs the file and checks that it is still the
+   * Ends the journal: waits for the records in flight, syncs the file if asked and checks that it is still the
    * file at its path. If a write failed, or the file was removed or replaced during the run, writes
    * `recover()` (the whole state as it is now) atomically instead. Rejects with a `StateFileError`
    * if the state could not be kept.
@@ -129,7 +133,7 @@ export class StateJournal {
     await this.#directorySynced;
     if (this.#failure === undefined) {
       try {
-        await handle.datasync();
+        if (this.#syncEveryMs !== false) await handle.datasync();
         await checkSameFile(handle, this.file);
       } catch (error) {
         this.#failure = stateFileError(this.file, error);
@@ -164,9 +168,9 @@ export class StateJournal {
 
   /** Starts a background sync of what is written, unless one runs, or the last began too recently (then later). */
   #scheduleSync(): void {
-    if (this.#syncing !== undefined || this.#syncTimer !== undefined || this.#handle === undefined) return;
+    if (this.#syncEveryMs === false || this.#syncing !== undefined || this.#syncTimer !== undefined || this.#handle === undefined) return;
     if (this.#position <= this.#synced || this.#failure !== undefined) return;
-    const wait = this.#syncedAt + SYNC_INTERVAL_MS - Date.now();
+    const wait = this.#syncedAt + this.#syncEveryMs - Date.now();
     if (wait > 0) {
       this.#syncTimer = setTimeout(() => {
         this.#syncTimer = undefined;
@@ -211,8 +215,6 @@ export class StateJournal {
 // pid + threadId + counter is unique among live writers (each thread loads this module with its own
 // counter), so a file that already has the name is debris of a dead process and safe to overwrite.
 let tempCounter = 0;
-/** Background syncs begin at most this often: what a power cut mid-run may lose, give or take a sync. */
-const SYNC_INTERVAL_MS = 100;
 /** Records are gathered into writes of about this many bytes. */
 const WRITE_BYTES = 1 << 20;
 
