@@ -4,9 +4,11 @@
 import { benchOptions, type BenchOptions } from "./bench-options.js";
 import { buildScale } from "./build-scale.js";
 import { dataOnce } from "./data-once.js";
+import { firstStep } from "./first-step.js";
 import { overhead } from "./overhead.js";
 import { fixed, machineLine, printTables, commandLine, section, type Table } from "./report.js";
 import { speedup } from "./speedup.js";
+import { stateJournal } from "./state-journal.js";
 import { stg } from "./stg.js";
 import { unevenDagBench } from "./uneven-dag.js";
 
@@ -17,6 +19,8 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<Table[]>> = 
   stg,
   "build-scale": buildScale,
   "data-once": dataOnce,
+  "state-journal": stateJournal,
+  "first-step": firstStep,
 };
 
 const options = benchOptions();
