@@ -1,30 +1,30 @@
 // The loop of one run: it connects the pure state (./run-state.ts), the scheduler (../schedule) and
-// attempts (./attempt.ts). Steps start in one place (#dispatch) and every attempt's end is applied in
-// one place (#ended); every callback into the loop goes through #guard, so a bug ends the run as
-// cancelled with the bug logged, never as an unhandled rejection or a run that never resolves.
+// attempts (./attempt.ts). Steps start in one place (#dispatch), built by ./step-task.ts, and every
+// attempt's end is applied in one place (#ended), by ./settlement.ts; every callback into the loop
+// goes through #guard, so a bug ends the run as cancelled with the bug logged, never as an unhandled
+// rejection or a run that never resolves.
 import { randomUUID } from "node:crypto";
-import { ApprovalRejectedError, errorInfo, RunCancelledError, type WavepoolError } from "../errors.js";
+import { RunCancelledError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
-import type { LogLevel, RunConstants, StepTask } from "../pool/protocol.js";
+import type { LogLevel, RunConstants } from "../pool/protocol.js";
 import { preciseNow } from "../pool/precise-time.js";
 import { clockTimes, createClock, markRunEnded, resetSlot } from "../pool/step-clock.js";
-import { mark, STACKABLE } from "../pool/task-marks.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import { priorityRule } from "../schedule/priority.js";
 import { ReadyQueue } from "../schedule/ready-queue.js";
 import { agentLogLevel } from "./agent-log-level.js";
 import { ApprovalDesk, decisionFor } from "./approvals.js";
 import { Attempt, type AttemptContext, type AttemptEnd, type OnAttemptEnd, type Where } from "./attempt.js";
-import { backoffDelay, maxAttempts } from "./backoff.js";
 import { InPool } from "./in-pool.js";
-import { renderIntent, type Intent } from "./intent.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import { RunState, type Stop } from "./run-state.js";
-import type { AttemptRecord, ParallelOrchestrationResult } from "./result.js";
+import type { ParallelOrchestrationResult } from "./result.js";
 import { callListener } from "./run-calls.js";
 import { runConstants } from "./run-constants.js";
 import { RunJournal } from "./run-journal.js";
 import { RunReporter } from "./run-reporter.js";
+import { Settlement, type Settled } from "./settlement.js";
+import { stepTask, type TaskSource } from "./step-task.js";
 
 export type { ExecuteOptions, RunSetup } from "./run-setup.js";
 export type { ApprovalRequestEvent } from "./approvals.js";
@@ -38,12 +38,9 @@ export class Run {
   readonly #flights = new Map<number, Attempt>();
   readonly #retries = new Map<number, NodeJS.Timeout>();
   readonly #approvals: ApprovalDesk;
-  /** Whether any approval decision was given (most runs have none: no lookup per step). */
-  readonly #anyApprovals: boolean;
   readonly #clock: Int32Array;
   readonly #inPool: InPool;
-  /** How long each step that completed took (ms), NaN for the others: learned when the run ends. */
-  readonly #measured: Float64Array;
+  readonly #settle: Settlement;
   /** Each step as its failures name it, made on its first dispatch. */
   readonly #where: Where[] = [];
   readonly #logLevel: LogLevel;
@@ -55,6 +52,8 @@ export class Run {
   #epoch = 0;
   /** What every attempt of this run shares, made once when the run starts. */
   #attempts!: AttemptContext;
+  /** What step tasks are made from, once the run has its call id. */
+  #tasks!: TaskSource;
   /** What every step of this run shares on a worker thread, made when the first thread asks. */
   #constants: RunConstants | undefined;
   #callId = 0;
@@ -71,16 +70,15 @@ export class Run {
     this.#ready = new ReadyQueue(before);
     this.#clock = createClock(graph.steps.length);
     this.#inPool = InPool.of(setup, before);
-    this.#measured = new Float64Array(graph.steps.length).fill(NaN);
     this.#logLevel = agentLogLevel(setup.logger);
     const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
     const { task, inputs, fingerprint, approvals } = setup;
     const journal = setup.journal && new RunJournal(setup.journal, this.#state, { runId: this.runId, fingerprint, task, inputs, approvals });
     this.#journal = journal;
     this.#report = new RunReporter(this.runId, setup.logger, graph, listeners, journal && ((deliver) => journal.whenWritten(deliver)));
+    this.#settle = new Settlement(graph, config, this.#state, journal, this.#report);
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
     this.#approvals = new ApprovalDesk(this.runId, options.onApproval);
-    this.#anyApprovals = Object.keys(setup.approvals).length > 0;
     if (setup.restored) this.#state.restore(setup.restored);
   }
 
@@ -100,6 +98,12 @@ export class Run {
           loadTimeoutMs: this.#s.config.agentLoadTimeoutMs, logLevel: this.#logLevel,
         }, this.#s.graph, this.#s.agents)),
       }));
+      const { graph, approvals } = this.#s;
+      this.#tasks = {
+        graph, context: this.#state, callId: this.#callId, stepTimeoutMs: config.stepTimeoutMs ?? 0,
+        approval: Object.keys(approvals).length > 0 ? (stepId) => decisionFor(approvals, stepId) : () => undefined,
+        tiny: (i) => this.#inPool.tiny(i),
+      };
       this.#report.emit({ type: "run:start", runId: this.runId, time: this.#epoch, steps: this.#state.size, waves: this.#s.graph.waves });
       const signal = this.#o.signal;
       if (signal?.aborted) return this.cancel("the run's signal was aborted before it started", "info");
@@ -168,28 +172,11 @@ export class Run {
    * a step of this run ends, and starts (its `step:start`) then.
    */
   #dispatch(i: number, queued: boolean): void {
-    const { graph, config } = this.#s;
-    const step = graph.steps[i]!;
     const attempt = this.#state.begin(i);
-    let rendered: Intent;
-    try {
-      rendered = renderIntent(graph, i, this.#state);
-    } catch (error) {
-      return this.#failNow(i, attempt, error as WavepoolError);
-    }
-    const { intent, inputs } = rendered;
-    const approval = this.#anyApprovals ? decisionFor(this.#s.approvals, step.stepId) : undefined;
-    if (approval?.approved === false) {
-      return this.#failNow(i, attempt, new ApprovalRejectedError(
-        `step ${step.stepId} (agent ${step.assignedAgent}) was rejected by its approver${approval.note ? `: ${approval.note}` : ""}; its dependents are skipped`,
-        { stepId: step.stepId, agent: step.assignedAgent },
-      ));
-    }
+    const task = stepTask(this.#tasks, i, attempt);
+    if (task instanceof Error) return this.#then(i, this.#settle.failedBeforeStart(i, attempt, task));
     resetSlot(this.#clock, i);
-    const task: StepTask = { callId: this.#callId, slot: i, attempt, intent, inputs, timeoutMs: step.timeoutMs ?? config.stepTimeoutMs ?? 0 };
-    if (approval !== undefined) task.approval = approval;
-    if (step.expectedOutput !== undefined) task.expectedOutput = step.expectedOutput;
-    if (this.#inPool.tiny(i)) mark(task, STACKABLE);
+    const step = this.#s.graph.steps[i]!;
     const where = (this.#where[i] ??= { stepId: step.stepId, agent: step.assignedAgent, module: this.#s.agents[i]!.module });
     const flight = new Attempt(this.#attempts, task, where, this.#onAttemptEnd);
     this.#flights.set(i, flight);
@@ -212,86 +199,39 @@ export class Run {
     this.#report.stepStart(i, attempt);
   }
 
-  /** A step that fails before it reaches a thread (its template, a rejected approval). */
-  #failNow(i: number, attempt: number, error: WavepoolError): void {
-    this.#report.waveStart(this.#s.graph.level[i]!);
-    this.#fail(i, "failed", error, () => this.#report.stepEnd(i, attempt, "failed", -1, 0, errorInfo(error)));
-  }
-
-  /**
-   * The one place an attempt's end is applied: success, retry, pause, or final failure. A step that
-   * settles is recorded in the state journal before its end is reported (`report`).
-   */
+  /** The one place an attempt's end is applied: success, retry, pause, or final failure. */
   #ended(i: number, flight: Attempt, end: AttemptEnd): void {
     if (this.#flights.get(i) !== flight) return;
     this.#flights.delete(i);
     const asked = this.#approvals.take(i);
-    const state = this.#state;
     const attempt = flight.task.attempt;
     // A step that waited in the pool until now starts and ends at once (unless refused, which never
     // started); else the one that waited longest took its thread, and starts once this one ended.
     const next = this.#inPool.left(i);
-    if (next === -1 && end.kind !== "refused") this.#started(i, attempt);
     if (end.kind === "refused") {
-      state.unbegin(i);
+      this.#state.unbegin(i);
       if (this.#stop === undefined) this.#ready.push(i);
-      else {
-        const cancelled = state.cancelPending(new RunCancelledError("the run was cancelled before this step started"));
-        this.#journal?.settled(cancelled);
-      }
-      if (next >= 0) this.#started(next, this.#flights.get(next)!.task.attempt);
-      return this.#pump();
-    }
-    const status = end.kind === "failed" ? end.failure.status : end.kind;
-    const error = end.kind === "failed" ? errorInfo(end.failure.error) : undefined;
-    if (end.startedAt !== undefined) {
-      const record: AttemptRecord = { attempt, status, threadId: end.threadId, startedAt: end.startedAt, endedAt: end.endedAt };
-      if (error !== undefined) record.error = error;
-      state.recordAttempt(i, record);
-    }
-    const report = (): void => this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error);
-    if (end.kind === "completed") {
-      this.#measured[i] = end.endedAt - end.startedAt;
-      const ready = state.complete(i, end.output, end.wire);
-      this.#journal?.settled([i], end);
-      report();
-      // A listener may have cancelled the run: its pending steps are cancelled, not ready.
-      for (const d of ready) if (state.status[d] === "pending") this.#ready.push(d);
-    } else if (end.kind === "paused") {
-      const request = asked ?? { stepId: this.#s.graph.steps[i]!.stepId, agent: this.#s.graph.steps[i]!.assignedAgent, message: "" };
-      state.pause(i, request);
-      this.#journal?.settled([i], undefined, request);
-      report();
-    } else if (end.failure.status === "cancelled") {
-      state.cancelRunning(i, end.failure.error);
-      this.#journal?.settled([i]);
-      report();
-    } else if (end.failure.retryable && attempt < maxAttempts(this.#s.graph.steps[i]!, this.#s.config.retries) && this.#stop === undefined) {
-      report();
-      state.retry(i);
-      this.#retries.set(i, setTimeout(() => this.#guard(() => {
-        this.#retries.delete(i);
-        if (this.#stop !== undefined) return;
-        this.#ready.push(i);
-        this.#pump();
-      }), backoffDelay(this.#s.config.retries, attempt + 1)));
+      else this.#journal?.settled(this.#state.cancelPending(new RunCancelledError("the run was cancelled before this step started")));
     } else {
-      this.#fail(i, end.failure.status, end.failure.error, report);
+      if (next === -1) this.#started(i, attempt);
+      this.#then(i, this.#settle.ended(i, attempt, end, asked, this.#stop !== undefined));
     }
     if (next >= 0) this.#started(next, this.#flights.get(next)!.task.attempt);
     this.#pump();
   }
 
-  /** Step `i` failed for good: it and the dependents it skips are recorded, then `report` reports its end. */
-  #fail(i: number, status: "failed" | "timed_out", error: WavepoolError, report: () => void): void {
-    const { steps } = this.#s.graph;
-    const skipped = this.#state.fail(i, status, error);
-    this.#journal?.settled([i, ...skipped]);
-    report();
-    for (const d of skipped) {
-      this.#report.log("info", `step ${steps[d]!.stepId} skipped: it depends on ${steps[i]!.stepId}, which ${status === "failed" ? "failed" : "timed out"}`, d);
+  /** What the loop does once step `i` settled. */
+  #then(i: number, settled: Settled): void {
+    if (settled.ready !== undefined) for (const d of settled.ready) this.#ready.push(d);
+    if (settled.retryAfterMs !== undefined) {
+      this.#retries.set(i, setTimeout(() => this.#guard(() => {
+        this.#retries.delete(i);
+        if (this.#stop !== undefined) return;
+        this.#ready.push(i);
+        this.#pump();
+      }), settled.retryAfterMs));
     }
-    if (this.#s.config.failFast) this.cancel(`step ${steps[i]!.stepId} failed and fail-fast is set`);
+    if (settled.failFast !== undefined) this.cancel(settled.failFast);
   }
 
   /** Starts the state file with the state as it is now, before any step runs (rejects if it cannot be written). */
@@ -321,7 +261,7 @@ export class Run {
     this.#finished = true;
     // Learned once, at the end: a call per step would cost the loop as much as a no-op step's bookkeeping.
     const { graph, learn } = this.#s;
-    this.#measured.forEach((ms, i) => Number.isNaN(ms) || learn(graph.steps[i]!.stepId, ms));
+    this.#settle.measured.forEach((ms, i) => Number.isNaN(ms) || learn(graph.steps[i]!.stepId, ms));
     this.#s.hub.forget(this.#callId);
     markRunEnded(this.#clock);
     this.#o.signal?.removeEventListener("abort", this.#onAbort);

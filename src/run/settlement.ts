@@ -1,0 +1,101 @@
+// What an attempt's end does to a run's state, its state file and its events, in that order: a step
+// that settles is recorded in the journal before its end is reported, so an end anyone saw survives
+// `kill -9`. The run's loop (./run.ts) decides what happens next from the answer: steps that became
+// ready, a retry after a delay, or a failure that stops the run under fail-fast.
+import { errorInfo, type WavepoolError } from "../errors.js";
+import type { DependencyGraph } from "../graph/dependency-graph.js";
+import type { AttemptEnd } from "./attempt.js";
+import { backoffDelay, maxAttempts } from "./backoff.js";
+import type { ParallelOrchestratorConfig } from "./config.js";
+import type { AttemptRecord, PendingApproval } from "./result.js";
+import type { RunJournal } from "./run-journal.js";
+import type { RunReporter } from "./run-reporter.js";
+import type { RunState } from "./run-state.js";
+
+/** What the loop does after an end: push `ready`, retry after `retryAfterMs`, or stop (`failFast`). */
+export interface Settled {
+  ready?: readonly number[];
+  retryAfterMs?: number;
+  failFast?: string;
+}
+
+export class Settlement {
+  readonly #graph: DependencyGraph;
+  readonly #config: ParallelOrchestratorConfig;
+  readonly #state: RunState;
+  readonly #journal: RunJournal | undefined;
+  readonly #report: RunReporter;
+  /** How long each step that completed took (ms), NaN for the others: learned when the run ends. */
+  readonly measured: Float64Array;
+
+  constructor(graph: DependencyGraph, config: ParallelOrchestratorConfig, state: RunState, journal: RunJournal | undefined, report: RunReporter) {
+    this.#graph = graph;
+    this.#config = config;
+    this.#state = state;
+    this.#journal = journal;
+    this.#report = report;
+    this.measured = new Float64Array(graph.steps.length).fill(NaN);
+  }
+
+  /**
+   * Applies the end of attempt `attempt` of step `i` (one the thread did not refuse). `asked`: the
+   * approval request that made it pause; `stopping`: the run is being cancelled (no retry).
+   */
+  ended(i: number, attempt: number, end: Exclude<AttemptEnd, { kind: "refused" }>, asked: PendingApproval | undefined, stopping: boolean): Settled {
+    const state = this.#state;
+    const status = end.kind === "failed" ? end.failure.status : end.kind;
+    const error = end.kind === "failed" ? errorInfo(end.failure.error) : undefined;
+    if (end.startedAt !== undefined) {
+      const record: AttemptRecord = { attempt, status, threadId: end.threadId, startedAt: end.startedAt, endedAt: end.endedAt };
+      if (error !== undefined) record.error = error;
+      state.recordAttempt(i, record);
+    }
+    const report = (): void => this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error);
+    if (end.kind === "completed") {
+      this.measured[i] = end.endedAt - end.startedAt;
+      const ready = state.complete(i, end.output, end.wire);
+      this.#journal?.settled([i], end);
+      report();
+      // A listener may have cancelled the run: its pending steps are cancelled, not ready.
+      return { ready: ready.filter((d) => state.status[d] === "pending") };
+    }
+    if (end.kind === "paused") {
+      const step = this.#graph.steps[i]!;
+      const request = asked ?? { stepId: step.stepId, agent: step.assignedAgent, message: "" };
+      state.pause(i, request);
+      this.#journal?.settled([i], undefined, request);
+      report();
+      return {};
+    }
+    if (end.failure.status === "cancelled") {
+      state.cancelRunning(i, end.failure.error);
+      this.#journal?.settled([i]);
+      report();
+      return {};
+    }
+    if (end.failure.retryable && !stopping && attempt < maxAttempts(this.#graph.steps[i]!, this.#config.retries)) {
+      report();
+      state.retry(i);
+      return { retryAfterMs: backoffDelay(this.#config.retries, attempt + 1) };
+    }
+    return this.#fail(i, end.failure.status, end.failure.error, report);
+  }
+
+  /** Attempt `attempt` of step `i` fails before it reaches a thread (its template, a rejected approval). */
+  failedBeforeStart(i: number, attempt: number, error: WavepoolError): Settled {
+    this.#report.waveStart(this.#graph.level[i]!);
+    return this.#fail(i, "failed", error, () => this.#report.stepEnd(i, attempt, "failed", -1, 0, errorInfo(error)));
+  }
+
+  /** Step `i` failed for good: it and the dependents it skips are recorded, then `report` reports its end. */
+  #fail(i: number, status: "failed" | "timed_out", error: WavepoolError, report: () => void): Settled {
+    const { steps } = this.#graph;
+    const skipped = this.#state.fail(i, status, error);
+    this.#journal?.settled([i, ...skipped]);
+    report();
+    for (const d of skipped) {
+      this.#report.log("info", `step ${steps[d]!.stepId} skipped: it depends on ${steps[i]!.stepId}, which ${status === "failed" ? "failed" : "timed out"}`, d);
+    }
+    return this.#config.failFast ? { failFast: `step ${steps[i]!.stepId} failed and fail-fast is set` } : {};
+  }
+}
