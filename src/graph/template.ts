@@ -15,7 +15,10 @@ let engine: Liquid | undefined;
 /**
  * Bounds of one template (liquidjs's own limits). Templates render on the main thread, where a
  * loop driven by an upstream output (`{% for i in (1..n) %}` nested, n from a step) would otherwise
- * stall every run; past a bound, the step fails with a `StrategyValidationError`.
+ * stall every run; past a bound, the step fails with a `StrategyValidationError`. Expressions
+ * (expression.ts) evaluate on the same engine: they have no loops for the time bound to stop
+ * (liquid checks it between template nodes), and the memory bound counts what their filters and
+ * ranges allocate.
  */
 export const TEMPLATE_LIMITS = {
   /** Milliseconds one render may take. */
