@@ -1,6 +1,9 @@
 // wavepool's public API. Nothing is defined here.
 export { StrategyMap, type StrategyPlan } from "./strategy/strategy-map.js";
 export { StrategyStep, type StrategyStepOptions } from "./strategy/strategy-step.js";
+export type { DynamicStepOptions, RepeatOptions } from "./strategy/dynamic-options.js";
+export type { TerminateOptions, StrategyTermination } from "./strategy/terminate-options.js";
+export type { PlannedDynamicStep } from "./strategy/dynamic-plan.js";
 export type { StrategyJSON, StrategyStepJSON } from "./strategy/strategy-json.js";
 export { ParallelOrchestrator } from "./run/orchestrator.js";
 export { ParallelOrchestratorConfig, type ParallelOrchestratorOptions, type RetryPolicy } from "./run/config.js";
@@ -8,6 +11,7 @@ export type { ExecuteOptions, ApprovalRequestEvent } from "./run/run.js";
 export type { ParallelOrchestrationResult, StepRecord, AttemptRecord, StepStatus, PendingApproval, StateError } from "./run/result.js";
 export type * from "./run/events.js";
 export { simulate, type SimulateOptions, type Simulation, type SimulatedStep } from "./schedule/simulate.js";
+export type { ForEachCost, SimulatedCost } from "./schedule/simulate-costs.js";
 export { defineAgent, isAgent } from "./agent.js";
 export type { Agent, AgentContext, AgentDefinition, AgentLogger, ApprovalDecision, ApprovalRequest } from "./agent.js";
 export type { AgentRef } from "./pool/agent-registry.js";

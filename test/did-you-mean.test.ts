@@ -15,7 +15,8 @@ const fields: [what: string, json: unknown, message: string][] = [
   ["Intent", { goal: "g", steps: [{ ...step, Intent: "y" }] }, 'steps[0].Intent: unknown field; did you mean "intent"?'],
   ["step at the top", { goal: "g", steps: [], step: [] }, 'step: unknown field; did you mean "steps"?'],
   ["nothing close", { goal: "g", steps: [{ ...step, colour: "red" }] },
-    "steps[0].colour: unknown field; a step has id, description, agent, intent, output, dependsOn, timeoutMs, retries, cost, expectedOutput"],
+    "steps[0].colour: unknown field; a step has id, description, agent, intent, output, dependsOn, timeoutMs, retries, cost, expectedOutput, " +
+      "forEach, forEachConcurrency, when, repeat"],
 ];
 for (const [what, json, message] of fields) {
   test(`fromJSON: an unknown field (${what}) suggests the field meant`, () => {

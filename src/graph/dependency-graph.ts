@@ -1,21 +1,40 @@
 // The dependency graph of a strategy: edges from the variables templates read and from `dependsOn`,
 // a topological order (or the cycle that prevents one) and the dependency levels ("waves").
-import { CycleError, StrategyValidationError, UnknownInputError } from "../errors.js";
+import { CycleError, StrategyValidationError } from "../errors.js";
 import type { StrategyStep } from "../strategy/strategy-step.js";
 import { didYouMean } from "../suggest.js";
+import { REPEAT_LOCALS } from "./locals.js";
+import type { StepDynamics } from "./step-dynamics.js";
+import { linkTerminations, type CompiledTermination, type GraphTermination } from "./termination.js";
+
+export { checkInputs } from "./check-inputs.js";
 
 /** A compiled strategy: steps by index, edges both ways, levels. Immutable once built. */
 export interface DependencyGraph {
   readonly steps: readonly StrategyStep[];
-  /** The root variables each step's template reads (see `templateReads`). */
+  /**
+   * The root variables each step's template reads from the context (see `templateReads`): the
+   * names the run provides to a dynamic step (`item`, `index`, `previous`, `iteration`) are not
+   * here but in `dynamic[i].locals`.
+   */
   readonly reads: readonly (readonly string[])[];
   readonly indexOf: ReadonlyMap<string, number>;
   /** Direct predecessors of each step. */
   readonly deps: readonly (readonly number[])[];
   /** Direct successors of each step. */
   readonly dependents: readonly (readonly number[])[];
-  /** For each step, the variables it reads that no step produces (`task` and run inputs). */
+  /**
+   * For each step, the variables its template and expressions read that no step produces (`task`
+   * and run inputs), each once.
+   */
   readonly externalReads: readonly (readonly string[])[];
+  /**
+   * By step index, the compiled `forEach`, `when` and `repeat.until` of a dynamic step; `undefined`
+   * for a static step (the array may be shorter than `steps`, or have holes).
+   */
+  readonly dynamic: readonly (StepDynamics | undefined)[];
+  /** The strategy's terminations, compiled, with the steps they wait for. */
+  readonly terminations: readonly GraphTermination[];
   /** The context key a template variable reads: the output key of the step it names, or itself. */
   contextKey(variable: string): string;
   /** A topological order of step indexes. */
@@ -27,15 +46,21 @@ export interface DependencyGraph {
 }
 
 /**
- * Builds the graph from the steps, what their templates read, and the step index of each step id
- * and of each output key (the strategy keeps both to refuse duplicates; the graph keeps `indexOf`,
- * so neither may change afterwards). Throws `CycleError` or `StrategyValidationError` (unknown `dependsOn`).
+ * Builds the graph from the steps, what their templates read from the context, and the step index
+ * of each step id and of each output key (the strategy keeps both to refuse duplicates; the graph
+ * keeps `indexOf`, so neither may change afterwards), with the compiled expressions of dynamic
+ * steps (by step index) and the terminations. A step depends on the steps whose outputs its
+ * template, `forEach`, `when` and `repeat.until` read, and on its `dependsOn`; `until` reading the
+ * step's own output is no dependency (it reads each iteration's). Throws `CycleError` (also for a
+ * `forEach` or `when` that reads the step's own output) or `StrategyValidationError` (unknown `dependsOn`).
  */
 export function buildGraph(
   steps: readonly StrategyStep[],
   reads: readonly (readonly string[])[],
   indexOf: ReadonlyMap<string, number>,
   producer: ReadonlyMap<string, number>,
+  dynamic: readonly (StepDynamics | undefined)[] = [],
+  compiledTerminations: readonly CompiledTermination[] = [],
 ): DependencyGraph {
   const n = steps.length;
   // `{{ <stepId>_output }}` is the seed's alias of a step's output; an output key of that name wins.
@@ -62,6 +87,28 @@ export function buildGraph(
       } else if (stamp[from] !== i) {
         stamp[from] = i;
         ds[edges++] = from;
+      }
+    }
+    const dyn = dynamic[i];
+    if (dyn !== undefined) {
+      // Rare next to template reads: the same stamp, and externals kept once across the fields.
+      for (const [field, expression] of [["forEach", dyn.forEach], ["when", dyn.when], ["repeat.until", dyn.until]] as const) {
+        if (expression === undefined) continue;
+        for (const variable of expression.reads) {
+          const until = field === "repeat.until";
+          if (until && REPEAT_LOCALS.includes(variable)) continue;
+          const from = producerOf(variable);
+          if (from === i) {
+            if (until) continue;
+            throw new CycleError([step.stepId, step.stepId], { path: `steps[${i}].${field}`, stepId: step.stepId, agent: step.assignedAgent });
+          }
+          if (from === undefined) {
+            if (!external.slice(0, externals).includes(variable)) external[externals++] = variable;
+          } else if (stamp[from] !== i) {
+            stamp[from] = i;
+            ds[edges++] = from;
+          }
+        }
       }
     }
     for (let k = 0; k < step.dependsOn.length; k++) {
@@ -106,7 +153,8 @@ export function buildGraph(
     const from = producerOf(variable);
     return from === undefined ? variable : steps[from]!.outputKey;
   };
-  return { steps, reads, indexOf, deps, dependents, externalReads, contextKey, order, level, waves };
+  const terminations = linkTerminations(compiledTerminations, producerOf);
+  return { steps, reads, indexOf, deps, dependents, externalReads, dynamic, terminations, contextKey, order, level, waves };
 }
 
 /** Walks predecessors among the steps Kahn could not order until one repeats: that loop is a cycle. */
@@ -122,24 +170,4 @@ function findCycle(steps: readonly StrategyStep[], deps: number[][], indegree: I
   }
   const loop = walk.slice(seenAt.get(at)).reverse();
   return [...loop, loop[0]!].map((i) => steps[i]!.stepId);
-}
-
-/**
- * Checks that every variable a template reads exists: an output, `task`, or one of `inputs`.
- * Throws `UnknownInputError` naming the step, its agent and the variable.
- */
-export function checkInputs(graph: DependencyGraph, available: ReadonlySet<string>): void {
-  graph.externalReads.forEach((vars, i) => {
-    for (const variable of vars) {
-      if (available.has(variable)) continue;
-      const step = graph.steps[i]!;
-      const guess = didYouMean(variable, [...graph.steps.map((s) => s.outputKey), ...available]);
-      throw new UnknownInputError(
-        `step ${step.stepId} (agent ${step.assignedAgent}) reads {{ ${variable} }}, which no step produces and no input provides; ` +
-          (guess === undefined ? "" : `did you mean {{ ${guess} }}? Otherwise `) +
-          `add a step with outputKey "${variable}", or pass it as execute(task, { inputs: { ${variable}: ... } })`,
-        { path: `steps[${i}].intent`, stepId: step.stepId, agent: step.assignedAgent, variable },
-      );
-    }
-  });
 }

@@ -3,7 +3,7 @@
 // without what it costs there: a generator driver around every step, a `Variable` per read, and a
 // row and column per read found by scanning the source from its start (quadratic in the template).
 // Templates that pull in partials (`include`, `render`, `layout`) are left to liquid itself.
-import type { Liquid, PropertyAccessToken, Template, ValueToken } from "liquidjs";
+import type { Liquid, PropertyAccessToken, Template, Value, ValueToken } from "liquidjs";
 import { lazyRequire } from "../lazy-require.js";
 
 /** A variable's path as liquid's analysis sees it: names and indexes, nested arrays for nested paths (`a[b]`). */
@@ -44,9 +44,20 @@ export function liquidReads(engine: Liquid, templates: Template[]): string[] {
     if (error !== PARTIALS) throw error;
     return engine.globalVariablesSync(templates);
   }
-  // liquid lists them as the keys of an object: names that are array indexes ("0") come first.
+  return inLiquidOrder(walk.globals);
+}
+
+/** Root names of the variables a value expression (`outline.topics | size`, `a.score < 0.8`) reads. */
+export function valueReads(value: Value): string[] {
+  const walk = new ReadsWalk();
+  walk.value(value);
+  return inLiquidOrder(walk.globals);
+}
+
+/** liquid lists reads as the keys of an object: names that are array indexes ("0") come first. */
+function inLiquidOrder(names: Iterable<string>): string[] {
   const keys: Record<string, true> = Object.create(null);
-  for (const name of walk.globals) keys[name] = true;
+  for (const name of names) keys[name] = true;
   return Object.keys(keys);
 }
 
@@ -70,6 +81,11 @@ class ReadsWalk {
     if (names) this.#scope.push(names);
     for (const child of this.#liquid.toValueSync(template.children(true, true)) as Template[]) this.visit(child);
     if (names) this.#scope.pop();
+  }
+
+  /** A value on its own, as a tag's argument would be read. */
+  value(value: Value): void {
+    this.#argument(value);
   }
 
   /** liquid's `extractVariables` for one argument: a value token, or a value with filters. */

@@ -15,7 +15,10 @@ let engine: Liquid | undefined;
 /**
  * Bounds of one template (liquidjs's own limits). Templates render on the main thread, where a
  * loop driven by an upstream output (`{% for i in (1..n) %}` nested, n from a step) would otherwise
- * stall every run; past a bound, the step fails with a `StrategyValidationError`.
+ * stall every run; past a bound, the step fails with a `StrategyValidationError`. Expressions
+ * (expression.ts) evaluate on the same engine: they have no loops for the time bound to stop
+ * (liquid checks it between template nodes), and the memory bound counts what their filters and
+ * ranges allocate.
  */
 export const TEMPLATE_LIMITS = {
   /** Milliseconds one render may take. */
@@ -26,8 +29,11 @@ export const TEMPLATE_LIMITS = {
   parse: 10_000_000,
 } as const;
 
-/** The engine every liquid template is parsed and rendered with (made on first use). */
-function liquid(): Liquid {
+/**
+ * The engine every liquid template and expression (`forEach`, `when`, `repeat.until`, terminations)
+ * is parsed and evaluated with (made on first use): one configuration, one set of limits.
+ */
+export function liquidEngine(): Liquid {
   return (engine ??= new (lazyRequire<typeof import("liquidjs")>("liquidjs").Liquid)({
     cache: false,
     renderLimit: TEMPLATE_LIMITS.renderMs,
@@ -76,8 +82,8 @@ export function templateReads(source: string): readonly string[] {
 function parseLiquid(source: string): LiquidEntry {
   let entry = parsed.get(source);
   if (entry === undefined) {
-    const templates = liquid().parse(source);
-    entry = { templates, reads: Object.freeze(liquidReads(liquid(), templates)) };
+    const templates = liquidEngine().parse(source);
+    entry = { templates, reads: Object.freeze(liquidReads(liquidEngine(), templates)) };
     parsed.set(source, entry);
   }
   return entry;
@@ -91,5 +97,5 @@ export function renderTemplate(source: string, scope: Record<string, unknown>): 
     const out = renderPlain(source, outputs, scope, TEMPLATE_LIMITS.renderMs);
     if (out !== undefined) return out;
   }
-  return liquid().renderSync(parseLiquid(source).templates, scope) as string;
+  return liquidEngine().renderSync(parseLiquid(source).templates, scope) as string;
 }

@@ -1,8 +1,12 @@
 // The plain-object form of a strategy (the strategy file's shape) and its field-by-field validation.
 import { StrategyValidationError, WavepoolError } from "../errors.js";
-import { didYouMean } from "../suggest.js";
+import type { RepeatOptions } from "./dynamic-options.js";
 import { StrategyStep, stepPathPrefix, type StrategyStepOptions } from "./strategy-step.js";
 import type { StrategyMap } from "./strategy-map.js";
+import type { TerminateOptions } from "./terminate-options.js";
+import { unknownField } from "./unknown-field.js";
+
+export { unknownField };
 
 /** One step of a strategy file. */
 export interface StrategyStepJSON {
@@ -16,6 +20,14 @@ export interface StrategyStepJSON {
   retries?: number;
   cost?: number;
   expectedOutput?: string;
+  /** A liquid expression giving the array the step runs over, once per item (`{{ item }}`, `{{ index }}`). */
+  forEach?: string;
+  /** At most this many items in flight (with forEach). */
+  forEachConcurrency?: number;
+  /** A liquid condition: the step runs only if it holds. */
+  when?: string;
+  /** Run again until `until` holds, at most `maxIterations` times (`{{ previous }}`, `{{ iteration }}`). */
+  repeat?: RepeatOptions;
 }
 
 /** A strategy file: `agents` maps agent names to module paths (relative to the file) or `{ module, options }`. */
@@ -23,13 +35,18 @@ export interface StrategyJSON {
   goal: string;
   agents?: Record<string, string | { module: string; export?: string; options?: unknown }>;
   steps: StrategyStepJSON[];
+  /** Conditions that end the run (see `StrategyMap#addTerminate`); left out when there are none. */
+  terminate?: TerminateOptions[];
 }
 
-const STEP_KEYS = new Set(["id", "description", "agent", "intent", "output", "dependsOn", "timeoutMs", "retries", "cost", "expectedOutput"]);
-const TOP_KEYS = new Set(["goal", "agents", "steps"]);
+const STEP_KEYS = new Set([
+  "id", "description", "agent", "intent", "output", "dependsOn", "timeoutMs", "retries", "cost", "expectedOutput",
+  "forEach", "forEachConcurrency", "when", "repeat",
+]);
+const TOP_KEYS = new Set(["goal", "agents", "steps", "terminate"]);
 
 export function strategyToJSON(map: StrategyMap): StrategyJSON {
-  return {
+  const json: StrategyJSON = {
     goal: map.goal,
     steps: map.steps.map((s) => {
       const json: StrategyStepJSON = {
@@ -41,9 +58,15 @@ export function strategyToJSON(map: StrategyMap): StrategyJSON {
       if (s.retries !== undefined) json.retries = s.retries;
       if (s.cost !== undefined) json.cost = s.cost;
       if (s.expectedOutput !== undefined) json.expectedOutput = s.expectedOutput;
+      if (s.forEach !== undefined) json.forEach = s.forEach;
+      if (s.forEachConcurrency !== undefined) json.forEachConcurrency = s.forEachConcurrency;
+      if (s.when !== undefined) json.when = s.when;
+      if (s.repeat !== undefined) json.repeat = { until: s.repeat.until, maxIterations: s.repeat.maxIterations };
       return json;
     }),
   };
+  if (map.terminations.length > 0) json.terminate = map.terminations.map((t) => ({ ...t }));
+  return json;
 }
 
 export function strategyFromJSON(json: unknown, create: (goal: string) => StrategyMap): StrategyMap {
@@ -85,6 +108,11 @@ export function strategyFromJSON(json: unknown, create: (goal: string) => Strate
       if (typeof s.expectedOutput !== "string") fail(`${path}.expectedOutput`, `expected a string, got ${describe(s.expectedOutput)}`);
       options.expectedOutput = s.expectedOutput as string;
     }
+    // The dynamic fields go to StrategyStep as they are: it checks them, and the paths of its
+    // errors are re-anchored below (`step a.repeat.until` -> `steps[2].repeat.until`).
+    for (const key of ["forEach", "forEachConcurrency", "when", "repeat"] as const) {
+      if (s[key] !== undefined) (options as Record<string, unknown>)[key] = s[key];
+    }
     const fieldOf: Record<string, string> = {
       stepId: "id", assignedAgent: "agent", intentTemplate: "intent", outputKey: "output", description: "description",
     };
@@ -102,6 +130,11 @@ export function strategyFromJSON(json: unknown, create: (goal: string) => Strate
       throw new Ctor(bare, { path: name ? `${path}.${name}` : path, cause: error.cause, stepId: error.stepId, agent: error.agent });
     }
   });
+  if (top.terminate !== undefined) {
+    if (!Array.isArray(top.terminate)) fail("terminate", `expected an array of { when, reason? }, got ${describe(top.terminate)}`);
+    // addTerminate checks each entry, with the path a file has (`terminate[0].when`).
+    for (const entry of top.terminate as unknown[]) map.addTerminate(entry as TerminateOptions);
+  }
   return map;
 }
 
@@ -110,12 +143,6 @@ function reanchor(path: string, prefix: string, filePrefix: string): string {
   if (path.startsWith(prefix)) return path.slice(prefix.length);
   if (path.startsWith(filePrefix)) return path.slice(filePrefix.length);
   return "";
-}
-
-/** `unknown field; did you mean "dependsOn"?`, or the fields `what` has when nothing is close. */
-export function unknownField(key: string, known: ReadonlySet<string>, what: string): string {
-  const guess = didYouMean(key, known);
-  return guess === undefined ? `unknown field; ${what} has ${[...known].join(", ")}` : `unknown field; did you mean ${JSON.stringify(guess)}?`;
 }
 
 function requireObject(value: unknown, path: string): Record<string, unknown> {

@@ -3,15 +3,27 @@
 import { DuplicateStepError, StrategyValidationError } from "../errors.js";
 import { bottomLevels, criticalPath } from "../graph/critical-path.js";
 import { buildGraph, type DependencyGraph } from "../graph/dependency-graph.js";
+import { compileStepDynamics, localsOf, type StepDynamics } from "../graph/step-dynamics.js";
 import { templateReads } from "../graph/template.js";
+import { compileTermination, type CompiledTermination } from "../graph/termination.js";
+import { plannedDynamicSteps, type PlannedDynamicStep } from "./dynamic-plan.js";
 import { StrategyStep } from "./strategy-step.js";
 import { strategyFromJSON, strategyToJSON, type StrategyJSON } from "./strategy-json.js";
+import { checkTerminate, type StrategyTermination, type TerminateOptions } from "./terminate-options.js";
 
-/** What `plan()` returns: the waves and the costliest chain, computed without running anything. */
+/**
+ * What `plan()` returns: the waves and the costliest chain, computed without running anything.
+ * `waves` and `criticalPath` hold plain step ids (a fan-out is one step there); the dynamic parts
+ * are described beside them, and only in a plan that has some.
+ */
 export interface StrategyPlan {
   waves: string[][];
   criticalPath: string[];
   criticalPathCost: number;
+  /** The steps that fan out (`forEach`), run on a condition (`when`) or repeat, in definition order; absent if none. */
+  dynamicSteps?: PlannedDynamicStep[];
+  /** The strategy's terminations; absent if none. */
+  terminations?: StrategyTermination[];
 }
 
 /**
@@ -26,6 +38,13 @@ export class StrategyMap {
   #steps: StrategyStep[] = [];
   /** What each step's template reads: all that is kept of it (rendering starts again from the text). */
   #reads: (readonly string[])[] = [];
+  /**
+   * Each dynamic step's compiled expressions by step index, made once as it is added; static steps
+   * leave a hole (a strategy of static steps keeps an empty array).
+   */
+  #dynamic: (StepDynamics | undefined)[] = [];
+  #terminations: StrategyTermination[] = [];
+  #compiledTerminations: CompiledTermination[] = [];
   #ids = new Map<string, number>();
   #outputs = new Map<string, number>();
   #graph: DependencyGraph | undefined;
@@ -44,6 +63,11 @@ export class StrategyMap {
     return this.#steps;
   }
 
+  /** The terminations, in the order they were added (`addTerminate`, a file's `terminate`). */
+  get terminations(): readonly StrategyTermination[] {
+    return this.#terminations;
+  }
+
   /** The step with this id, if any. */
   getStep(stepId: string): StrategyStep | undefined {
     const i = this.#ids.get(stepId);
@@ -52,7 +76,8 @@ export class StrategyMap {
 
   /**
    * Adds a step; returns the map for chaining. Throws `DuplicateStepError` for a repeated step id or
-   * output key and `StrategyValidationError` for a template liquid cannot parse.
+   * output key and `StrategyValidationError` for a template or an expression (`forEach`, `when`,
+   * `repeat.until`) liquid cannot parse, at its path (`steps[2].forEach`).
    */
   addStep(step: StrategyStep): this {
     const index = this.#steps.length;
@@ -81,25 +106,57 @@ export class StrategyMap {
         { path: `steps[${index}].intent`, cause, ...whereOf(step) },
       );
     }
-    if (this.#shared) {
-      this.#steps = [...this.#steps];
-      this.#reads = [...this.#reads];
-      this.#ids = new Map(this.#ids);
-      this.#outputs = new Map(this.#outputs);
-      this.#shared = false;
+    const dynamic = compileStepDynamics(step, index, reads);
+    // What the run provides (`item`, `previous`...) is not read from the context.
+    if (dynamic !== undefined && dynamic.locals.length > 0) {
+      const locals = localsOf(step);
+      reads = Object.freeze(reads.filter((name) => !locals.includes(name)));
     }
+    this.#unshare();
     this.#ids.set(step.stepId, index);
     this.#outputs.set(step.outputKey, index);
     this.#steps.push(step);
     this.#reads.push(reads);
+    if (dynamic !== undefined) this.#dynamic[index] = dynamic;
     this.#graph = undefined;
     return this;
+  }
+
+  /**
+   * Adds a termination (the seed's Terminate instruction); returns the map for chaining. As soon as
+   * the values `when` reads exist and it holds, nothing new starts, running steps are terminated,
+   * pending ones are skipped, and the result has `terminated: true` and `terminationReason` (the
+   * rendered `reason`). Throws `StrategyValidationError` at `terminate[i].when` / `.reason`.
+   * @example strategy.addTerminate({ when: "review.score < 0.2", reason: "scored {{ review.score }}" })
+   */
+  addTerminate(options: TerminateOptions): this {
+    const index = this.#terminations.length;
+    const termination = checkTerminate(options, index);
+    const compiled = compileTermination(termination, index);
+    this.#unshare();
+    this.#terminations.push(termination);
+    this.#compiledTerminations.push(compiled);
+    this.#graph = undefined;
+    return this;
+  }
+
+  /** The graph holds the arrays and maps as they were: copy them before they change. */
+  #unshare(): void {
+    if (!this.#shared) return;
+    this.#steps = [...this.#steps];
+    this.#reads = [...this.#reads];
+    this.#dynamic = [...this.#dynamic];
+    this.#terminations = [...this.#terminations];
+    this.#compiledTerminations = [...this.#compiledTerminations];
+    this.#ids = new Map(this.#ids);
+    this.#outputs = new Map(this.#outputs);
+    this.#shared = false;
   }
 
   /** The compiled dependency graph (cached until the next `addStep`). Throws `CycleError` on a cycle. */
   graph(): DependencyGraph {
     if (this.#graph === undefined) {
-      this.#graph = buildGraph(this.#steps, this.#reads, this.#ids, this.#outputs);
+      this.#graph = buildGraph(this.#steps, this.#reads, this.#ids, this.#outputs, this.#dynamic, this.#compiledTerminations);
       this.#shared = true;
     }
     return this.#graph;
@@ -119,7 +176,11 @@ export class StrategyMap {
       return (given && Object.hasOwn(costs, step.stepId) ? costs[step.stepId] : undefined) ?? step.cost ?? 1;
     });
     const { path, cost } = criticalPath(graph, bl);
-    return { waves: graph.waves.map((w) => [...w]), criticalPath: path, criticalPathCost: cost };
+    const plan: StrategyPlan = { waves: graph.waves.map((w) => [...w]), criticalPath: path, criticalPathCost: cost };
+    const dynamicSteps = graph.dynamic.some((d) => d !== undefined) ? plannedDynamicSteps(graph.steps) : [];
+    if (dynamicSteps.length > 0) plan.dynamicSteps = dynamicSteps;
+    if (this.#terminations.length > 0) plan.terminations = this.#terminations.map((t) => ({ ...t }));
+    return plan;
   }
 
   /** The plain object of a strategy file's shape (without `agents`). */

@@ -1,9 +1,10 @@
 // One step of a workflow: which agent runs, what it is asked (a liquid template), where its output goes.
 import { StrategyValidationError } from "../errors.js";
 import { MAX_TIMER_MS } from "../run/config.js";
+import { dynamicOptions, type DynamicStepOptions, type RepeatOptions } from "./dynamic-options.js";
 
-/** Per-step options. */
-export interface StrategyStepOptions {
+/** Per-step options; `forEach`, `forEachConcurrency`, `when` and `repeat` make the step dynamic. */
+export interface StrategyStepOptions extends DynamicStepOptions {
   /** Step ids this step waits for, on top of the outputs its template reads. @default [] */
   dependsOn?: string[];
   /** Overrides the orchestrator's step timeout for this step, in ms (1 to 2^31 - 1). @default the config's */
@@ -50,6 +51,16 @@ export class StrategyStep {
   readonly retries?: number;
   readonly cost?: number;
   readonly expectedOutput?: string;
+  // The dynamic fields are `declare`d: set only on the steps that have them, a static step has no
+  // slot for them (a large generated workflow is mostly static steps).
+  /** The liquid expression whose array the step runs over, once per item; absent for a step that runs once. */
+  declare readonly forEach?: string;
+  /** At most this many items of a forEach step in flight. */
+  declare readonly forEachConcurrency?: number;
+  /** The liquid condition the step runs under; absent for a step that always runs. */
+  declare readonly when?: string;
+  /** Run again until `until` holds, at most `maxIterations` times; absent for a step that runs once. */
+  declare readonly repeat?: Readonly<RepeatOptions>;
 
   constructor(
     stepId: string,
@@ -84,6 +95,8 @@ export class StrategyStep {
       requireString(expectedOutput, `${where}.expectedOutput`);
       this.expectedOutput = expectedOutput;
     }
+    const dynamic = dynamicOptions(options ?? {}, where, stepId);
+    if (dynamic !== undefined) Object.assign(this, dynamic);
   }
 }
 
