@@ -3,21 +3,31 @@
 import type { ErrorInfo } from "../errors.js";
 import type { ParallelOrchestrationResult, StepStatus } from "./result.js";
 
+/**
+ * What a step event says about a dynamic step: an item of a `forEach` step has `stepId`
+ * `"<parent>[<item>]"`, `parent` and `item`; an attempt of a `repeat` step has its `iteration`.
+ */
+export interface DynamicStepFields {
+  parent?: string;
+  item?: number;
+  iteration?: number;
+}
+
 export interface RunStartEvent { type: "run:start"; runId: string; time: number; steps: number; waves: string[][] }
 export interface WaveStartEvent { type: "wave:start"; runId: string; time: number; wave: number; stepIds: string[] }
-export interface StepStartEvent {
+export interface StepStartEvent extends DynamicStepFields {
   type: "step:start"; runId: string; time: number; stepId: string; agent: string; wave: number; attempt: number;
 }
-export interface StepProgressEvent {
+export interface StepProgressEvent extends DynamicStepFields {
   type: "step:progress"; runId: string; time: number; stepId: string; agent: string; wave: number;
   attempt: number; threadId: number; progress: number; message?: string;
 }
 /** A partial output an agent streamed with `ctx.emit`, before its step ended. */
-export interface StepOutputEvent {
+export interface StepOutputEvent extends DynamicStepFields {
   type: "step:output"; runId: string; time: number; stepId: string; agent: string; wave: number;
   attempt: number; threadId: number; chunk: unknown;
 }
-export interface StepEndEvent {
+export interface StepEndEvent extends DynamicStepFields {
   type: "step:end"; runId: string; time: number; stepId: string; agent: string; wave: number; attempt: number;
   status: StepStatus; threadId: number; durationMs: number; error?: ErrorInfo;
 }

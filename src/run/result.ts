@@ -19,6 +19,8 @@ export type StepStatus =
  */
 export interface AttemptRecord {
   attempt: number;
+  /** A `repeat` step: the iteration this attempt ran (1, 2, ...). */
+  iteration?: number;
   status: StepStatus;
   threadId: number;
   startedAt: number;
@@ -49,6 +51,39 @@ export interface StepRecord {
   history: AttemptRecord[];
   /** What the step's agent left behind after the step ended (a timer that threw...), if anything. */
   warnings?: string[];
+  /**
+   * Why a `skipped` step did not run: its `when` was false (`condition`), a termination ended the run
+   * (`terminated`), or a step it depends on failed, timed out or was skipped for that (`dependency`).
+   */
+  skipReason?: SkipReason;
+  /** An item of a `forEach` step (`stepId` is `"<parent>[<item>]"`): the step's id. */
+  parent?: string;
+  /** An item of a `forEach` step: its index in the list. */
+  item?: number;
+  /** A `forEach` step: how many items its list had (its items' records follow its own in `steps`). */
+  items?: number;
+  /** A `repeat` step: how many iterations ran. */
+  iterations?: number;
+  /** A `repeat` step that reached `maxIterations` without its `until` holding. */
+  repeatExhausted?: boolean;
+}
+
+/** Why a step was skipped (see `StepRecord.skipReason`). */
+export type SkipReason = "condition" | "terminated" | "dependency";
+
+/** A redesign: `onStepFailed` answered a step's failure with a new strategy, and the run went on with it. */
+export interface Redesign {
+  /** The step whose failure led to it. */
+  stepId: string;
+  error: ErrorInfo;
+  /** When the new strategy took over (fractional epoch ms). */
+  at: number;
+  /** The new strategy's goal. */
+  goal: string;
+  /** Completed steps the new strategy kept, outputs and all (same id, agent and intent). */
+  kept: string[];
+  /** Steps of the new strategy that were to run. */
+  planned: string[];
 }
 
 /** One approval a paused run waits for. */
@@ -62,7 +97,7 @@ export interface PendingApproval {
 /** What `ParallelOrchestrator#execute` resolves with. */
 export interface ParallelOrchestrationResult {
   runId: string;
-  /** Every step completed. */
+  /** Every step completed, or was skipped by its `when` or by a termination. */
   success: boolean;
   /** The run's signal aborted it (or fail-fast did). */
   cancelled: boolean;
@@ -74,10 +109,18 @@ export interface ParallelOrchestrationResult {
   context: Map<string, unknown>;
   /** The planned dependency levels, step ids in definition order. */
   waves: string[][];
-  /** One record per step, in definition order. */
+  /** One record per step, in definition order; a `forEach` step's item records follow its own. */
   steps: StepRecord[];
-  /** How many steps ran to completion in this run (steps restored from a saved state are not counted). */
+  /** How many steps ran to completion in this run (steps restored from a saved state are not counted; items are not steps). */
   stepsExecuted: number;
+  /** How many steps were skipped (`status: "skipped"`), for whatever `skipReason`. */
+  stepsSkipped: number;
+  /** A termination (`addTerminate`) ended the run. */
+  terminated: boolean;
+  /** The rendered `reason` of the termination that ended the run. */
+  terminationReason?: string;
+  /** Each time `onStepFailed` gave the run a new strategy, in order (empty when none did). */
+  redesigns: Redesign[];
   /** When the run started, in fractional epoch milliseconds (the same clock as every step's times). */
   startedAt: number;
   /** When the run ended, in fractional epoch milliseconds. */

@@ -199,7 +199,8 @@ export class RunState {
     const result: ParallelOrchestrationResult = {
       runId: meta.runId, success, cancelled, paused, pendingApprovals: this.pendingApprovals,
       context: this.context, waves: this.graph.waves.map((w) => [...w]), steps: this.records,
-      stepsExecuted: this.executed, startedAt: meta.startedAt, endedAt: meta.endedAt,
+      stepsExecuted: this.executed, stepsSkipped: this.records.filter((r) => r.status === "skipped").length,
+      terminated: false, redesigns: [], startedAt: meta.startedAt, endedAt: meta.endedAt,
       durationMs: meta.endedAt - meta.startedAt,
     };
     if (!success && this.firstError) result.error = this.firstError;
