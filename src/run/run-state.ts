@@ -4,11 +4,11 @@
 import { errorInfo, type ErrorInfo, type WavepoolError } from "../errors.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import { isEncoded, toWire, type WireValue } from "../pool/wire-value.js";
-import type { AttemptRecord, ParallelOrchestrationResult, PendingApproval, StateError, StepRecord, StepStatus } from "./result.js";
+import type { AttemptRecord, ParallelOrchestrationResult, PendingApproval, SkipReason, StateError, StepRecord, StepStatus } from "./result.js";
 import type { SavedRunState } from "./state-file.js";
 
-/** How a finished run stopped early, if it did. */
-export type Stop = "cancelled" | undefined;
+/** How a finished run stopped early, if it did: cancelled (signal, fail-fast) or ended by a termination. */
+export type Stop = "cancelled" | "terminated" | undefined;
 
 export class RunState {
   readonly graph: DependencyGraph;
@@ -133,12 +133,27 @@ export class RunState {
   fail(i: number, status: "failed" | "timed_out", error: WavepoolError): number[] {
     this.#settle(i, status, error);
     this.firstError ??= this.records[i]!.error;
+    return this.#skipDependents(i, "dependency");
+  }
+
+  /**
+   * Step `i`'s `when` was false: it is skipped, and so are its transitive dependents (they would
+   * read what it did not produce). Returns them all, `i` first.
+   */
+  skipByCondition(i: number): number[] {
+    this.#settle(i, "skipped");
+    this.records[i]!.skipReason = "condition";
+    return [i, ...this.#skipDependents(i, "condition")];
+  }
+
+  #skipDependents(i: number, reason: SkipReason): number[] {
     const skipped: number[] = [];
     const stack = [...this.graph.dependents[i]!];
     while (stack.length > 0) {
       const d = stack.pop()!;
       if (this.status[d] !== "pending") continue;
       this.#settle(d, "skipped");
+      this.records[d]!.skipReason = reason;
       skipped.push(d);
       stack.push(...this.graph.dependents[d]!);
     }
@@ -162,9 +177,23 @@ export class RunState {
     return cancelled;
   }
 
-  /** A step that was running ends `cancelled`. */
-  cancelRunning(i: number, error: WavepoolError): void {
-    this.#settle(i, "cancelled", error);
+  /** A termination ended the run: every step not started yet is skipped (`terminated`); returns them. */
+  terminatePending(): number[] {
+    const skipped: number[] = [];
+    for (let i = 0; i < this.size; i++) {
+      if (this.status[i] !== "pending") continue;
+      this.#settle(i, "skipped");
+      this.records[i]!.skipReason = "terminated";
+      skipped.push(i);
+    }
+    return skipped;
+  }
+
+  /** A step that was running ends `cancelled`, or `skipped` (`terminated`) when a termination stopped it. */
+  cancelRunning(i: number, error: WavepoolError, terminated = false): void {
+    if (!terminated) return this.#settle(i, "cancelled", error);
+    this.#settle(i, "skipped");
+    this.records[i]!.skipReason = "terminated";
   }
 
   #settle(i: number, status: StepStatus, error?: WavepoolError): void {
@@ -191,18 +220,20 @@ export class RunState {
 
   /** What `execute` resolves with. */
   result(meta: {
-    runId: string; stop: Stop; startedAt: number; endedAt: number; stateError: StateError | undefined;
+    runId: string; stop: Stop; startedAt: number; endedAt: number; stateError: StateError | undefined; terminationReason?: string | undefined;
   }): ParallelOrchestrationResult {
-    const success = this.records.every((r) => r.status === "completed");
+    const success = this.records.every((r) => r.status === "completed" || (r.status === "skipped" && (r.skipReason === "condition" || r.skipReason === "terminated")));
     const cancelled = meta.stop === "cancelled";
-    const paused = !cancelled && this.pendingApprovals.length > 0;
+    const terminated = meta.stop === "terminated";
+    const paused = !cancelled && !terminated && this.pendingApprovals.length > 0;
     const result: ParallelOrchestrationResult = {
       runId: meta.runId, success, cancelled, paused, pendingApprovals: this.pendingApprovals,
       context: this.context, waves: this.graph.waves.map((w) => [...w]), steps: this.records,
       stepsExecuted: this.executed, stepsSkipped: this.records.filter((r) => r.status === "skipped").length,
-      terminated: false, redesigns: [], startedAt: meta.startedAt, endedAt: meta.endedAt,
+      terminated, redesigns: [], startedAt: meta.startedAt, endedAt: meta.endedAt,
       durationMs: meta.endedAt - meta.startedAt,
     };
+    if (terminated && meta.terminationReason !== undefined) result.terminationReason = meta.terminationReason;
     if (!success && this.firstError) result.error = this.firstError;
     if (paused) result.pauseReason = this.pendingApprovals.map((p) => `step ${p.stepId} waits for approval: ${p.message}`).join("; ");
     if (meta.stateError) result.stateError = meta.stateError;

@@ -4,7 +4,7 @@
 // goes through #guard, so a bug ends the run as cancelled with the bug logged, never as an unhandled
 // rejection or a run that never resolves.
 import { randomUUID } from "node:crypto";
-import { RunCancelledError } from "../errors.js";
+import { RunCancelledError, type WavepoolError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
 import type { LogLevel, RunConstants } from "../pool/protocol.js";
 import { preciseNow } from "../pool/precise-time.js";
@@ -19,6 +19,7 @@ import { InPool } from "./in-pool.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import { RunState, type Stop } from "./run-state.js";
 import type { ParallelOrchestrationResult } from "./result.js";
+import { Conditions, type Fired } from "./conditions.js";
 import { callListener } from "./run-calls.js";
 import { runConstants } from "./run-constants.js";
 import { RunJournal } from "./run-journal.js";
@@ -41,6 +42,7 @@ export class Run {
   readonly #clock: Int32Array;
   readonly #inPool: InPool;
   readonly #settle: Settlement;
+  readonly #conditions: Conditions;
   /** Each step as its failures name it, made on its first dispatch. */
   readonly #where: Where[] = [];
   readonly #logLevel: LogLevel;
@@ -58,6 +60,7 @@ export class Run {
   #constants: RunConstants | undefined;
   #callId = 0;
   #stop: Stop;
+  #terminationReason: string | undefined;
   #finished = false;
 
   constructor(setup: RunSetup, options: ExecuteOptions) {
@@ -77,6 +80,7 @@ export class Run {
     this.#journal = journal;
     this.#report = new RunReporter(this.runId, setup.logger, graph, listeners, journal && ((deliver) => journal.whenWritten(deliver)));
     this.#settle = new Settlement(graph, config, this.#state, journal, this.#report);
+    this.#conditions = new Conditions(graph, (key) => this.#state.context.get(key));
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
     this.#approvals = new ApprovalDesk(this.runId, options.onApproval);
     if (setup.restored) this.#state.restore(setup.restored);
@@ -108,7 +112,9 @@ export class Run {
       const signal = this.#o.signal;
       if (signal?.aborted) return this.cancel("the run's signal was aborted before it started", "info");
       signal?.addEventListener("abort", this.#onAbort, { once: true });
-      for (const i of this.#state.initiallyReady()) this.#ready.push(i);
+      const fired = this.#conditions.start(this.#state.status);
+      if (fired !== undefined) return this.#terminate(fired);
+      for (const i of this.#state.initiallyReady()) this.#admit(i);
       this.#pump();
     });
     return this.#result;
@@ -119,13 +125,7 @@ export class Run {
     if (this.#stop !== undefined || this.#finished) return;
     this.#stop = "cancelled";
     this.#report.log(level, `run cancelled: ${reason}`);
-    for (const timer of this.#retries.values()) clearTimeout(timer);
-    this.#retries.clear();
-    this.#ready.drain();
-    const cancelled = this.#state.cancelPending(new RunCancelledError(`the run was cancelled before this step started (${reason})`));
-    this.#journal?.settled(cancelled);
-    for (const attempt of this.#flights.values()) attempt.cancel(reason);
-    this.#pump();
+    this.#stopEverything(reason, `the run was cancelled before this step started (${reason})`);
   }
 
   /** More threads may take steps now (the pool grew): hand them what is ready. */
@@ -211,10 +211,10 @@ export class Run {
     if (end.kind === "refused") {
       this.#state.unbegin(i);
       if (this.#stop === undefined) this.#ready.push(i);
-      else this.#journal?.settled(this.#state.cancelPending(new RunCancelledError("the run was cancelled before this step started")));
+      else this.#dropPending("the run was cancelled before this step started");
     } else {
       if (next === -1) this.#started(i, attempt);
-      this.#then(i, this.#settle.ended(i, attempt, end, asked, this.#stop !== undefined));
+      this.#then(i, this.#settle.ended(i, attempt, end, asked, this.#stop));
     }
     if (next >= 0) this.#started(next, this.#flights.get(next)!.task.attempt);
     this.#pump();
@@ -222,7 +222,12 @@ export class Run {
 
   /** What the loop does once step `i` settled. */
   #then(i: number, settled: Settled): void {
-    if (settled.ready !== undefined) for (const d of settled.ready) this.#ready.push(d);
+    if (settled.completed) {
+      const fired = this.#conditions.completed(i);
+      if (fired !== undefined) this.#terminate(fired);
+    }
+    // A listener or a termination may have stopped the run: its pending steps are settled, not ready.
+    if (settled.ready !== undefined) for (const d of settled.ready) if (this.#state.status[d] === "pending") this.#admit(d);
     if (settled.retryAfterMs !== undefined) {
       this.#retries.set(i, setTimeout(() => this.#guard(() => {
         this.#retries.delete(i);
@@ -232,6 +237,48 @@ export class Run {
       }), settled.retryAfterMs));
     }
     if (settled.failFast !== undefined) this.cancel(settled.failFast);
+  }
+
+  /** Step `i` is ready: it waits for a thread, unless its `when` is false (it and its dependents are skipped). */
+  #admit(i: number): void {
+    let runs: boolean;
+    try {
+      runs = this.#conditions.admits(i);
+    } catch (error) {
+      return this.#then(i, this.#settle.failedBeforeStart(i, this.#state.begin(i), error as WavepoolError));
+    }
+    if (runs) return this.#ready.push(i);
+    const skipped = this.#state.skipByCondition(i);
+    this.#journal?.settled(skipped);
+    const { steps } = this.#s.graph;
+    this.#report.log("info", `step ${steps[i]!.stepId} skipped: its when (${this.#s.graph.dynamic[i]!.when!.text}) is false`, i);
+    for (const d of skipped.slice(1)) this.#report.log("info", `step ${steps[d]!.stepId} skipped: it depends on ${steps[i]!.stepId}, which its when skipped`, d);
+  }
+
+  /** A termination holds: nothing new starts, running steps are stopped, pending ones skipped; what finished is kept. */
+  #terminate(fired: Fired): void {
+    if (this.#stop !== undefined || this.#finished) return;
+    this.#stop = "terminated";
+    const t = this.#s.graph.terminations[fired.index]!;
+    this.#terminationReason = fired.reason ?? `terminate[${fired.index}] holds: ${t.when.text}`;
+    this.#report.log("info", `run terminated: ${this.#terminationReason}`);
+    this.#stopEverything(`the run was terminated: ${this.#terminationReason}`, "");
+  }
+
+  /** Nothing new starts (retries included), pending steps settle (`why`), running ones are stopped (`reason`). */
+  #stopEverything(reason: string, why: string): void {
+    for (const timer of this.#retries.values()) clearTimeout(timer);
+    this.#retries.clear();
+    this.#ready.drain();
+    this.#dropPending(why);
+    for (const attempt of this.#flights.values()) attempt.cancel(reason);
+    this.#pump();
+  }
+
+  /** The run stopped: its pending steps are cancelled, or skipped by its termination. */
+  #dropPending(why: string): void {
+    const settled = this.#stop === "terminated" ? this.#state.terminatePending() : this.#state.cancelPending(new RunCancelledError(why));
+    this.#journal?.settled(settled);
   }
 
   /** Starts the state file with the state as it is now, before any step runs (rejects if it cannot be written). */
@@ -268,7 +315,7 @@ export class Run {
     const stateError = await this.#journal?.close();
     if (stateError !== undefined) this.#report.log("error", `could not save the state to ${stateError.path}: ${stateError.message}; the file is stale`);
     const endedAt = preciseNow();
-    const result = this.#state.result({ runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError });
+    const result = this.#state.result({ runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError, terminationReason: this.#terminationReason });
     this.#report.emit({ type: "run:end", runId: this.runId, time: endedAt, result });
     this.#resolve(result);
   }

@@ -10,10 +10,14 @@ import type { ParallelOrchestratorConfig } from "./config.js";
 import type { AttemptRecord, PendingApproval } from "./result.js";
 import type { RunJournal } from "./run-journal.js";
 import type { RunReporter } from "./run-reporter.js";
-import type { RunState } from "./run-state.js";
+import type { RunState, Stop } from "./run-state.js";
 
-/** What the loop does after an end: push `ready`, retry after `retryAfterMs`, or stop (`failFast`). */
+/**
+ * What the loop does after an end: admit `ready` (the dependents of a step that `completed`), retry
+ * after `retryAfterMs`, or stop (`failFast`).
+ */
 export interface Settled {
+  completed?: true;
   ready?: readonly number[];
   retryAfterMs?: number;
   failFast?: string;
@@ -39,9 +43,9 @@ export class Settlement {
 
   /**
    * Applies the end of attempt `attempt` of step `i` (one the thread did not refuse). `asked`: the
-   * approval request that made it pause; `stopping`: the run is being cancelled (no retry).
+   * approval request that made it pause; `stop`: how the run is stopping, if it is (no retry then).
    */
-  ended(i: number, attempt: number, end: Exclude<AttemptEnd, { kind: "refused" }>, asked: PendingApproval | undefined, stopping: boolean): Settled {
+  ended(i: number, attempt: number, end: Exclude<AttemptEnd, { kind: "refused" }>, asked: PendingApproval | undefined, stop: Stop): Settled {
     const state = this.#state;
     const status = end.kind === "failed" ? end.failure.status : end.kind;
     const error = end.kind === "failed" ? errorInfo(end.failure.error) : undefined;
@@ -57,7 +61,7 @@ export class Settlement {
       this.#journal?.settled([i], end);
       report();
       // A listener may have cancelled the run: its pending steps are cancelled, not ready.
-      return { ready: ready.filter((d) => state.status[d] === "pending") };
+      return { completed: true, ready };
     }
     if (end.kind === "paused") {
       const step = this.#graph.steps[i]!;
@@ -68,12 +72,12 @@ export class Settlement {
       return {};
     }
     if (end.failure.status === "cancelled") {
-      state.cancelRunning(i, end.failure.error);
+      state.cancelRunning(i, end.failure.error, stop === "terminated");
       this.#journal?.settled([i]);
       report();
       return {};
     }
-    if (end.failure.retryable && !stopping && attempt < maxAttempts(this.#graph.steps[i]!, this.#config.retries)) {
+    if (end.failure.retryable && stop === undefined && attempt < maxAttempts(this.#graph.steps[i]!, this.#config.retries)) {
       report();
       state.retry(i);
       return { retryAfterMs: backoffDelay(this.#config.retries, attempt + 1) };
