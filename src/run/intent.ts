@@ -12,6 +12,15 @@ export interface Intent {
   inputs: Record<string, WireValue>;
 }
 
+/** A value the run provides to a dynamic step's template (`item`, `index`, `previous`, `iteration`), with its wire form. */
+export interface Local {
+  value: unknown;
+  wire: WireValue;
+}
+
+/** The locals of one attempt, by name. */
+export type Locals = Readonly<Record<string, Local>>;
+
 /** What a template reads from: the run's context and the wire form of its values (./run-state.ts). */
 export interface ContextSource {
   readonly context: ReadonlyMap<string, unknown>;
@@ -22,12 +31,14 @@ export interface ContextSource {
  * Renders the intent of step `i`; a template that fails or runs past its limits throws
  * `StrategyValidationError`, a value read that cannot be sent to a worker `OutputNotCloneableError`.
  */
-export function renderIntent(graph: DependencyGraph, i: number, source: ContextSource): Intent {
+export function renderIntent(graph: DependencyGraph, i: number, source: ContextSource, locals?: Locals): Intent {
   // No prototype: a plain {} per step with ever new key sets grows V8's hidden-class tree, and a
   // variable named `__proto__` or `constructor` must be data like any other.
   const scope: Record<string, unknown> = Object.create(null);
   const reads = graph.reads[i]!;
   for (const variable of reads) scope[variable] = source.context.get(graph.contextKey(variable));
+  const names = graph.dynamic[i]?.locals;
+  if (names !== undefined) for (const name of names) scope[name] = locals?.[name]?.value;
   let intent: string;
   try {
     intent = renderTemplate(graph.steps[i]!.intentTemplate, scope);
@@ -42,7 +53,9 @@ export function renderIntent(graph: DependencyGraph, i: number, source: ContextS
       { path: `steps[${i}].intent`, stepId: step.stepId, agent: step.assignedAgent, cause },
     );
   }
-  return { intent, inputs: wireInputs(graph, i, source) };
+  const inputs = wireInputs(graph, i, source);
+  if (names !== undefined) for (const name of names) inputs[name] = locals?.[name]?.wire;
+  return { intent, inputs };
 }
 
 function wireInputs(graph: DependencyGraph, i: number, source: ContextSource): Record<string, WireValue> {

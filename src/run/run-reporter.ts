@@ -5,7 +5,7 @@ import { errorInfo, type ErrorInfo } from "../errors.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { LogLevel, StrayError } from "../pool/protocol.js";
 import { preciseNow } from "../pool/precise-time.js";
-import type { RunEvent } from "./events.js";
+import type { DynamicStepFields, RunEvent } from "./events.js";
 import type { StepStatus } from "./result.js";
 
 export type RunListener = (event: RunEvent) => void;
@@ -77,16 +77,17 @@ export class RunReporter {
     }
   }
 
-  stepStart(i: number, attempt: number): void {
+  /** `dynamic`: the iteration of a repeat step. */
+  stepStart(i: number, attempt: number, dynamic?: DynamicStepFields): void {
     if (this.#quiet) return;
-    this.emit({ type: "step:start", runId: this.#runId, time: preciseNow(), ...this.#where(i), attempt });
+    this.emit({ type: "step:start", runId: this.#runId, time: preciseNow(), ...this.#where(i), attempt, ...dynamic });
   }
 
-  stepEnd(i: number, attempt: number, status: StepStatus, threadId: number, durationMs: number, error?: ErrorInfo): void {
+  stepEnd(i: number, attempt: number, status: StepStatus, threadId: number, durationMs: number, error?: ErrorInfo, dynamic?: DynamicStepFields): void {
     if (this.#quiet && status === "completed") return;
     this.emit({
       type: "step:end", runId: this.#runId, time: preciseNow(), ...this.#where(i), attempt, status, threadId, durationMs,
-      ...(error ? { error } : {}),
+      ...(error ? { error } : {}), ...dynamic,
     });
   }
 

@@ -23,6 +23,7 @@ import { Conditions, type Fired } from "./conditions.js";
 import { callListener } from "./run-calls.js";
 import { runConstants } from "./run-constants.js";
 import { RunJournal } from "./run-journal.js";
+import { Repeats } from "./repeats.js";
 import { RunReporter } from "./run-reporter.js";
 import { Settlement, type Settled } from "./settlement.js";
 import { stepTask, type TaskSource } from "./step-task.js";
@@ -43,6 +44,7 @@ export class Run {
   readonly #inPool: InPool;
   readonly #settle: Settlement;
   readonly #conditions: Conditions;
+  readonly #repeats: Repeats;
   /** Each step as its failures name it, made on its first dispatch. */
   readonly #where: Where[] = [];
   readonly #logLevel: LogLevel;
@@ -79,8 +81,10 @@ export class Run {
     const journal = setup.journal && new RunJournal(setup.journal, this.#state, { runId: this.runId, fingerprint, task, inputs, approvals });
     this.#journal = journal;
     this.#report = new RunReporter(this.runId, setup.logger, graph, listeners, journal && ((deliver) => journal.whenWritten(deliver)));
-    this.#settle = new Settlement(graph, config, this.#state, journal, this.#report);
-    this.#conditions = new Conditions(graph, (key) => this.#state.context.get(key));
+    const valueOf = (key: string): unknown => this.#state.context.get(key);
+    this.#repeats = new Repeats(graph, valueOf);
+    this.#settle = new Settlement(graph, config, this.#state, journal, this.#report, this.#repeats);
+    this.#conditions = new Conditions(graph, valueOf);
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
     this.#approvals = new ApprovalDesk(this.runId, options.onApproval);
     if (setup.restored) this.#state.restore(setup.restored);
@@ -173,7 +177,7 @@ export class Run {
    */
   #dispatch(i: number, queued: boolean): void {
     const attempt = this.#state.begin(i);
-    const task = stepTask(this.#tasks, i, attempt);
+    const task = stepTask(this.#tasks, i, attempt, this.#repeats.repeats(i) ? this.#repeats.begin(i, attempt) : undefined);
     if (task instanceof Error) return this.#then(i, this.#settle.failedBeforeStart(i, attempt, task));
     resetSlot(this.#clock, i);
     const step = this.#s.graph.steps[i]!;
@@ -196,7 +200,8 @@ export class Run {
   /** Step `i`'s attempt reached a thread. */
   #started(i: number, attempt: number): void {
     this.#report.waveStart(this.#s.graph.level[i]!);
-    this.#report.stepStart(i, attempt);
+    const iteration = this.#repeats.iterationOf(i);
+    this.#report.stepStart(i, attempt, iteration === undefined ? undefined : { iteration });
   }
 
   /** The one place an attempt's end is applied: success, retry, pause, or final failure. */
@@ -228,6 +233,7 @@ export class Run {
     }
     // A listener or a termination may have stopped the run: its pending steps are settled, not ready.
     if (settled.ready !== undefined) for (const d of settled.ready) if (this.#state.status[d] === "pending") this.#admit(d);
+    if (settled.again) this.#ready.push(i);
     if (settled.retryAfterMs !== undefined) {
       this.#retries.set(i, setTimeout(() => this.#guard(() => {
         this.#retries.delete(i);

@@ -2,7 +2,7 @@
 // that settles is recorded in the journal before its end is reported, so an end anyone saw survives
 // `kill -9`. The run's loop (./run.ts) decides what happens next from the answer: steps that became
 // ready, a retry after a delay, or a failure that stops the run under fail-fast.
-import { errorInfo, type WavepoolError } from "../errors.js";
+import { errorInfo, RunCancelledError, type WavepoolError } from "../errors.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { AttemptEnd } from "./attempt.js";
 import { backoffDelay, maxAttempts } from "./backoff.js";
@@ -10,6 +10,7 @@ import type { ParallelOrchestratorConfig } from "./config.js";
 import type { AttemptRecord, PendingApproval } from "./result.js";
 import type { RunJournal } from "./run-journal.js";
 import type { RunReporter } from "./run-reporter.js";
+import type { Repeats } from "./repeats.js";
 import type { RunState, Stop } from "./run-state.js";
 
 /**
@@ -18,6 +19,8 @@ import type { RunState, Stop } from "./run-state.js";
  */
 export interface Settled {
   completed?: true;
+  /** A repeat step runs its next iteration. */
+  again?: true;
   ready?: readonly number[];
   retryAfterMs?: number;
   failFast?: string;
@@ -29,10 +32,12 @@ export class Settlement {
   readonly #state: RunState;
   readonly #journal: RunJournal | undefined;
   readonly #report: RunReporter;
+  readonly #repeats: Repeats;
   /** How long each step that completed took (ms), NaN for the others: learned when the run ends. */
   readonly measured: Float64Array;
 
-  constructor(graph: DependencyGraph, config: ParallelOrchestratorConfig, state: RunState, journal: RunJournal | undefined, report: RunReporter) {
+  constructor(graph: DependencyGraph, config: ParallelOrchestratorConfig, state: RunState, journal: RunJournal | undefined, report: RunReporter, repeats: Repeats) {
+    this.#repeats = repeats;
     this.#graph = graph;
     this.#config = config;
     this.#state = state;
@@ -49,18 +54,42 @@ export class Settlement {
     const state = this.#state;
     const status = end.kind === "failed" ? end.failure.status : end.kind;
     const error = end.kind === "failed" ? errorInfo(end.failure.error) : undefined;
+    const iteration = this.#repeats.iterationOf(i);
     if (end.startedAt !== undefined) {
       const record: AttemptRecord = { attempt, status, threadId: end.threadId, startedAt: end.startedAt, endedAt: end.endedAt };
+      if (iteration !== undefined) record.iteration = iteration;
       if (error !== undefined) record.error = error;
       state.recordAttempt(i, record);
     }
-    const report = (): void => this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error);
+    const dynamic = iteration === undefined ? undefined : { iteration };
+    const report = (): void => this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error, dynamic);
     if (end.kind === "completed") {
       this.measured[i] = end.endedAt - end.startedAt;
+      if (iteration !== undefined) {
+        let it;
+        try {
+          it = this.#repeats.ended(i, end.output, end.wire);
+        } catch (failure) {
+          return this.#fail(i, "failed", failure as WavepoolError, report);
+        }
+        state.records[i]!.iterations = it.iteration;
+        if (it.again && stop !== undefined) {
+          // The run is stopping: no next iteration, and this one's output is not the step's.
+          state.cancelRunning(i, new RunCancelledError(`the run stopped after iteration ${it.iteration} of step ${this.#graph.steps[i]!.stepId}`), stop === "terminated");
+          this.#journal?.settled([i]);
+          report();
+          return {};
+        }
+        if (it.again) {
+          report();
+          state.retry(i);
+          return { again: true };
+        }
+        if (it.exhausted) state.records[i]!.repeatExhausted = true;
+      }
       const ready = state.complete(i, end.output, end.wire);
       this.#journal?.settled([i], end);
       report();
-      // A listener may have cancelled the run: its pending steps are cancelled, not ready.
       return { completed: true, ready };
     }
     if (end.kind === "paused") {
@@ -77,7 +106,7 @@ export class Settlement {
       report();
       return {};
     }
-    if (end.failure.retryable && stop === undefined && attempt < maxAttempts(this.#graph.steps[i]!, this.#config.retries)) {
+    if (end.failure.retryable && stop === undefined && this.#repeats.tries(i, attempt) < maxAttempts(this.#graph.steps[i]!, this.#config.retries)) {
       report();
       state.retry(i);
       return { retryAfterMs: backoffDelay(this.#config.retries, attempt + 1) };

@@ -6,7 +6,7 @@ import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { ApprovalDecision } from "../agent.js";
 import type { StepTask } from "../pool/protocol.js";
 import { mark, STACKABLE } from "../pool/task-marks.js";
-import { renderIntent, type ContextSource } from "./intent.js";
+import { renderIntent, type ContextSource, type Locals } from "./intent.js";
 
 export interface TaskSource {
   graph: DependencyGraph;
@@ -22,12 +22,15 @@ export interface TaskSource {
   tiny(i: number): boolean;
 }
 
-/** The task of attempt `attempt` of step `i`, or why the step fails before it reaches a thread. */
-export function stepTask(source: TaskSource, i: number, attempt: number): StepTask | WavepoolError {
+/**
+ * The task of attempt `attempt` of step `i` (with `locals` for a dynamic step's template), or why
+ * the step fails before it reaches a thread.
+ */
+export function stepTask(source: TaskSource, i: number, attempt: number, locals?: Locals): StepTask | WavepoolError {
   const step = source.graph.steps[i]!;
   let rendered;
   try {
-    rendered = renderIntent(source.graph, i, source.context);
+    rendered = renderIntent(source.graph, i, source.context, locals);
   } catch (error) {
     return error as WavepoolError;
   }
