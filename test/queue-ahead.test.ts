@@ -131,3 +131,16 @@ test("independent steps always wait in the pool; a step never waits behind one i
   independent.add(1);
   assert.equal(independent.allows(2), true);
 });
+
+test("a repeat step in flight may become ready again: nothing it outranks waits in the pool meanwhile", () => {
+  // Steps 0 and 1 independent; 0 ranks first. Without `again`, 1 may wait behind 0 in flight.
+  const before = priorityRule("eager", { bottomLevel: [5, 3], level: [0, 0] });
+  const plain = new AheadGuard(before, [[], []]);
+  plain.add(0);
+  assert.equal(plain.allows(1), true);
+  const repeating = new AheadGuard(before, [[], []], (i) => i === 0);
+  repeating.add(0);
+  assert.equal(repeating.allows(1), false, "0's next iteration would go first");
+  repeating.remove(0);
+  assert.equal(repeating.allows(1), true);
+});

@@ -57,7 +57,7 @@ export class InPool {
     this.#aheadLimit = ahead ? 2 * threads : limit;
     this.#tinyLimit = ahead ? (2 + own.stackedPerThread) * threads : limit;
     this.#tiny = ahead ? own.tiny : undefined;
-    this.#guard = ahead ? new AheadGuard(before, graph.dependents) : undefined;
+    this.#guard = ahead ? new AheadGuard(before, graph.dependents, (i) => graph.dynamic[i]?.until !== undefined) : undefined;
   }
 
   /** What a run of `setup` (prioritised by `before`) may hand to its pool. */

@@ -6,10 +6,11 @@
 // frees, would give to another step. The pool's queue is first in, first out, and the scheduler
 // would pick the highest-priority ready step at that moment; so a step may wait in the pool only if
 // it outranks every step that could become ready before it starts. Those are dependents of steps in
-// flight (running or waiting in the pool): nothing else becomes ready. With that rule, the order in
-// which steps reach threads is the order the scheduler gives when it decides at every end, which
-// is what `simulate` computes: equal by construction, not by timing (test/queue-ahead.test.ts
-// checks it against `simulate` on random graphs).
+// flight (running or waiting in the pool), and a repeat step in flight itself (its next
+// iteration): nothing else becomes ready. With that rule, the order in which steps reach threads is
+// the order the scheduler gives when it decides at every end, which is what `simulate` computes:
+// equal by construction, not by timing (test/queue-ahead.test.ts checks it against `simulate` on
+// random graphs).
 import type { Before } from "./priority.js";
 import type { ScheduleState } from "./next-steps.js";
 
@@ -20,11 +21,12 @@ export class AheadGuard {
   /** The best dependent of every step in flight that has one (a multiset: a step may be several steps' best). */
   readonly #children: number[] = [];
 
-  constructor(before: Before, dependents: readonly (readonly number[])[]) {
+  /** `again(i)`: step `i` may become ready again when it ends (a repeat step's next iteration). */
+  constructor(before: Before, dependents: readonly (readonly number[])[], again: (i: number) => boolean = () => false) {
     this.#before = before;
     this.#bestChild = new Int32Array(dependents.length).fill(-1);
     dependents.forEach((ds, i) => {
-      let best = -1;
+      let best = again(i) ? i : -1;
       for (const d of ds) if (best < 0 || before(d, best)) best = d;
       this.#bestChild[i] = best;
     });
