@@ -4,6 +4,7 @@
 import { benchOptions, type BenchOptions } from "./bench-options.js";
 import { buildScale } from "./build-scale.js";
 import { dataOnce } from "./data-once.js";
+import { fanOutBench } from "./fan-out.js";
 import { firstStep } from "./first-step.js";
 import { overhead } from "./overhead.js";
 import { fixed, machineLine, printTables, commandLine, section, type Table } from "./report.js";
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<Table[]>> = 
   "data-once": dataOnce,
   "state-journal": stateJournal,
   "first-step": firstStep,
+  "fan-out": fanOutBench,
 };
 
 const options = benchOptions();

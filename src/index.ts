@@ -8,6 +8,7 @@ export type { StrategyJSON, StrategyStepJSON } from "./strategy/strategy-json.js
 export { ParallelOrchestrator } from "./run/orchestrator.js";
 export { ParallelOrchestratorConfig, type ParallelOrchestratorOptions, type RetryPolicy } from "./run/config.js";
 export type { ExecuteOptions, ApprovalRequestEvent } from "./run/run.js";
+export type { StepFailure } from "./run/run-setup.js";
 export type { ParallelOrchestrationResult, StepRecord, AttemptRecord, StepStatus, PendingApproval, StateError, SkipReason, Redesign } from "./run/result.js";
 export type * from "./run/events.js";
 export { simulate, type SimulateOptions, type Simulation, type SimulatedStep } from "./schedule/simulate.js";

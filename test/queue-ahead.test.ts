@@ -138,7 +138,7 @@ test("a repeat step in flight may become ready again: nothing it outranks waits 
   const plain = new AheadGuard(before, [[], []]);
   plain.add(0);
   assert.equal(plain.allows(1), true);
-  const repeating = new AheadGuard(before, [[], []], (i) => i === 0);
+  const repeating = new AheadGuard(before, [[], []], { again: (i) => i === 0 });
   repeating.add(0);
   assert.equal(repeating.allows(1), false, "0's next iteration would go first");
   repeating.remove(0);

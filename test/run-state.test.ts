@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RunCancelledError, StepFailedError } from "wavepool";
+import { runResult } from "../src/run/run-result.js";
 import { RunState } from "../src/run/run-state.js";
 import { strategyOf } from "./helpers.js";
 
@@ -35,7 +36,7 @@ test("a failure skips its transitive dependents only, and becomes the run's erro
   assert.deepEqual(state.status, ["failed", "skipped", "skipped", "skipped", "pending"]);
   state.begin(E);
   state.complete(E, "e");
-  const result = state.result(meta);
+  const result = runResult(state, meta);
   assert.equal(result.success, false);
   assert.equal(result.error?.code, "WAVEPOOL_STEP_FAILED");
   assert.equal(state.settled, 5);
@@ -50,7 +51,7 @@ test("a paused step keeps its dependents pending; the result is paused with one 
   state.begin(C);
   assert.deepEqual(state.complete(C, "c"), []);
   assert.equal(state.status[D], "pending");
-  const result = state.result(meta);
+  const result = runResult(state, meta);
   assert.equal(result.paused, true);
   assert.equal(result.success, false);
   assert.equal(result.pauseReason, "step b waits for approval: ok?");
@@ -63,7 +64,7 @@ test("cancelling settles every step not started; a cancelled run is not paused",
   state.pause(A, { stepId: "a", agent: "X", message: "?" });
   const cancelled = state.cancelPending(new RunCancelledError("stop"));
   assert.deepEqual(cancelled, [B, C, D, E]);
-  const result = state.result({ ...meta, stop: "cancelled" });
+  const result = runResult(state, { ...meta, stop: "cancelled" });
   assert.equal(result.cancelled, true);
   assert.equal(result.paused, false);
   assert.equal(result.steps[B]!.error?.code, "WAVEPOOL_RUN_CANCELLED");

@@ -47,6 +47,8 @@ const RUN_OPTIONS = { filename: WORKER_FILENAME };
 
 export class Attempt {
   readonly task: StepTask;
+  /** The unit the attempt is of (../run/units.ts): its step's index, or an item's unit. */
+  readonly unit: number;
   readonly #c: AttemptContext;
   readonly #where: Where;
   readonly #onEnd: OnAttemptEnd;
@@ -56,9 +58,10 @@ export class Attempt {
   #grace: NodeJS.Timeout | undefined;
 
   /** Hands `task` to the pool; `onEnd` is called once, asynchronously, when the attempt is over. */
-  constructor(context: AttemptContext, task: StepTask, where: Where, onEnd: OnAttemptEnd) {
+  constructor(context: AttemptContext, task: StepTask, where: Where, onEnd: OnAttemptEnd, unit: number = task.slot) {
     this.#c = context;
     this.task = task;
+    this.unit = unit;
     this.#where = where;
     this.#onEnd = onEnd;
     const { clock, epoch } = context;

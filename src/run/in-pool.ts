@@ -39,6 +39,8 @@ export class InPool {
   readonly #aheadLimit: number;
   readonly #tinyLimit: number;
   readonly #tiny: Uint8Array | undefined;
+  /** The step of each unit (items of fan-outs are tiny when their step is). */
+  readonly #stepOf: ArrayLike<number>;
   readonly #guard: AheadGuard | undefined;
   /** Handed over and waiting in the pool (first in, first out), not on a thread yet. */
   readonly #waiting: number[] = [];
@@ -48,7 +50,7 @@ export class InPool {
    * everything ready, as asked; queueing ahead needs the orchestrator's own pool, whose queue is
    * first in, first out.
    */
-  constructor(graph: DependencyGraph, before: Before, options: InPoolOptions) {
+  constructor(graph: DependencyGraph, before: Before, options: InPoolOptions, stepOf: ArrayLike<number> = graph.steps.map((_, i) => i)) {
     const { limit, threads, own } = options;
     const ahead = own !== undefined && limit >= threads && limit !== Infinity;
     this.#limit = ahead ? threads : limit;
@@ -57,22 +59,27 @@ export class InPool {
     this.#aheadLimit = ahead ? 2 * threads : limit;
     this.#tinyLimit = ahead ? (2 + own.stackedPerThread) * threads : limit;
     this.#tiny = ahead ? own.tiny : undefined;
-    this.#guard = ahead ? new AheadGuard(before, graph.dependents, (i) => graph.dynamic[i]?.until !== undefined) : undefined;
+    this.#stepOf = stepOf;
+    this.#guard = ahead ? new AheadGuard(before, graph.dependents, {
+      again: (i) => graph.dynamic[i]?.until !== undefined,
+      limited: (i) => graph.steps[i]!.forEachConcurrency !== undefined,
+      stepOf,
+    }) : undefined;
   }
 
   /** What a run of `setup` (prioritised by `before`) may hand to its pool. */
-  static of(setup: RunSetup, before: Before): InPool {
+  static of(setup: RunSetup, before: Before, stepOf?: ArrayLike<number>): InPool {
     const { graph, config, defaultLimit, ownPool } = setup;
     const tiny = (i: number): number => ((setup.learnedMs(graph.steps[i]!.stepId) ?? Infinity) <= TINY_STEP_MS ? 1 : 0);
     return new InPool(graph, before, {
       limit: config.maxConcurrentTasks ?? defaultLimit, threads: defaultLimit,
       ...(ownPool ? { own: { ...ownPool, tiny: Uint8Array.from(graph.steps, (_, i) => tiny(i)) } } : {}),
-    });
+    }, stepOf);
   }
 
   /** Whether step `i` may wait on a thread behind other tiny steps. */
   tiny(i: number): boolean {
-    return this.#tiny?.[i] === 1;
+    return this.#tiny?.[this.#stepOf[i]!] === 1;
   }
 
   /**

@@ -12,10 +12,15 @@ import { growPool, onUsable, usableThreads } from "../pool/warm-up.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { simulate, type SimulateOptions, type Simulation } from "../schedule/simulate.js";
 import { didYouMean } from "../suggest.js";
-import type { StrategyMap, StrategyPlan } from "../strategy/strategy-map.js";
+import { StrategyMap, type StrategyPlan } from "../strategy/strategy-map.js";
+import { describeValue } from "../strategy/describe-value.js";
+import type { ApprovalDecision } from "../agent.js";
+import type { DependencyGraph } from "../graph/dependency-graph.js";
+import type { AgentSpec } from "../pool/protocol.js";
+import { keptState } from "./redesign.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
 import { defaultLogger } from "./logger.js";
-import type { ParallelOrchestrationResult } from "./result.js";
+import type { ParallelOrchestrationResult, Redesign } from "./result.js";
 import { checkApprovals, loadResumeState } from "./resume.js";
 import { Run, type ExecuteOptions } from "./run.js";
 import { strayMessage } from "./run-reporter.js";
@@ -114,39 +119,65 @@ export class ParallelOrchestrator {
     let inputs = ownData(given);
     const bad = findNotShareable(inputs, "inputs");
     if (bad !== undefined) throw new TypeError(`${bad} cannot cross to a worker thread; pass plain data as inputs`);
-    const graph = this.strategy.graph();
-    const agents = graph.steps.map((step, i) => {
-      const spec = this.#registry.get(step.assignedAgent);
-      if (spec === undefined) {
-        const known = this.#registry.names();
-        const guess = didYouMean(step.assignedAgent, known);
-        throw new UnknownAgentError(
-          `step ${step.stepId} uses agent ${step.assignedAgent}, which is not registered; ` +
-            (guess === undefined ? "" : `did you mean ${guess}? Otherwise `) +
-            `call orchestrator.addAgent(${JSON.stringify(step.assignedAgent)}, moduleUrl)` +
-            (known.length ? ` (registered: ${known.join(", ")})` : ""),
-          { path: `steps[${i}].agent`, stepId: step.stepId, agent: step.assignedAgent },
-        );
-      }
-      return spec;
-    });
     const durable = options.saveStateTo !== undefined || options.resumeFrom !== undefined;
-    const fingerprint = durable ? strategyFingerprint(this.strategy.toJSON()) : "";
     let restored: SavedRunState | undefined;
     if (options.resumeFrom !== undefined) {
-      restored = await loadResumeState(options.resumeFrom, this.strategy, fingerprint, task);
+      restored = await loadResumeState(options.resumeFrom, this.strategy, strategyFingerprint(this.strategy.toJSON()), task);
       inputs = ownData(restored.inputs, given);
     }
     const approvals = checkApprovals(options.approvals ?? {}, restored);
-    checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
-    let journal: StateJournal | undefined;
     if (options.saveStateTo !== undefined) {
       if (typeof options.saveStateTo !== "string" || options.saveStateTo === "") {
         throw new TypeError("Expected `saveStateTo` to be a file path");
       }
       await checkStateTarget(options.saveStateTo);
-      journal = new StateJournal(options.saveStateTo, { syncEveryMs: this.config.stateSyncMs });
     }
+    // A redesign (`onStepFailed`) goes on as another run of the new strategy, from what the last kept.
+    let strategy = this.strategy;
+    const redesigns: Redesign[] = [];
+    let executed = 0;
+    let startedAt: number | undefined;
+    let runId: string | undefined;
+    let last: ParallelOrchestrationResult | undefined;
+    for (;;) {
+      let run: Run;
+      try {
+        run = await this.#launch(strategy, task, inputs, options, { restored, approvals, durable, runId });
+      } catch (error) {
+        // The orchestrator closed, or an agent of the new strategy did not load: the work done so far stands.
+        if (last === undefined) throw error;
+        (this.config.logger ?? defaultLogger()).error(`the run could not go on with the strategy onStepFailed gave: ${(error as Error)?.message ?? String(error)}`, { runId });
+        return Object.assign(last, { redesigns, stepsExecuted: executed, startedAt, durationMs: last.endedAt - startedAt! });
+      }
+      const result = await run.ended;
+      last = result;
+      startedAt ??= result.startedAt;
+      runId = result.runId;
+      executed += result.stepsExecuted;
+      const next = run.redesign;
+      if (next === undefined) {
+        return Object.assign(result, { redesigns, stepsExecuted: executed, startedAt, durationMs: result.endedAt - startedAt });
+      }
+      const kept = keptState(result, strategy, next.strategy);
+      redesigns.push({
+        stepId: next.stepId, error: next.error, at: next.at, goal: next.strategy.goal, kept: kept.kept,
+        planned: next.strategy.steps.map((s) => s.stepId).filter((id) => !kept.kept.includes(id)),
+      });
+      strategy = next.strategy;
+      restored = { ...kept.state, runId: result.runId, task, inputs, fingerprint: "", approvals: {}, savedAt: Date.now() };
+    }
+  }
+
+  /** Checks `strategy` against this orchestrator's agents and `inputs`, preflights its agents, and starts a run of it. */
+  async #launch(
+    strategy: StrategyMap, task: string, inputs: Record<string, unknown>, options: ExecuteOptions,
+    from: { restored: SavedRunState | undefined; approvals: Record<string, ApprovalDecision>; durable: boolean; runId: string | undefined },
+  ): Promise<Run> {
+    const graph = strategy.graph();
+    const agents = this.#agentsOf(graph);
+    const fingerprint = from.durable ? strategyFingerprint(strategy.toJSON()) : "";
+    checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
+    const journal = options.saveStateTo !== undefined ? new StateJournal(options.saveStateTo, { syncEveryMs: this.config.stateSyncMs }) : undefined;
     const pool = this.#ensurePool();
     // Preflight stops at once when the orchestrator closes; the run's own signal only stops waiting
     // for it (the run then starts cancelled and resolves as such).
@@ -168,13 +199,15 @@ export class ParallelOrchestrator {
         ? { ownPool: { usableThreads: () => usableThreads(pool) ?? pool.options.maxThreads, stackedPerThread: STACKED_PER_THREAD } }
         : {}),
       learnedMs: (stepId) => this.#learned.get(stepId),
-      cost: (stepId) => this.#cost(stepId),
+      cost: (stepId) => strategy.getStep(stepId)?.cost ?? this.#learned.get(stepId),
       learn: (stepId, ms) => {
         const old = this.#learned.get(stepId);
         this.#learned.set(stepId, old === undefined ? ms : old + LEARNING_RATE * (ms - old));
       },
-      approvals, fingerprint, listeners,
-      ...(restored ? { restored } : {}),
+      approvals: from.approvals, fingerprint, listeners,
+      checkRedesign: (next) => this.#redesignProblem(next, inputs),
+      ...(from.runId ? { runId: from.runId } : {}),
+      ...(from.restored ? { restored: from.restored } : {}),
       ...(journal ? { journal } : {}),
     }, options);
     // The state file is started before any step runs, so an unwritable path is a misuse error now,
@@ -186,14 +219,43 @@ export class ParallelOrchestrator {
       throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
     }
     this.#runs.add(run);
+    const ended = run.start();
+    void ended.finally(() => this.#runs.delete(run));
+    // The run's first steps are on their way on the pool's first thread: now the pool grows.
+    if (this.config.pool === undefined) growPool(pool);
+    return run;
+  }
+
+  /** The agent of each step of `graph`; throws `UnknownAgentError` for one not registered. */
+  #agentsOf(graph: DependencyGraph): AgentSpec[] {
+    return graph.steps.map((step, i) => {
+      const spec = this.#registry.get(step.assignedAgent);
+      if (spec === undefined) {
+        const known = this.#registry.names();
+        const guess = didYouMean(step.assignedAgent, known);
+        throw new UnknownAgentError(
+          `step ${step.stepId} uses agent ${step.assignedAgent}, which is not registered; ` +
+            (guess === undefined ? "" : `did you mean ${guess}? Otherwise `) +
+            `call orchestrator.addAgent(${JSON.stringify(step.assignedAgent)}, moduleUrl)` +
+            (known.length ? ` (registered: ${known.join(", ")})` : ""),
+          { path: `steps[${i}].agent`, stepId: step.stepId, agent: step.assignedAgent },
+        );
+      }
+      return spec;
+    });
+  }
+
+  /** Why `next` (what `onStepFailed` returned) cannot replace a run's strategy, or undefined if it can. */
+  #redesignProblem(next: unknown, inputs: Record<string, unknown>): string | undefined {
+    if (!(next instanceof StrategyMap)) return `${describeValue(next)}, not a StrategyMap`;
     try {
-      const ended = run.start();
-      // The run's first steps are on their way on the pool's first thread: now the pool grows.
-      if (this.config.pool === undefined) growPool(pool);
-      return await ended;
-    } finally {
-      this.#runs.delete(run);
+      const graph = next.graph();
+      this.#agentsOf(graph);
+      checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
+    } catch (error) {
+      return `a strategy that cannot run: ${(error as Error)?.message ?? String(error)}`;
     }
+    return undefined;
   }
 
   /**

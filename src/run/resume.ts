@@ -24,7 +24,9 @@ export async function loadResumeState(
     );
   }
   for (const record of state.steps) {
-    if (strategy.getStep(record.stepId) === undefined) {
+    // An item's record names its fan-out step: that step must be a forEach step of this strategy.
+    const owner = record.parent === undefined ? strategy.getStep(record.stepId) : strategy.getStep(record.parent);
+    if (owner === undefined || (record.parent !== undefined && owner.forEach === undefined)) {
       throw new StateMismatchError(`${source} has step ${record.stepId}, which this strategy does not`);
     }
   }

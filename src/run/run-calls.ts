@@ -9,10 +9,15 @@ import type { ApprovalDesk } from "./approvals.js";
 import type { StepRecord } from "./result.js";
 import type { RunReporter } from "./run-reporter.js";
 
-/** The parts of a run its calls reach. */
+/** The parts of a run its calls reach, through one of its clocks (the run's steps, or one fan-out's items). */
 export interface CallTarget {
   graph: DependencyGraph;
+  /** The clock the calling attempts run on: a slot's thread is read there. */
   clock: Int32Array;
+  /** The unit of a slot of that clock (../run/units.ts): a step's index, or an item's unit. */
+  unitOf(slot: number): number;
+  /** The id and agent of unit `u`, as approval requests name it. */
+  named(u: number): { stepId: string; agent: string };
   report: RunReporter;
   approvals: ApprovalDesk;
   records: StepRecord[];
@@ -27,24 +32,27 @@ export interface CallTarget {
 
 export function callListener(run: CallTarget): CallListener {
   // Logs, progress and partial outputs: reported only while the attempt they come from is current.
-  const fromCurrent = (i: number, attempt: number, report: (threadId: number) => void): void => run.guard(() => {
-    if (run.current(i, attempt)) report(threadOf(run.clock, i));
+  const fromCurrent = (slot: number, attempt: number, report: (u: number, threadId: number) => void): void => run.guard(() => {
+    const u = run.unitOf(slot);
+    if (run.current(u, attempt)) report(u, threadOf(run.clock, slot));
   });
   return {
-    log: (i, attempt, level, message, meta) => fromCurrent(i, attempt, (t) => run.report.agentLog(i, attempt, t, level, message, meta)),
-    progress: (i, attempt, value, message) => fromCurrent(i, attempt, (t) => run.report.progress(i, attempt, t, value, message)),
-    output: (i, attempt, chunk) => fromCurrent(i, attempt, (t) => run.report.output(i, attempt, t, chunk)),
-    requestApproval: async (i, attempt, request) => {
-      if (!run.current(i, attempt)) throw new Error("this attempt of the step has already ended");
-      const step = run.graph.steps[i]!;
-      const answer = await run.approvals.ask(i, { stepId: step.stepId, agent: step.assignedAgent }, request);
+    log: (slot, attempt, level, message, meta) => fromCurrent(slot, attempt, (u, t) => run.report.agentLog(u, attempt, t, level, message, meta)),
+    progress: (slot, attempt, value, message) => fromCurrent(slot, attempt, (u, t) => run.report.progress(u, attempt, t, value, message)),
+    output: (slot, attempt, chunk) => fromCurrent(slot, attempt, (u, t) => run.report.output(u, attempt, t, chunk)),
+    requestApproval: async (slot, attempt, request) => {
+      const u = run.unitOf(slot);
+      if (!run.current(u, attempt)) throw new Error("this attempt of the step has already ended");
+      const named = run.named(u);
+      const answer = await run.approvals.ask(u, named, request);
       // Nobody can answer now: the step ends `paused` and its dependents wait; the rest goes on.
-      if ("pause" in answer) run.report.log("warn", `step ${step.stepId} waits for approval: ${request.message}`, i);
+      if ("pause" in answer) run.report.log("warn", `step ${named.stepId} waits for approval: ${request.message}`, u);
       return answer;
     },
-    stray: (i, attempt, report) => run.guard(() => {
-      (run.records[i]!.warnings ??= []).push(run.report.stray(i, attempt, report));
-      run.recordChanged(i);
+    stray: (slot, attempt, report) => run.guard(() => {
+      const u = run.unitOf(slot);
+      (run.records[u]!.warnings ??= []).push(run.report.stray(u, attempt, report));
+      run.recordChanged(u);
     }),
     constants: () => run.constants(),
   };

@@ -1,5 +1,4 @@
 // What every step of a run shares on a worker thread (`RunConstants`), sent once per thread.
-import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { AgentSpec, LogLevel, RunConstants } from "../pool/protocol.js";
 
 export interface RunIdentity {
@@ -11,8 +10,11 @@ export interface RunIdentity {
   logLevel: LogLevel;
 }
 
-/** The constants of a run of `graph` whose step `i` runs agent `agents[i]`: each agent once, steps by index. */
-export function runConstants(run: RunIdentity, graph: DependencyGraph, agents: readonly AgentSpec[]): RunConstants {
+/**
+ * The constants of the attempts on one clock of a run, whose slot `i` is `stepIds[i]` and runs
+ * agent `agents[i]` (the run's steps, or a fan-out's items): each agent once, slots by index.
+ */
+export function runConstants(run: RunIdentity, stepIds: readonly string[], agents: readonly AgentSpec[]): RunConstants {
   const index = new Map<AgentSpec, number>();
   const agentOf = new Int32Array(agents.length);
   agents.forEach((spec, i) => {
@@ -20,5 +22,5 @@ export function runConstants(run: RunIdentity, graph: DependencyGraph, agents: r
     if (k === undefined) index.set(spec, (k = index.size));
     agentOf[i] = k;
   });
-  return { ...run, agents: [...index.keys()], agentOf, stepIds: graph.steps.map((step) => step.stepId) };
+  return { ...run, agents: [...index.keys()], agentOf, stepIds: [...stepIds] };
 }

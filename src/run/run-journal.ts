@@ -38,12 +38,12 @@ export class RunJournal {
    */
   settled(indices: readonly number[], completed?: { output: unknown; wire: WireValue }, pending?: PendingApproval): void {
     if (indices.length === 0) return;
-    const { records, graph } = this.#state;
+    const { records } = this.#state;
     const meta = { steps: indices.map((i) => records[i]!), at: Date.now() };
     for (const i of indices) this.#touched.delete(i);
     if (completed !== undefined) {
       const output = isEncoded(completed.wire) ? completed.wire : encodeParts(completed.output);
-      this.#journal.append({ ...meta, key: graph.steps[indices[0]!]!.outputKey }, output);
+      this.#journal.append({ ...meta, key: records[indices[0]!]!.outputKey }, output);
     } else {
       this.#journal.append(pending === undefined ? meta : { ...meta, pending });
     }

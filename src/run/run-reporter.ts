@@ -7,6 +7,7 @@ import type { LogLevel, StrayError } from "../pool/protocol.js";
 import { preciseNow } from "../pool/precise-time.js";
 import type { DynamicStepFields, RunEvent } from "./events.js";
 import type { StepStatus } from "./result.js";
+import type { Units } from "./units.js";
 
 export type RunListener = (event: RunEvent) => void;
 
@@ -21,6 +22,8 @@ export class RunReporter {
   /** Nobody listens and nothing is logged at info: step events need not even be built. */
   readonly #quiet: boolean;
   readonly #waveStarted: boolean[];
+  /** The run's units, once it has items (its steps alone are indexed by the graph). */
+  #units: Units | undefined;
 
   /**
    * Holds each event and log line until `deliver` may run: with a state journal, until every step that
@@ -40,6 +43,11 @@ export class RunReporter {
     this.#waveStarted = graph.waves.map(() => false);
   }
 
+  /** Events of units past the steps (items of fan-outs) are named through `units`. */
+  withUnits(units: Units): void {
+    this.#units = units;
+  }
+
   /** Emits `wave:start` the first time a step of `level` starts. */
   waveStart(level: number): void {
     if (this.#waveStarted[level]) return;
@@ -52,7 +60,7 @@ export class RunReporter {
    * warning of its own, never a failure of whichever step runs next on that thread.
    */
   stray(i: number, attempt: number, report: StrayError): string {
-    const message = strayMessage(report, this.#graph.steps[i]!.stepId);
+    const message = strayMessage(report, this.#where(i).stepId);
     const meta = { runId: this.#runId, ...this.#where(i), attempt, error: report.error };
     this.#out(() => this.#logger.warn(message, meta));
     return message;
@@ -122,9 +130,16 @@ export class RunReporter {
     else this.#defer(deliver);
   }
 
-  #where(i: number): { stepId: string; agent: string; wave: number } {
-    const step = this.#graph.steps[i]!;
-    return { stepId: step.stepId, agent: step.assignedAgent, wave: this.#graph.level[i]! };
+  /** Unit `i`: a step, or an item of a fan-out (../run/units.ts), which says its parent and index. */
+  #where(i: number): { stepId: string; agent: string; wave: number; parent?: string; item?: number } {
+    const units = this.#units;
+    if (units === undefined || !units.isItem(i)) {
+      const step = this.#graph.steps[i]!;
+      return { stepId: step.stepId, agent: step.assignedAgent, wave: this.#graph.level[i]! };
+    }
+    const s = units.stepOf[i]!;
+    const step = this.#graph.steps[s]!;
+    return { stepId: units.idOf(i), agent: step.assignedAgent, wave: this.#graph.level[s]!, parent: step.stepId, item: units.itemOf(i) };
   }
 
   #logEvent(event: RunEvent): void {

@@ -11,6 +11,9 @@ import type { RunEvent } from "./events.js";
 import type { RunListener } from "./run-reporter.js";
 import type { SavedRunState } from "./state-file.js";
 import type { StateJournal } from "./state-journal.js";
+import type { ErrorInfo } from "../errors.js";
+import type { StrategyMap } from "../strategy/strategy-map.js";
+import type { ParallelOrchestrationResult } from "./result.js";
 
 /** Options of one `execute` call. */
 export interface ExecuteOptions {
@@ -26,7 +29,7 @@ export interface ExecuteOptions {
    * Keeps the run's state in this file, a journal: the state the run starts from (written aside, then
    * renamed over the file), then a record appended for every step that ends, output included. At
    * every moment it reads as a complete state to resume from: `kill -9` loses at most the steps that
-   * were running. The file is synced when the run ends (a power cut mid-run may lose the last steps).
+   * were running. It is not synced to the disk unless `withStateSync` asks for it.
    * @example await orchestrator.execute(task, { saveStateTo: "run.state" });
    */
   saveStateTo?: string;
@@ -34,6 +37,23 @@ export interface ExecuteOptions {
   resumeFrom?: string | SavedRunState;
   /** Answers to the approvals a paused state waits for, by step id. */
   approvals?: Record<string, ApprovalDecision>;
+  /**
+   * The seed's redesign: called on the main thread when a step fails for good (after its retries).
+   * Return a new `StrategyMap` (say, one a model wrote) and the run goes on with it once the steps
+   * running now have ended: completed steps whose id, agent and intent are unchanged keep their
+   * outputs and do not run again, the rest is planned and run. Return nothing and the failure
+   * stands. Each redesign is listed in the result's `redesigns`.
+   * @example onStepFailed: ({ stepId }) => stepId === "fetch" ? withFallback : undefined
+   */
+  onStepFailed?: (failure: StepFailure) => StrategyMap | undefined | void | Promise<StrategyMap | undefined | void>;
+}
+
+/** What `onStepFailed` is told: the step that failed for good, its error, and the run as it is now. */
+export interface StepFailure {
+  stepId: string;
+  error: ErrorInfo;
+  /** The run so far (the steps still running are `running`). */
+  result: ParallelOrchestrationResult;
 }
 
 /** Everything a run needs from its orchestrator. */
@@ -75,4 +95,8 @@ export interface RunSetup {
   fingerprint: string;
   /** Listeners besides `onEvent` (the tracer's). */
   listeners?: RunListener[];
+  /** The run's id: a run that goes on after a redesign keeps the id of the one it replaces. */
+  runId?: string;
+  /** Why a strategy `onStepFailed` returned cannot replace this one (not a StrategyMap, an unknown agent...), or undefined if it can. */
+  checkRedesign?(strategy: unknown): string | undefined;
 }

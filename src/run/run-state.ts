@@ -4,11 +4,41 @@
 import { errorInfo, type ErrorInfo, type WavepoolError } from "../errors.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import { isEncoded, toWire, type WireValue } from "../pool/wire-value.js";
-import type { AttemptRecord, ParallelOrchestrationResult, PendingApproval, SkipReason, StateError, StepRecord, StepStatus } from "./result.js";
+import type { AttemptRecord, PendingApproval, SkipReason, StepRecord, StepStatus } from "./result.js";
 import type { SavedRunState } from "./state-file.js";
 
-/** How a finished run stopped early, if it did: cancelled (signal, fail-fast) or ended by a termination. */
-export type Stop = "cancelled" | "terminated" | undefined;
+/** A fan-out step that settled once its items all had, and what that did: `ready` dependents, or `skipped` ones (it failed). */
+export interface ParentSettled {
+  step: number;
+  status: StepStatus;
+  ready: number[];
+  skipped: number[];
+}
+
+interface FanOut {
+  /** The unit of its first item. */
+  base: number;
+  count: number;
+  /** Items settled so far. */
+  settled: number;
+}
+
+/** The outputs of a fan-out's items, in order, from a saved state; undefined if one is missing. */
+function itemOutputs(key: string, count: number | undefined, outputs: ReadonlyMap<string, unknown>): unknown[] | undefined {
+  if (count === undefined) return undefined;
+  const values: unknown[] = [];
+  for (let k = 0; k < count; k++) {
+    if (!outputs.has(`${key}[${k}]`)) return undefined;
+    values.push(outputs.get(`${key}[${k}]`));
+  }
+  return values;
+}
+
+/**
+ * How a finished run stopped early, if it did: cancelled (signal, fail-fast), ended by a
+ * termination, or handed over to a new strategy from `onStepFailed` (it goes on as another run).
+ */
+export type Stop = "cancelled" | "terminated" | "redesigned" | undefined;
 
 export class RunState {
   readonly graph: DependencyGraph;
@@ -30,6 +60,14 @@ export class RunState {
   firstError: ErrorInfo | undefined;
   readonly #waitingOn: Int32Array;
   readonly #unsettled: number[];
+  /** Units 0..steps-1 are steps; the items of fan-outs follow (./units.ts). */
+  readonly #steps: number;
+  /** The fan-outs whose lists are known, by step. */
+  readonly #fanOuts = new Map<number, FanOut>();
+  /** Fan-out steps that settled since `takeSettledParents` was last called. */
+  #parents: ParentSettled[] = [];
+  /** Items a saved state completed, by id (`"<stepId>[<item>]"`): not run again when their fan-out expands. */
+  #restoredItems: Map<string, { record: StepRecord; output: unknown }> | undefined;
 
   constructor(graph: DependencyGraph, task: string, inputs: Record<string, unknown>) {
     this.graph = graph;
@@ -38,31 +76,42 @@ export class RunState {
       stepId: step.stepId, agent: step.assignedAgent, outputKey: step.outputKey, status: "pending",
       wave: graph.level[i]!, threadId: -1, durationMs: 0, attempts: 0, history: [],
     }));
+    this.#steps = graph.steps.length;
     this.#waitingOn = Int32Array.from(graph.deps, (d) => d.length);
     this.#unsettled = graph.waves.map((w) => w.length);
     this.context.set("task", task);
     for (const key of Object.keys(inputs)) this.context.set(key, inputs[key]);
   }
 
+  /** How many steps the run has (items aside). */
   get size(): number {
-    return this.status.length;
+    return this.#steps;
   }
 
   /** Takes every step a saved state completed as done: its record and output come from the state. */
   restore(saved: SavedRunState): void {
     const byId = new Map(saved.steps.map((r) => [r.stepId, r]));
+    this.#restoredItems = new Map();
+    for (const record of saved.steps) {
+      if (record.parent !== undefined && record.status === "completed" && saved.outputs.has(record.outputKey)) {
+        this.#restoredItems.set(record.stepId, { record, output: saved.outputs.get(record.outputKey) });
+      }
+    }
     this.graph.steps.forEach((step, i) => {
       const record = byId.get(step.stepId);
-      if (record?.status !== "completed" || !saved.outputs.has(step.outputKey)) return;
+      if (record?.status !== "completed") return;
+      // A fan-out's output is its items' (a journal does not save it twice).
+      const output = saved.outputs.has(step.outputKey) ? saved.outputs.get(step.outputKey) : itemOutputs(step.outputKey, record.items, saved.outputs);
+      if (output === undefined && !saved.outputs.has(step.outputKey)) return;
       this.records[i] = structuredClone(record);
-      this.#complete(i, saved.outputs.get(step.outputKey));
+      this.#complete(i, output);
     });
   }
 
   /** The steps that can start now: pending, with every dependency completed. */
   initiallyReady(): number[] {
     const ready: number[] = [];
-    for (let i = 0; i < this.size; i++) if (this.#waitingOn[i] === 0 && this.status[i] === "pending") ready.push(i);
+    for (let i = 0; i < this.#steps; i++) if (this.#waitingOn[i] === 0 && this.status[i] === "pending") ready.push(i);
     return ready;
   }
 
@@ -98,7 +147,7 @@ export class RunState {
    * they are to every step that reads it); returns the dependents that became ready.
    */
   complete(i: number, output: unknown, wire?: WireValue): number[] {
-    this.executed++;
+    if (i < this.#steps) this.executed++;
     return this.#complete(i, output, wire);
   }
 
@@ -116,12 +165,13 @@ export class RunState {
   }
 
   #complete(i: number, output: unknown, wire?: WireValue): number[] {
-    const step = this.graph.steps[i]!;
-    this.context.set(step.outputKey, output);
-    this.outputs.set(step.outputKey, output);
-    if (isEncoded(wire)) this.#wire.set(step.outputKey, wire);
-    else this.#wire.delete(step.outputKey);
+    const key = this.records[i]!.outputKey;
+    this.context.set(key, output);
+    this.outputs.set(key, output);
+    if (isEncoded(wire)) this.#wire.set(key, wire);
+    else this.#wire.delete(key);
     this.#settle(i, "completed");
+    if (i >= this.#steps) return [];
     const ready: number[] = [];
     for (const d of this.graph.dependents[i]!) {
       if (--this.#waitingOn[d]! === 0 && this.status[d] === "pending") ready.push(d);
@@ -133,7 +183,8 @@ export class RunState {
   fail(i: number, status: "failed" | "timed_out", error: WavepoolError): number[] {
     this.#settle(i, status, error);
     this.firstError ??= this.records[i]!.error;
-    return this.#skipDependents(i, "dependency");
+    // An item's failure reaches the step's dependents when its fan-out settles (`takeSettledParents`).
+    return i < this.#steps ? this.#skipDependents(i, "dependency") : [];
   }
 
   /**
@@ -169,7 +220,7 @@ export class RunState {
   /** Every step not started yet ends `cancelled`; returns them. */
   cancelPending(error: WavepoolError): number[] {
     const cancelled: number[] = [];
-    for (let i = 0; i < this.size; i++) {
+    for (let i = 0; i < this.status.length; i++) {
       if (this.status[i] !== "pending") continue;
       this.#settle(i, "cancelled", error);
       cancelled.push(i);
@@ -180,10 +231,10 @@ export class RunState {
   /** A termination ended the run: every step not started yet is skipped (`terminated`); returns them. */
   terminatePending(): number[] {
     const skipped: number[] = [];
-    for (let i = 0; i < this.size; i++) {
+    for (let i = 0; i < this.status.length; i++) {
       if (this.status[i] !== "pending") continue;
-      this.#settle(i, "skipped");
       this.records[i]!.skipReason = "terminated";
+      this.#settle(i, "skipped");
       skipped.push(i);
     }
     return skipped;
@@ -192,8 +243,8 @@ export class RunState {
   /** A step that was running ends `cancelled`, or `skipped` (`terminated`) when a termination stopped it. */
   cancelRunning(i: number, error: WavepoolError, terminated = false): void {
     if (!terminated) return this.#settle(i, "cancelled", error);
-    this.#settle(i, "skipped");
     this.records[i]!.skipReason = "terminated";
+    this.#settle(i, "skipped");
   }
 
   #settle(i: number, status: StepStatus, error?: WavepoolError): void {
@@ -201,10 +252,78 @@ export class RunState {
     const record = this.records[i]!;
     record.status = status;
     if (error) record.error = errorInfo(error);
+    if (i >= this.#steps) return this.#itemSettled(i);
     this.settled++;
     const level = this.graph.level[i]!;
     this.#unsettled[level]!--;
     while (this.#unsettled[this.openLevel] === 0) this.openLevel++;
+  }
+
+  /**
+   * Fan-out step `i`'s list has `count` items, units `base`.. on (./units.ts): their records start
+   * pending, and the items a saved state completed are completed now. Returns the items to run.
+   */
+  expand(i: number, base: number, count: number): number[] {
+    const step = this.graph.steps[i]!;
+    this.status[i] = "running";
+    this.records[i]!.items = count;
+    this.#fanOuts.set(i, { base, count, settled: 0 });
+    const toRun: number[] = [];
+    for (let k = 0; k < count; k++) {
+      const stepId = `${step.stepId}[${k}]`;
+      const restored = this.#restoredItems?.get(stepId);
+      this.status.push("pending");
+      this.records.push(restored !== undefined ? structuredClone(restored.record) : {
+        stepId, agent: step.assignedAgent, outputKey: `${step.outputKey}[${k}]`, status: "pending", parent: step.stepId, item: k,
+        wave: this.graph.level[i]!, threadId: -1, durationMs: 0, attempts: 0, history: [],
+      });
+      if (restored !== undefined) this.#complete(base + k, restored.output);
+      else toRun.push(base + k);
+    }
+    if (count === 0) this.#parentSettles(i);
+    return toRun;
+  }
+
+  /** The fan-out steps that settled since the last call (their items all settled), and what that did. */
+  takeSettledParents(): ParentSettled[] {
+    const parents = this.#parents;
+    if (parents.length > 0) this.#parents = [];
+    return parents;
+  }
+
+  #itemSettled(u: number): void {
+    const i = this.graph.indexOf.get(this.records[u]!.parent!)!;
+    const fan = this.#fanOuts.get(i)!;
+    if (++fan.settled === fan.count) this.#parentSettles(i);
+  }
+
+  /** Every item of fan-out step `i` settled: so does it, completed with their outputs in order, or as its items went. */
+  #parentSettles(i: number): void {
+    const { base, count } = this.#fanOuts.get(i)!;
+    const record = this.records[i]!;
+    const items = this.records.slice(base, base + count);
+    let startedAt = Infinity;
+    let endedAt = -Infinity;
+    for (const r of items) {
+      if (r.startedAt === undefined) continue;
+      startedAt = Math.min(startedAt, r.startedAt);
+      endedAt = Math.max(endedAt, r.endedAt!);
+    }
+    if (startedAt !== Infinity) Object.assign(record, { startedAt, endedAt, durationMs: endedAt - startedAt });
+    const worst = items.find((r) => r.status === "failed" || r.status === "timed_out")
+      ?? items.find((r) => r.status === "cancelled") ?? items.find((r) => r.status === "paused") ?? items.find((r) => r.status === "skipped");
+    if (worst === undefined) {
+      const output = items.map((r) => this.context.get(r.outputKey));
+      this.executed++;
+      this.#parents.push({ step: i, status: "completed", ready: this.#complete(i, output), skipped: [] });
+      return;
+    }
+    if (worst.error !== undefined) record.error = { ...worst.error, message: `item ${worst.item} of step ${record.stepId} ${worst.status === "timed_out" ? "timed out" : worst.status}: ${worst.error.message}` };
+    if (worst.status === "skipped") record.skipReason = worst.skipReason;
+    const status = worst.status === "timed_out" ? "failed" : worst.status;
+    this.#settle(i, status);
+    if (status === "failed") this.firstError ??= record.error;
+    this.#parents.push({ step: i, status, ready: [], skipped: status === "failed" ? this.#skipDependents(i, "dependency") : [] });
   }
 
   /**
@@ -218,25 +337,21 @@ export class RunState {
     };
   }
 
-  /** What `execute` resolves with. */
-  result(meta: {
-    runId: string; stop: Stop; startedAt: number; endedAt: number; stateError: StateError | undefined; terminationReason?: string | undefined;
-  }): ParallelOrchestrationResult {
-    const success = this.records.every((r) => r.status === "completed" || (r.status === "skipped" && (r.skipReason === "condition" || r.skipReason === "terminated")));
-    const cancelled = meta.stop === "cancelled";
-    const terminated = meta.stop === "terminated";
-    const paused = !cancelled && !terminated && this.pendingApprovals.length > 0;
-    const result: ParallelOrchestrationResult = {
-      runId: meta.runId, success, cancelled, paused, pendingApprovals: this.pendingApprovals,
-      context: this.context, waves: this.graph.waves.map((w) => [...w]), steps: this.records,
-      stepsExecuted: this.executed, stepsSkipped: this.records.filter((r) => r.status === "skipped").length,
-      terminated, redesigns: [], startedAt: meta.startedAt, endedAt: meta.endedAt,
-      durationMs: meta.endedAt - meta.startedAt,
-    };
-    if (terminated && meta.terminationReason !== undefined) result.terminationReason = meta.terminationReason;
-    if (!success && this.firstError) result.error = this.firstError;
-    if (paused) result.pauseReason = this.pendingApprovals.map((p) => `step ${p.stepId} waits for approval: ${p.message}`).join("; ");
-    if (meta.stateError) result.stateError = meta.stateError;
-    return result;
+  /** The units of fan-out step `i`'s items (`base`, `count`), once its list is known. */
+  fanOutOf(i: number): { base: number; count: number } | undefined {
+    return this.#fanOuts.get(i);
   }
+
+  /** The records in result order: each step's, its items' after it. */
+  orderedRecords(): StepRecord[] {
+    if (this.#fanOuts.size === 0) return this.records;
+    const ordered: StepRecord[] = [];
+    for (let i = 0; i < this.#steps; i++) {
+      ordered.push(this.records[i]!);
+      const fan = this.#fanOuts.get(i);
+      if (fan !== undefined) for (let k = 0; k < fan.count; k++) ordered.push(this.records[fan.base + k]!);
+    }
+    return ordered;
+  }
+
 }

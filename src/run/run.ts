@@ -4,35 +4,38 @@
 // goes through #guard, so a bug ends the run as cancelled with the bug logged, never as an unhandled
 // rejection or a run that never resolves.
 import { randomUUID } from "node:crypto";
-import { RunCancelledError, type WavepoolError } from "../errors.js";
-import { bottomLevels } from "../graph/critical-path.js";
-import type { LogLevel, RunConstants } from "../pool/protocol.js";
+import { RunCancelledError } from "../errors.js";
 import { preciseNow } from "../pool/precise-time.js";
-import { clockTimes, createClock, markRunEnded, resetSlot } from "../pool/step-clock.js";
+import { clockTimes, markRunEnded } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
-import { priorityRule } from "../schedule/priority.js";
-import { ReadyQueue } from "../schedule/ready-queue.js";
-import { agentLogLevel } from "./agent-log-level.js";
-import { ApprovalDesk, decisionFor } from "./approvals.js";
-import { Attempt, type AttemptContext, type AttemptEnd, type OnAttemptEnd, type Where } from "./attempt.js";
-import { InPool } from "./in-pool.js";
-import type { ExecuteOptions, RunSetup } from "./run-setup.js";
-import { RunState, type Stop } from "./run-state.js";
+import type { ReadyQueue } from "../schedule/ready-queue.js";
+import type { ApprovalDesk } from "./approvals.js";
+import { Attempt, type AttemptContext, type AttemptEnd, type OnAttemptEnd } from "./attempt.js";
+import type { Conditions, Fired } from "./conditions.js";
+import type { Gate } from "./gate.js";
+import type { InPool } from "./in-pool.js";
+import type { Lanes } from "./lanes.js";
+import { RedesignDesk, type Redesigned } from "./redesign-desk.js";
+import type { Repeats } from "./repeats.js";
 import type { ParallelOrchestrationResult } from "./result.js";
-import { Conditions, type Fired } from "./conditions.js";
-import { callListener } from "./run-calls.js";
 import { runConstants } from "./run-constants.js";
-import { RunJournal } from "./run-journal.js";
-import { Repeats } from "./repeats.js";
-import { RunReporter } from "./run-reporter.js";
-import { Settlement, type Settled } from "./settlement.js";
-import { stepTask, type TaskSource } from "./step-task.js";
+import type { RunJournal } from "./run-journal.js";
+import { runParts } from "./run-parts.js";
+import type { RunReporter } from "./run-reporter.js";
+import { runResult } from "./run-result.js";
+import type { ExecuteOptions, RunSetup } from "./run-setup.js";
+import type { RunState, Stop } from "./run-state.js";
+import type { Settled, Settlement } from "./settlement.js";
+import type { UnitTasks } from "./step-task.js";
+import type { Units } from "./units.js";
 
 export type { ExecuteOptions, RunSetup } from "./run-setup.js";
+export type { Redesigned } from "./redesign-desk.js";
+
 export type { ApprovalRequestEvent } from "./approvals.js";
 
 export class Run {
-  readonly runId = randomUUID();
+  readonly runId: string;
   readonly #s: RunSetup;
   readonly #o: ExecuteOptions;
   readonly #state: RunState;
@@ -45,9 +48,9 @@ export class Run {
   readonly #settle: Settlement;
   readonly #conditions: Conditions;
   readonly #repeats: Repeats;
-  /** Each step as its failures name it, made on its first dispatch. */
-  readonly #where: Where[] = [];
-  readonly #logLevel: LogLevel;
+  readonly #units: Units;
+  readonly #lanes: Lanes;
+  readonly #gate: Gate;
   readonly #report: RunReporter;
   /** The state file, when the run saves one. */
   readonly #journal: RunJournal | undefined;
@@ -56,38 +59,34 @@ export class Run {
   #epoch = 0;
   /** What every attempt of this run shares, made once when the run starts. */
   #attempts!: AttemptContext;
-  /** What step tasks are made from, once the run has its call id. */
-  #tasks!: TaskSource;
-  /** What every step of this run shares on a worker thread, made when the first thread asks. */
-  #constants: RunConstants | undefined;
+  readonly #tasks: UnitTasks;
+  /** The call id of the run's own clock (its steps' calls back), once it has started. */
   #callId = 0;
   #stop: Stop;
   #terminationReason: string | undefined;
+  readonly #desk: RedesignDesk;
+  #redesign: Redesigned | undefined;
   #finished = false;
 
   constructor(setup: RunSetup, options: ExecuteOptions) {
+    this.runId = setup.runId ?? randomUUID();
     this.#s = setup;
     this.#o = options;
-    const { graph, config } = setup;
-    this.#state = new RunState(graph, setup.task, setup.inputs);
-    const bl = bottomLevels(graph, (i) => setup.cost(graph.steps[i]!.stepId) ?? 1);
-    const before = priorityRule(config.scheduling, { bottomLevel: bl, level: graph.level });
-    this.#ready = new ReadyQueue(before);
-    this.#clock = createClock(graph.steps.length);
-    this.#inPool = InPool.of(setup, before);
-    this.#logLevel = agentLogLevel(setup.logger);
-    const listeners = [...(setup.listeners ?? []), ...(options.onEvent ? [options.onEvent] : [])];
-    const { task, inputs, fingerprint, approvals } = setup;
-    const journal = setup.journal && new RunJournal(setup.journal, this.#state, { runId: this.runId, fingerprint, task, inputs, approvals });
-    this.#journal = journal;
-    this.#report = new RunReporter(this.runId, setup.logger, graph, listeners, journal && ((deliver) => journal.whenWritten(deliver)));
-    const valueOf = (key: string): unknown => this.#state.context.get(key);
-    this.#repeats = new Repeats(graph, valueOf);
-    this.#settle = new Settlement(graph, config, this.#state, journal, this.#report, this.#repeats);
-    this.#conditions = new Conditions(graph, valueOf);
+    ({
+      state: this.#state, ready: this.#ready, units: this.#units, clock: this.#clock, inPool: this.#inPool,
+      journal: this.#journal, report: this.#report, repeats: this.#repeats, settle: this.#settle, conditions: this.#conditions,
+      approvals: this.#approvals, lanes: this.#lanes, gate: this.#gate, tasks: this.#tasks,
+    } = runParts(this.runId, setup, options, {
+      current: (u, attempt) => this.#current(u, attempt),
+      guard: (fn) => this.#guard(fn),
+      attempts: () => this.#attempts,
+      callId: () => this.#callId,
+    }));
+    this.#desk = new RedesignDesk({
+      ask: options.onStepFailed, check: setup.checkRedesign, report: this.#report,
+      guard: (fn) => this.#guard(fn), decided: (r) => this.#redesigned(r), answered: () => this.#pump(),
+    });
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
-    this.#approvals = new ApprovalDesk(this.runId, options.onApproval);
-    if (setup.restored) this.#state.restore(setup.restored);
   }
 
   /** Runs to the end; resolves with the result (never rejects). */
@@ -96,22 +95,9 @@ export class Run {
     const { pool, config } = this.#s;
     this.#attempts = { pool, clock: this.#clock, times: clockTimes(this.#clock), epoch: this.#epoch, loadTimeoutMs: config.agentLoadTimeoutMs, cancelGraceMs: config.cancelGraceMs };
     this.#guard(() => {
-      this.#callId = this.#s.hub.listen(callListener({
-        graph: this.#s.graph, clock: this.#clock, report: this.#report, approvals: this.#approvals, records: this.#state.records,
-        current: (i, attempt) => this.#current(i, attempt),
-        guard: (fn) => this.#guard(fn),
-        recordChanged: (i) => this.#journal?.touched(i),
-        constants: () => (this.#constants ??= runConstants({
-          callId: this.#callId, runId: this.runId, clock: this.#clock, epoch: this.#epoch,
-          loadTimeoutMs: this.#s.config.agentLoadTimeoutMs, logLevel: this.#logLevel,
-        }, this.#s.graph, this.#s.agents)),
-      }));
-      const { graph, approvals } = this.#s;
-      this.#tasks = {
-        graph, context: this.#state, callId: this.#callId, stepTimeoutMs: config.stepTimeoutMs ?? 0,
-        approval: Object.keys(approvals).length > 0 ? (stepId) => decisionFor(approvals, stepId) : () => undefined,
-        tiny: (i) => this.#inPool.tiny(i),
-      };
+      this.#lanes.epoch = this.#epoch;
+      const ids = this.#s.graph.steps.map((step) => step.stepId);
+      this.#callId = this.#lanes.open(this.#clock, (slot) => slot, (identity) => runConstants(identity, ids, this.#s.agents));
       this.#report.emit({ type: "run:start", runId: this.runId, time: this.#epoch, steps: this.#state.size, waves: this.#s.graph.waves });
       const signal = this.#o.signal;
       if (signal?.aborted) return this.cancel("the run's signal was aborted before it started", "info");
@@ -126,7 +112,8 @@ export class Run {
 
   /** Cancels the run: nothing new starts, running steps stop, what finished is kept. A cancel the caller asked for is news to nobody: `info`. */
   cancel(reason: string, level: "warn" | "info" = "warn"): void {
-    if (this.#stop !== undefined || this.#finished) return;
+    // A cancel also stops a run that was handing over to a redesign.
+    if ((this.#stop !== undefined && this.#stop !== "redesigned") || this.#finished) return;
     this.#stop = "cancelled";
     this.#report.log(level, `run cancelled: ${reason}`);
     this.#stopEverything(reason, `the run was cancelled before this step started (${reason})`);
@@ -146,8 +133,8 @@ export class Run {
   readonly #onAbort = (): void => this.#guard(() => this.cancel("the run's signal was aborted", "info"));
 
   #pump(): void {
-    const { config, graph } = this.#s;
-    const state = { mode: config.scheduling, ready: this.#ready, running: 0, limit: 0, level: graph.level, openLevel: 0 };
+    const { config } = this.#s;
+    const state = { mode: config.scheduling, ready: this.#ready, running: 0, limit: 0, level: this.#units.level, openLevel: 0 };
     for (;;) {
       if (this.#stop !== undefined || this.#ready.size === 0) break;
       state.running = this.#flights.size;
@@ -168,30 +155,27 @@ export class Run {
     }
     // Nothing runs, nothing waits for a retry, nothing more can start: the run is over (paused steps
     // keep their dependents pending, so a run may end here with pending steps).
-    if (this.#flights.size === 0 && this.#retries.size === 0 && !this.#finished) this.#end();
+    if (this.#flights.size === 0 && this.#retries.size === 0 && this.#desk.deciding === 0 && !this.#finished) this.#end();
   }
 
   /**
    * The one place a step attempt is handed to the pool; `queued`: it waits in the pool's queue until
    * a step of this run ends, and starts (its `step:start`) then.
    */
-  #dispatch(i: number, queued: boolean): void {
-    const attempt = this.#state.begin(i);
-    const task = stepTask(this.#tasks, i, attempt, this.#repeats.repeats(i) ? this.#repeats.begin(i, attempt) : undefined);
-    if (task instanceof Error) return this.#then(i, this.#settle.failedBeforeStart(i, attempt, task));
-    resetSlot(this.#clock, i);
-    const step = this.#s.graph.steps[i]!;
-    const where = (this.#where[i] ??= { stepId: step.stepId, agent: step.assignedAgent, module: this.#s.agents[i]!.module });
-    const flight = new Attempt(this.#attempts, task, where, this.#onAttemptEnd);
-    this.#flights.set(i, flight);
-    this.#inPool.handed(i, queued);
-    if (!queued) this.#started(i, attempt);
+  #dispatch(u: number, queued: boolean): void {
+    const attempt = this.#state.begin(u);
+    const placed = this.#tasks.make(u, attempt);
+    if (placed instanceof Error) return this.#then(u, this.#settle.failedBeforeStart(u, attempt, placed));
+    const flight = new Attempt(placed.attempts, placed.task, placed.where, this.#onAttemptEnd, u);
+    this.#flights.set(u, flight);
+    this.#inPool.handed(u, queued);
+    if (!queued) this.#started(u, attempt);
   }
 
   // #guard, without a closure per step.
   readonly #onAttemptEnd: OnAttemptEnd = (flight, end) => {
     try {
-      this.#ended(flight.task.slot, flight, end);
+      this.#ended(flight.unit, flight, end);
     } catch (bug) {
       this.#bug(bug);
     }
@@ -199,7 +183,7 @@ export class Run {
 
   /** Step `i`'s attempt reached a thread. */
   #started(i: number, attempt: number): void {
-    this.#report.waveStart(this.#s.graph.level[i]!);
+    this.#report.waveStart(this.#units.level[i]!);
     const iteration = this.#repeats.iterationOf(i);
     this.#report.stepStart(i, attempt, iteration === undefined ? undefined : { iteration });
   }
@@ -225,15 +209,14 @@ export class Run {
     this.#pump();
   }
 
-  /** What the loop does once step `i` settled. */
+  /** What the loop does once unit `i` settled (or ended an attempt). */
   #then(i: number, settled: Settled): void {
-    if (settled.completed) {
-      const fired = this.#conditions.completed(i);
-      if (fired !== undefined) this.#terminate(fired);
-    }
+    if (settled.completed && i < this.#units.steps) this.#completedStep(i);
     // A listener or a termination may have stopped the run: its pending steps are settled, not ready.
     if (settled.ready !== undefined) for (const d of settled.ready) if (this.#state.status[d] === "pending") this.#admit(d);
     if (settled.again) this.#ready.push(i);
+    if (this.#units.isItem(i) && settled.retryAfterMs === undefined) for (const u of this.#gate.itemSettled(i, this.#stop !== undefined)) this.#ready.push(u);
+    this.#parentsSettled();
     if (settled.retryAfterMs !== undefined) {
       this.#retries.set(i, setTimeout(() => this.#guard(() => {
         this.#retries.delete(i);
@@ -242,23 +225,62 @@ export class Run {
         this.#pump();
       }), settled.retryAfterMs));
     }
+    if (settled.failed) this.#askRedesign(i);
     if (settled.failFast !== undefined) this.cancel(settled.failFast);
   }
 
-  /** Step `i` is ready: it waits for a thread, unless its `when` is false (it and its dependents are skipped). */
+  /** Step `i` failed for good: `onStepFailed` may answer with a strategy to go on with. */
+  #askRedesign(i: number): void {
+    if (!this.#desk.asks || this.#stop !== undefined) return;
+    const record = this.#state.records[i]!;
+    const result = runResult(this.#state, { runId: this.runId, stop: undefined, startedAt: this.#epoch, endedAt: preciseNow(), stateError: undefined });
+    this.#desk.ask({ stepId: record.stepId, error: record.error!, result });
+  }
+
+  /** `onStepFailed` gave a valid strategy: nothing new starts, what runs ends, then the run hands over. */
+  #redesigned(redesign: Omit<Redesigned, "at">): boolean {
+    if (this.#stop !== undefined) return false;
+    this.#redesign = { ...redesign, at: preciseNow() };
+    this.#stop = "redesigned";
+    for (const timer of this.#retries.values()) clearTimeout(timer);
+    this.#retries.clear();
+    this.#ready.drain();
+    return true;
+  }
+
+  /** The strategy `onStepFailed` gave, once the run has handed over to it. */
+  get redesign(): Redesigned | undefined {
+    return this.#stop === "redesigned" ? this.#redesign : undefined;
+  }
+
+  /** Step `i` is ready: it (or its items) waits for a thread, unless its `when` is false (it and its dependents are skipped). */
   #admit(i: number): void {
-    let runs: boolean;
-    try {
-      runs = this.#conditions.admits(i);
-    } catch (error) {
-      return this.#then(i, this.#settle.failedBeforeStart(i, this.#state.begin(i), error as WavepoolError));
+    const admission = this.#gate.admit(i);
+    if (admission.kind === "failed") return this.#then(i, this.#settle.failedBeforeStart(i, this.#state.begin(i), admission.error));
+    if (admission.kind === "units") {
+      for (const u of admission.units) this.#ready.push(u);
+      return this.#parentsSettled();
     }
-    if (runs) return this.#ready.push(i);
-    const skipped = this.#state.skipByCondition(i);
-    this.#journal?.settled(skipped);
-    const { steps } = this.#s.graph;
-    this.#report.log("info", `step ${steps[i]!.stepId} skipped: its when (${this.#s.graph.dynamic[i]!.when!.text}) is false`, i);
-    for (const d of skipped.slice(1)) this.#report.log("info", `step ${steps[d]!.stepId} skipped: it depends on ${steps[i]!.stepId}, which its when skipped`, d);
+    this.#settle.skippedByCondition(admission.skipped);
+  }
+
+  /** Step `i` completed: the terminations waiting for it are evaluated. */
+  #completedStep(i: number): void {
+    const fired = this.#conditions.completed(i);
+    if (fired !== undefined) this.#terminate(fired);
+  }
+
+  /** Fan-out steps whose items have all settled: recorded, reported, and their dependents admitted or skipped. */
+  #parentsSettled(): void {
+    for (const p of this.#settle.parentsSettled()) {
+      if (p.status === "completed") {
+        this.#completedStep(p.step);
+        for (const d of p.ready) if (this.#state.status[d] === "pending") this.#admit(d);
+      } else if (p.status === "failed") {
+        this.#askRedesign(p.step);
+        if (this.#s.config.failFast) this.cancel(`step ${this.#state.records[p.step]!.stepId} failed and fail-fast is set`);
+      }
+    }
   }
 
   /** A termination holds: nothing new starts, running steps are stopped, pending ones skipped; what finished is kept. */
@@ -285,6 +307,7 @@ export class Run {
   #dropPending(why: string): void {
     const settled = this.#stop === "terminated" ? this.#state.terminatePending() : this.#state.cancelPending(new RunCancelledError(why));
     this.#journal?.settled(settled);
+    this.#parentsSettled();
   }
 
   /** Starts the state file with the state as it is now, before any step runs (rejects if it cannot be written). */
@@ -306,7 +329,7 @@ export class Run {
     this.#finish().catch((bug: unknown) => {
       this.#report.log("error", `wavepool bug while finishing the run: ${(bug as Error)?.stack ?? String(bug)}`);
       const endedAt = preciseNow();
-      this.#resolve(this.#state.result({ runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError: undefined }));
+      this.#resolve(runResult(this.#state, { runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError: undefined }));
     });
   }
 
@@ -315,14 +338,16 @@ export class Run {
     // Learned once, at the end: a call per step would cost the loop as much as a no-op step's bookkeeping.
     const { graph, learn } = this.#s;
     this.#settle.measured.forEach((ms, i) => Number.isNaN(ms) || learn(graph.steps[i]!.stepId, ms));
-    this.#s.hub.forget(this.#callId);
+    this.#lanes.close();
     markRunEnded(this.#clock);
+    this.#gate.close();
     this.#o.signal?.removeEventListener("abort", this.#onAbort);
     const stateError = await this.#journal?.close();
     if (stateError !== undefined) this.#report.log("error", `could not save the state to ${stateError.path}: ${stateError.message}; the file is stale`);
     const endedAt = preciseNow();
-    const result = this.#state.result({ runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError, terminationReason: this.#terminationReason });
-    this.#report.emit({ type: "run:end", runId: this.runId, time: endedAt, result });
+    const result = runResult(this.#state, { runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError, terminationReason: this.#terminationReason });
+    // A run that hands over to a redesign is not the end of `execute`: the run that goes on ends it.
+    if (this.#stop !== "redesigned") this.#report.emit({ type: "run:end", runId: this.runId, time: endedAt, result });
     this.#resolve(result);
   }
 

@@ -11,7 +11,8 @@ import type { AttemptRecord, PendingApproval } from "./result.js";
 import type { RunJournal } from "./run-journal.js";
 import type { RunReporter } from "./run-reporter.js";
 import type { Repeats } from "./repeats.js";
-import type { RunState, Stop } from "./run-state.js";
+import type { Units } from "./units.js";
+import type { ParentSettled, RunState, Stop } from "./run-state.js";
 
 /**
  * What the loop does after an end: admit `ready` (the dependents of a step that `completed`), retry
@@ -19,6 +20,8 @@ import type { RunState, Stop } from "./run-state.js";
  */
 export interface Settled {
   completed?: true;
+  /** A step (not an item) failed for good: its dependents were skipped. */
+  failed?: true;
   /** A repeat step runs its next iteration. */
   again?: true;
   ready?: readonly number[];
@@ -33,11 +36,13 @@ export class Settlement {
   readonly #journal: RunJournal | undefined;
   readonly #report: RunReporter;
   readonly #repeats: Repeats;
+  readonly #units: Units;
   /** How long each step that completed took (ms), NaN for the others: learned when the run ends. */
   readonly measured: Float64Array;
 
-  constructor(graph: DependencyGraph, config: ParallelOrchestratorConfig, state: RunState, journal: RunJournal | undefined, report: RunReporter, repeats: Repeats) {
+  constructor(graph: DependencyGraph, config: ParallelOrchestratorConfig, state: RunState, journal: RunJournal | undefined, report: RunReporter, repeats: Repeats, units: Units) {
     this.#repeats = repeats;
+    this.#units = units;
     this.#graph = graph;
     this.#config = config;
     this.#state = state;
@@ -64,7 +69,8 @@ export class Settlement {
     const dynamic = iteration === undefined ? undefined : { iteration };
     const report = (): void => this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error, dynamic);
     if (end.kind === "completed") {
-      this.measured[i] = end.endedAt - end.startedAt;
+      // An item's duration is its step's cost: what a fan-out's items take each.
+      this.measured[this.#units.stepOf[i]!] = end.endedAt - end.startedAt;
       if (iteration !== undefined) {
         let it;
         try {
@@ -93,8 +99,7 @@ export class Settlement {
       return { completed: true, ready };
     }
     if (end.kind === "paused") {
-      const step = this.#graph.steps[i]!;
-      const request = asked ?? { stepId: step.stepId, agent: step.assignedAgent, message: "" };
+      const request = asked ?? { stepId: this.#units.idOf(i), agent: this.#graph.steps[this.#units.stepOf[i]!]!.assignedAgent, message: "" };
       state.pause(i, request);
       this.#journal?.settled([i], undefined, request);
       report();
@@ -106,7 +111,7 @@ export class Settlement {
       report();
       return {};
     }
-    if (end.failure.retryable && stop === undefined && this.#repeats.tries(i, attempt) < maxAttempts(this.#graph.steps[i]!, this.#config.retries)) {
+    if (end.failure.retryable && stop === undefined && this.#repeats.tries(i, attempt) < maxAttempts(this.#graph.steps[this.#units.stepOf[i]!]!, this.#config.retries)) {
       report();
       state.retry(i);
       return { retryAfterMs: backoffDelay(this.#config.retries, attempt + 1) };
@@ -114,9 +119,32 @@ export class Settlement {
     return this.#fail(i, end.failure.status, end.failure.error, report);
   }
 
+  /** Step `i`'s `when` was false: it and the dependents `skipped` with it (`i` first) are recorded. */
+  skippedByCondition(skipped: readonly number[]): void {
+    this.#journal?.settled(skipped);
+    const { steps, dynamic } = this.#graph;
+    const i = skipped[0]!;
+    this.#report.log("info", `step ${steps[i]!.stepId} skipped: its when (${dynamic[i]!.when!.text}) is false`, i);
+    for (const d of skipped.slice(1)) this.#report.log("info", `step ${steps[d]!.stepId} skipped: it depends on ${steps[i]!.stepId}, which its when skipped`, d);
+  }
+
+  /**
+   * Fan-out steps whose items have all settled since the last call, recorded and reported; the loop
+   * admits the dependents of those that completed.
+   */
+  parentsSettled(): ParentSettled[] {
+    const parents = this.#state.takeSettledParents();
+    for (const p of parents) {
+      const record = this.#state.records[p.step]!;
+      this.#journal?.settled([p.step, ...p.skipped]);
+      this.#report.stepEnd(p.step, 0, p.status, -1, record.durationMs, record.error);
+    }
+    return parents;
+  }
+
   /** Attempt `attempt` of step `i` fails before it reaches a thread (its template, a rejected approval). */
   failedBeforeStart(i: number, attempt: number, error: WavepoolError): Settled {
-    this.#report.waveStart(this.#graph.level[i]!);
+    this.#report.waveStart(this.#units.level[i]!);
     return this.#fail(i, "failed", error, () => this.#report.stepEnd(i, attempt, "failed", -1, 0, errorInfo(error)));
   }
 
@@ -126,9 +154,11 @@ export class Settlement {
     const skipped = this.#state.fail(i, status, error);
     this.#journal?.settled([i, ...skipped]);
     report();
+    const id = this.#units.idOf(i);
     for (const d of skipped) {
-      this.#report.log("info", `step ${steps[d]!.stepId} skipped: it depends on ${steps[i]!.stepId}, which ${status === "failed" ? "failed" : "timed out"}`, d);
+      this.#report.log("info", `step ${steps[d]!.stepId} skipped: it depends on ${id}, which ${status === "failed" ? "failed" : "timed out"}`, d);
     }
-    return this.#config.failFast ? { failFast: `step ${steps[i]!.stepId} failed and fail-fast is set` } : {};
+    const failed = this.#units.isItem(i) ? {} : { failed: true as const };
+    return this.#config.failFast ? { ...failed, failFast: `step ${id} failed and fail-fast is set` } : failed;
   }
 }

@@ -21,3 +21,16 @@ export function priorityRule(mode: Scheduling, inputs: PriorityInputs): Before {
   if (mode === "eager") return eager;
   return (a, b) => (level[a]! !== level[b]! ? level[a]! < level[b]! : eager(a, b));
 }
+
+/**
+ * The rule over units: steps, and the items of `forEach` steps (../run/units.ts). An item ranks as
+ * its step does, and items of one step go in list order (their units are numbered so): the order
+ * `simulate` gives a fan-out's items.
+ */
+export function unitPriority(before: Before, stepOf: ArrayLike<number>): Before {
+  return (a, b) => {
+    const sa = stepOf[a]!;
+    const sb = stepOf[b]!;
+    return sa !== sb ? before(sa, sb) : a < b;
+  };
+}

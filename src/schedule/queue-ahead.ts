@@ -21,26 +21,47 @@ export class AheadGuard {
   /** The best dependent of every step in flight that has one (a multiset: a step may be several steps' best). */
   readonly #children: number[] = [];
 
-  /** `again(i)`: step `i` may become ready again when it ends (a repeat step's next iteration). */
-  constructor(before: Before, dependents: readonly (readonly number[])[], again: (i: number) => boolean = () => false) {
+  /** The best of what an item of each step may make ready: its step's best dependent, or another item of it. */
+  readonly #itemChild: Int32Array;
+  /** The step of each unit (an item's unit is past the steps: ../run/units.ts). */
+  readonly #stepOf: ArrayLike<number>;
+
+  /**
+   * `again(i)`: step `i` may become ready again when it ends (a repeat step's next iteration);
+   * `limited(i)`: an item of fan-out step `i` that ends may release another (its forEachConcurrency).
+   * `stepOf` maps units to steps (`before` ranks units).
+   */
+  constructor(
+    before: Before, dependents: readonly (readonly number[])[],
+    options: { again?: (i: number) => boolean; limited?: (i: number) => boolean; stepOf?: ArrayLike<number> } = {},
+  ) {
+    const { again = () => false, limited = () => false } = options;
     this.#before = before;
+    this.#stepOf = options.stepOf ?? { length: 0 };
     this.#bestChild = new Int32Array(dependents.length).fill(-1);
+    this.#itemChild = new Int32Array(dependents.length).fill(-1);
     dependents.forEach((ds, i) => {
       let best = again(i) ? i : -1;
       for (const d of ds) if (best < 0 || before(d, best)) best = d;
       this.#bestChild[i] = best;
+      // An item released later ranks as its step, after the items before it: nothing of the step outranks it.
+      this.#itemChild[i] = limited(i) && (best < 0 || before(i, best)) ? i : best;
     });
   }
 
-  /** Step `i` was handed to the pool. */
+  #childOf(u: number): number {
+    return u < this.#bestChild.length ? this.#bestChild[u]! : this.#itemChild[this.#stepOf[u]!]!;
+  }
+
+  /** Unit `i` was handed to the pool. */
   add(i: number): void {
-    const c = this.#bestChild[i]!;
+    const c = this.#childOf(i);
     if (c >= 0) this.#children.push(c);
   }
 
-  /** Step `i` left the pool (it ended). */
+  /** Unit `i` left the pool (it ended). */
   remove(i: number): void {
-    const c = this.#bestChild[i]!;
+    const c = this.#childOf(i);
     if (c < 0) return;
     const children = this.#children;
     const k = children.lastIndexOf(c);

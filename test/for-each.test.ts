@@ -1,0 +1,119 @@
+// forEach on real threads: a step runs once per item of a list another step produced (or an input),
+// each item a unit of its own (record, events, output under `key[i]`), the array of outputs under
+// the step's key when all are done; forEachConcurrency, a value that is not a list, an empty list,
+// and a failed item (finished items kept, saved, and not run again on resume).
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { ParallelOrchestrator, type RunEvent, type StrategyMap } from "wavepool";
+import { readStateFile } from "../src/run/state-file.js";
+import { agent, strategyOf } from "./helpers.js";
+
+const dir = await mkdtemp(join(tmpdir(), "wavepool-foreach-"));
+let files = 0;
+
+function setup(strategy: StrategyMap, threads = 2): { o: ParallelOrchestrator; ran: () => string[] } {
+  const file = join(dir, `ran-${files++}`);
+  writeFileSync(file, "");
+  const o = new ParallelOrchestrator(strategy, { threads })
+    .addAgent("Json", agent("json"))
+    .addAgent("Echo", agent("echo"))
+    .addAgent("Items", { module: agent("items"), options: { file } });
+  after(() => o.close());
+  return { o, ran: () => readFileSync(file, "utf8").split("\n").filter(Boolean) };
+}
+
+type Out = { intent: string; inputs: Record<string, unknown> };
+
+test("a forEach step runs once per item of a list a step produced; each item's output is there at once, the list when all are done", async () => {
+  const strategy = strategyOf(
+    ["plan", "Json", '{"topics": ["rust", "wasm", "gc", "simd"]}', "plan"],
+    ["research", "Items", "{{ item }}#{{ index }}", "notes", { forEach: "plan.topics" }],
+    ["write", "Echo", "{{ notes | size }} notes, first {{ notes[0].intent }}, last {{ notes[3].intent }}", "article"],
+  );
+  const { o, ran } = setup(strategy);
+  const events: RunEvent[] = [];
+  const result = await o.execute("t", { onEvent: (e) => events.push(e) });
+  assert.equal(result.success, true, JSON.stringify(result.error));
+  assert.deepEqual(result.steps.map((s) => s.stepId), ["plan", "research", "research[0]", "research[1]", "research[2]", "research[3]", "write"]);
+  const research = result.steps[1]!;
+  assert.equal(research.status, "completed");
+  assert.equal(research.items, 4);
+  const items = result.steps.slice(2, 6);
+  assert.deepEqual(items.map((r) => [r.parent, r.item, r.status, r.outputKey, r.attempts]), [0, 1, 2, 3].map((k) => ["research", k, "completed", `notes[${k}]`, 1]));
+  assert.ok(research.startedAt! <= Math.min(...items.map((r) => r.startedAt!)) && research.endedAt! >= Math.max(...items.map((r) => r.endedAt!)));
+  const notes = result.context.get("notes") as Out[];
+  assert.deepEqual(notes.map((n) => n.intent), ["rust#0", "wasm#1", "gc#2", "simd#3"]);
+  assert.deepEqual(notes[2]!.inputs, { item: "gc", index: 2 });
+  assert.deepEqual(result.context.get("notes[1]"), notes[1]);
+  assert.equal((result.context.get("article") as Out).intent, "4 notes, first rust#0, last simd#3");
+  assert.deepEqual(ran().sort(), ["research[0]", "research[1]", "research[2]", "research[3]"]);
+  const itemEnds = events.filter((e): e is Extract<RunEvent, { type: "step:end" }> => e.type === "step:end" && e.parent === "research");
+  assert.deepEqual(itemEnds.map((e) => e.item).sort(), [0, 1, 2, 3]);
+  assert.ok(events.some((e) => e.type === "step:end" && e.stepId === "research" && e.status === "completed"));
+  assert.equal(result.stepsExecuted, 3);
+});
+
+test("forEachConcurrency 1 runs the items one after another, in list order; an input list works too", async () => {
+  const strategy = strategyOf(["each", "Items", "{{ item }}", "each", { forEach: "names", forEachConcurrency: 1 }]);
+  const { o, ran } = setup(strategy);
+  const result = await o.execute("t", { inputs: { names: ["a", "b", "c", "d", "e"] } });
+  assert.equal(result.success, true);
+  assert.deepEqual(ran(), ["each[0]", "each[1]", "each[2]", "each[3]", "each[4]"]);
+  const items = result.steps.filter((s) => s.parent === "each");
+  for (let k = 1; k < items.length; k++) assert.ok(items[k]!.startedAt! >= items[k - 1]!.endedAt!, `item ${k} started after item ${k - 1} ended`);
+});
+
+test("a forEach over something that is not a list fails the step naming its type; an empty list completes with []", async () => {
+  const strategy = strategyOf(
+    ["plan", "Json", '{"topics": "not a list", "none": []}', "plan"],
+    ["bad", "Items", "{{ item }}", "bad", { forEach: "plan.topics" }],
+    ["after_bad", "Echo", "{{ bad }}"],
+    ["empty", "Items", "{{ item }}", "empty", { forEach: "plan.none" }],
+    ["after_empty", "Echo", "{{ empty | size }}"],
+  );
+  const { o, ran } = setup(strategy);
+  const result = await o.execute("t");
+  const byId = new Map(result.steps.map((s) => [s.stepId, s]));
+  assert.equal(byId.get("bad")!.status, "failed");
+  assert.equal(byId.get("bad")!.error!.code, "WAVEPOOL_STRATEGY_INVALID");
+  assert.match(byId.get("bad")!.error!.message, /forEach expression of step bad \(plan\.topics\) gave a string \("not a list"\), not an array/);
+  assert.equal(byId.get("after_bad")!.skipReason, "dependency");
+  assert.equal(byId.get("empty")!.status, "completed");
+  assert.deepEqual(result.context.get("empty"), []);
+  assert.equal((result.context.get("after_empty_out") as Out).intent, "0");
+  assert.deepEqual(ran(), []);
+});
+
+test("a failed item fails its step and skips its dependents; finished items are kept and saved, and a resume runs only the rest", async () => {
+  const strategy = strategyOf(
+    ["each", "Items", "{{ item }}", "each", { forEach: "names" }],
+    ["after_each", "Echo", "{{ each | size }}"],
+  );
+  const file = join(dir, "fan.state");
+  const first = setup(strategy);
+  const failed = await first.o.execute("t", { inputs: { names: ["a", "b", "fail", "d"] }, saveStateTo: file });
+  const byId = new Map(failed.steps.map((s) => [s.stepId, s]));
+  assert.equal(failed.success, false);
+  assert.equal(byId.get("each")!.status, "failed");
+  assert.match(byId.get("each")!.error!.message, /item 2 of step each failed: .*item each\[2\] fails on purpose/);
+  assert.equal(byId.get("each[2]")!.status, "failed");
+  assert.deepEqual(["each[0]", "each[1]", "each[3]"].map((id) => byId.get(id)!.status), ["completed", "completed", "completed"]);
+  assert.equal(byId.get("after_each")!.skipReason, "dependency");
+  assert.deepEqual((failed.context.get("each[3]") as Out).intent, "d");
+  const saved = await readStateFile(file);
+  assert.equal((saved.outputs.get("each[1]") as Out).intent, "b");
+  assert.equal(saved.outputs.has("each[2]"), false);
+
+  const second = setup(strategy);
+  const resumed = await second.o.execute("t", { inputs: { names: ["a", "b", "c", "d"] }, resumeFrom: file, saveStateTo: file });
+  assert.equal(resumed.success, true, JSON.stringify(resumed.error));
+  assert.deepEqual(second.ran(), ["each[2]"]);
+  assert.deepEqual((resumed.context.get("each") as Out[]).map((o) => o.intent), ["a", "b", "c", "d"]);
+  assert.equal((resumed.context.get("after_each_out") as Out).intent, "4");
+  const again = await readStateFile(file);
+  assert.equal(again.steps.find((s) => s.stepId === "each")!.status, "completed");
+});
