@@ -116,3 +116,22 @@ test("10,000 items: the frame stays one row per step, fits the terminal, and eve
   assert.ok(lines.every((l) => visibleLength(l) <= 59), lines.join("\n"));
   assert.match(rowOf(renderFrame(model, result.endedAt, { columns: 120, rows: 24, colours: plain, tick: 0 }), "research[*]"), / {2}10000\/10000 done$/);
 });
+
+test("a fan-out whose step has events of its own: running from its start, over at its end, its own error shown", () => {
+  const model = new ProgressModel(dynamicStrategy());
+  const own = { runId: "r", stepId: "research", agent: "Researcher", wave: 1, attempt: 1 } as const;
+  model.apply({ type: "run:start", runId: "r", time: 0, steps: 6, waves: [] });
+  model.apply({ type: "step:start", time: 10, ...own });
+  assert.equal(rowOf(frameAt(model, 1010), "research[*]"), " ⠋ research[*]  Researcher  running    1.00s");
+  const error = { name: "StrategyValidationError", code: "WAVEPOOL_STRATEGY_INVALID", message: "forEach of step research gave a string, not an array" };
+  model.apply({ type: "step:end", time: 20, ...own, status: "failed", threadId: -1, durationMs: 10, error });
+  assert.match(rowOf(frameAt(model, 1010), "research[*]"),
+    /^ ✖ research\[\*\] {2}Researcher {2}failed {5}0\.01s {2}StrategyValidationError: forEach of step research gave a string, not an …$/);
+});
+
+test("a fan-out over an empty list completes with 0/0 done", () => {
+  const { result } = fakeDynamicResult({ items: 0, terminated: false });
+  const model = new ProgressModel(dynamicStrategy());
+  for (const event of eventsOf(result)) model.apply(event);
+  assert.equal(rowOf(frameAt(model, result.endedAt), "research[*]"), " ✔ research[*]  Researcher  completed         0/0 done");
+});

@@ -35,6 +35,11 @@ export class FanOutProgress {
     return this.#counts.queued + Math.max(0, this.total - this.#phases.size);
   }
 
+  /** Whether anything is known of the items: their number, or an event of one. */
+  get known(): boolean {
+    return this.total !== undefined || this.#phases.size > 0;
+  }
+
   /** Items that ended for good or for this attempt: completed, failed, timed out, cancelled, skipped. */
   get ended(): number {
     const c = this.#counts;

@@ -134,14 +134,13 @@ export function renderFrame(model: ProgressModel, now: number, o: FrameOptions):
 }
 
 /**
- * A fan-out's row detail: its items' counts, then the latest item error while an item stands failed,
- * else the latest item message while it runs.
+ * A fan-out's row detail: its items' counts, then the latest item error while an item stands failed
+ * (or the step's own error: a list that was not one), else the latest item message while it runs.
  */
 function fanOutDetail(s: StepView, c: Palette): string {
   const fanOut = s.fanOut!;
-  if (s.phase === "queued" && fanOut.total === undefined && fanOut.ended + fanOut.count("running") === 0) return "";
   const failing = fanOut.count("failed") + fanOut.count("timed_out") > 0 && s.phase !== "cancelled";
-  const after = failing && fanOut.error !== undefined ? c.red(safeText(fanOut.error))
-    : s.phase === "running" && fanOut.message !== undefined ? c.dim(safeText(fanOut.message)) : "";
-  return after === "" ? fanOut.text() : `${fanOut.text()}  ${after}`;
+  const error = failing && fanOut.error !== undefined ? fanOut.error : s.phase === "failed" || s.phase === "timed_out" ? s.error : undefined;
+  const after = error !== undefined ? c.red(safeText(error)) : s.phase === "running" && fanOut.message !== undefined ? c.dim(safeText(fanOut.message)) : "";
+  return [fanOut.known ? fanOut.text() : "", after].filter(Boolean).join("  ");
 }

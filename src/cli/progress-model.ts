@@ -121,7 +121,12 @@ export class ProgressModel {
         if (view === undefined) return;
         // A step that waits for a fan-out starts only once the fan-out has completed.
         for (const fanOut of this.#fanOutsBefore.get(event.stepId) ?? []) this.#settleFanOut(fanOut, "completed", event.time);
-        if (view.fanOut !== undefined) return;
+        if (view.fanOut !== undefined) {
+          // The fan-out's own start, if the run reports one: its items are on their way.
+          view.fanOut.startedAt ??= event.time;
+          if (!FINAL_PHASES.has(view.phase)) Object.assign(view, { phase: "running", startedAt: view.fanOut.startedAt });
+          return;
+        }
         Object.assign(view, { phase: "running", attempt: event.attempt, startedAt: event.time });
         if (event.iteration !== undefined) view.iteration = event.iteration;
         delete view.progress;
@@ -157,6 +162,7 @@ export class ProgressModel {
         if (view === undefined) return;
         if (view.fanOut !== undefined) {
           this.#settleFanOut(view, phaseOf(event.status), event.time);
+          if (event.error !== undefined) view.error = errorText(event.error);
           return;
         }
         Object.assign(view, { phase: phaseOf(event.status), durationMs: event.durationMs });
