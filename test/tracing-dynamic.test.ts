@@ -98,6 +98,8 @@ test("a fan-out whose step has events of its own: items go under its step span, 
   spans = spansOf([...events.slice(0, lastItem + 1), end, ...events.slice(lastItem + 1)]);
   const [fanOut] = named(spans, "wavepool.foreach");
   assert.equal(fanOut?.attributes[A.status], "failed");
+  assert.equal(fanOut?.attributes[A.items], 3, "the number of items comes from the result");
+  assert.equal(ms(fanOut!.endTime), record.endedAt, "it ends where its own end was reported");
   assert.equal(fanOut?.status.code, SpanStatusCode.ERROR);
   assert.ok(!named(spans, "wavepool.step").some((s) => s.attributes[A.stepId] === "research"));
 });

@@ -45,8 +45,14 @@ interface RunSpans {
    * The span each fan-out's items go under, by the fan-out's step id, and when its last item ended
    * so far: a wavepool.foreach span of our own (`own`), or the step's span if the run gave it one.
    */
-  fanOuts: Map<string, { open: OpenSpan; own: boolean; lastEnd: number }>;
+  fanOuts: Map<string, FanOutSpan>;
 }
+
+/**
+ * A fan-out's span: ended at run:end, when the result gives its number of items, at the time and with
+ * the status of its own step:end if the run reported one (`ended`), else where its last item ended.
+ */
+interface FanOutSpan { open: OpenSpan; own: boolean; lastEnd: number; ended?: { time: number; status: StepStatus } }
 
 type Open = (name: string, time: number, attributes: Attributes, parent: Context) => OpenSpan;
 
@@ -102,9 +108,8 @@ export function tracingListener(otelTracer: OpenTelemetryTracer): (event: RunEve
         spans.waveEnds.set(event.wave, Math.max(event.time, spans.waveEnds.get(event.wave) ?? 0));
         const fanOut = event.item === undefined ? spans.fanOuts.get(event.stepId) : undefined;
         if (fanOut?.own === true) {
-          // The fan-out's own end, if the run reports one: its span ends here, not as a step that ran.
-          spans.fanOuts.delete(event.stepId);
-          endFanOut(fanOut.open.span, event.stepId, event.status, event.time);
+          // The fan-out's own end, if the run reports one: not a step that ran, but where its span ends.
+          fanOut.ended = { time: event.time, status: event.status };
           return;
         }
         if (event.parent !== undefined) {
@@ -152,7 +157,7 @@ function waveContext(spans: RunSpans, wave: number): Context {
  * The span an item's attempts go under: the fan-out step's own span if the run opened one for it,
  * else a wavepool.foreach span opened at its first item's start.
  */
-function fanOutOf(spans: RunSpans, event: StepEventFields, stepId: string, open: Open): { open: OpenSpan; own: boolean; lastEnd: number } {
+function fanOutOf(spans: RunSpans, event: StepEventFields, stepId: string, open: Open): FanOutSpan {
   let fanOut = spans.fanOuts.get(stepId);
   if (fanOut === undefined) {
     const prefix = `${stepId}#`;
@@ -187,14 +192,15 @@ function endStep(span: Span, event: StepEndEvent): void {
   span.end(event.time);
 }
 
-/** Ends what is still open: a fan-out where its last item ended, a wave where its last attempt ended, the run at run:end. */
+/** Ends what is still open: a fan-out where it ended, a wave where its last attempt ended, the run at run:end. */
 function endRun(spans: RunSpans, result: ParallelOrchestrationResult, time: number): void {
   for (const { span } of spans.steps.values()) span.end(time);
   if (spans.fanOuts.size > 0) {
     const records = new Map(result.steps.filter((r) => spans.fanOuts.has(r.stepId)).map((r) => [r.stepId, r]));
-    for (const [stepId, { open, own, lastEnd }] of spans.fanOuts) {
+    for (const [stepId, { open, own, lastEnd, ended }] of spans.fanOuts) {
       const record = records.get(stepId);
-      if (own) endFanOut(open.span, stepId, record?.status ?? "completed", Math.min(time, Math.max(lastEnd, record?.endedAt ?? 0)), record?.items);
+      const end = ended?.time ?? Math.min(time, Math.max(lastEnd, record?.endedAt ?? 0));
+      if (own) endFanOut(open.span, stepId, ended?.status ?? record?.status ?? "completed", end, record?.items);
     }
   }
   for (const [wave, { span }] of spans.waves) span.end(spans.waveEnds.get(wave) ?? time);
