@@ -26,6 +26,9 @@ const cases: [string, ParallelOrchestrationResult, RunOutcome, number][] = [
   ["fail-fast cancelled the rest", variant({ cancelled: true, error: failure }), "failed", EXIT.stepFailed],
   ["paused", variant({ paused: true, pendingApprovals: [{ stepId: "s", agent: "A", message: "ok?" }] }), "paused", EXIT.paused],
   ["cancelled", variant({ cancelled: true }), "cancelled", EXIT.cancelled],
+  ["a termination ended it", variant({ success: true, terminated: true, terminationReason: "enough" }), "terminated", EXIT.ok],
+  ["a termination stopped running steps", variant({ terminated: true, terminationReason: "enough" }), "terminated", EXIT.ok],
+  ["a step failed before the termination", variant({ terminated: true, error: failure }), "failed", EXIT.stepFailed],
 ];
 
 for (const [name, result, outcome, code] of cases) {
@@ -37,7 +40,7 @@ for (const [name, result, outcome, code] of cases) {
     assert.match(renderTimeline(result), new RegExp(`<text class="subtitle"[^\n]* · ${outcome}</text>`));
     assert.equal(toChromeTrace(result).metadata?.outcome, outcome);
     const summary = summarize(result, palette(false), { file: "flow.yaml", stateFile: undefined });
-    const word = { succeeded: "completed", failed: "failed", paused: "paused", cancelled: "cancelled" }[outcome];
+    const word = { succeeded: "completed", terminated: "terminated", failed: "failed", paused: "paused", cancelled: "cancelled" }[outcome];
     assert.match(summary.split("\n")[0]!, new RegExp(word));
   });
 }

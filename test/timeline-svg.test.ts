@@ -4,60 +4,7 @@ import assert from "node:assert/strict";
 import { MIN_BAR_WIDTH, renderTimeline } from "../src/report/timeline-svg.js";
 import { textWidth } from "../src/report/svg-text.js";
 import { fakeResult, ODD_IDS } from "./fixtures/fake-result.js";
-
-interface Element { name: string; attrs: Map<string, string>; text: string; parent: Element | undefined }
-
-const ENTITY = /&(?:#\d+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);/g;
-
-/** A small XML well-formedness check: tags nest and close, attributes are quoted, text holds no bare `<` or `&`. */
-function parseXml(source: string): Element[] {
-  const body = source.replace(/^<\?xml[^?]*\?>\s*/, "");
-  const elements: Element[] = [];
-  const open: Element[] = [];
-  const token = /<(\/?)([A-Za-z][\w:.-]*)((?:\s+[\w:.-]+="[^"]*")*)\s*(\/?)>|([^<]+)|(<)/gy;
-  let roots = 0;
-  for (let m = token.exec(body); m !== null && m[0] !== ""; m = token.exec(body)) {
-    const [, closing, name, attrText, selfClosing, text, stray] = m;
-    if (stray !== undefined) assert.fail(`unparseable markup at ${m.index}: ${body.slice(m.index, m.index + 40)}`);
-    if (text !== undefined) {
-      assert.doesNotMatch(text.replace(ENTITY, ""), /&/, `bare & in text: ${text}`);
-      // `text` is the textContent: a <text> holding <tspan>s gets theirs too.
-      for (const element of open) element.text += decode(text);
-      if (open.length === 0) assert.match(text, /^\s*$/, "text outside the root element");
-      continue;
-    }
-    if (closing === "/") {
-      assert.equal(open.pop()?.name, name, `</${name}> closes the wrong element`);
-      continue;
-    }
-    const attrs = new Map<string, string>();
-    for (const [, key = "", value = ""] of (attrText ?? "").matchAll(/([\w:.-]+)="([^"]*)"/g)) {
-      assert.ok(!attrs.has(key), `duplicate attribute ${key} on <${name}>`);
-      assert.doesNotMatch(value, /</, `< inside attribute ${key}`);
-      assert.doesNotMatch(value.replace(ENTITY, ""), /&/, `bare & in attribute ${key}`);
-      attrs.set(key, decode(value));
-    }
-    const element: Element = { name: name ?? "", attrs, text: "", parent: open.at(-1) };
-    elements.push(element);
-    if (open.length === 0) roots++;
-    if (selfClosing !== "/") open.push(element);
-  }
-  assert.equal(token.lastIndex === 0 ? body.length : token.lastIndex, body.length, "the document ends inside markup");
-  assert.deepEqual(open.map((e) => e.name), [], "every element is closed");
-  assert.equal(roots, 1, "exactly one root element");
-  return elements;
-}
-
-function decode(text: string): string {
-  return text.replace(ENTITY, (e) => {
-    const named: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'" };
-    if (named[e] !== undefined) return named[e];
-    return String.fromCodePoint(e[2] === "x" ? parseInt(e.slice(3, -1), 16) : parseInt(e.slice(2, -1), 10));
-  });
-}
-
-const ofClass = (elements: Element[], name: string, cls: string): Element[] =>
-  elements.filter((e) => e.name === name && e.attrs.get("class") === cls);
+import { ofClass, parseXml } from "./fixtures/xml-check.js";
 
 test("the checker itself rejects malformed XML", () => {
   assert.throws(() => parseXml(`<svg><g></svg>`), /closes the wrong element/);

@@ -1,8 +1,11 @@
 // One frame of the live display as lines of text: a header, a row per step (state, elapsed time,
 // the agent's last progress and message, or the error), and an overall bar with counts. Pure:
 // the same model, time and size give the same lines, so it is tested without a terminal.
+// A fan-out is one row, `research[*]`, with its items' counts; a repeat step's row says its
+// iteration; a skip by condition or termination says so. The bar and counts are of steps: a
+// fan-out is one step, done when all its items are.
 import { formatDuration } from "../report/duration.js";
-import { STATUS_WORDS } from "../report/outcome.js";
+import { STATUS_WORDS, statusText } from "../report/outcome.js";
 import { truncate, type Palette } from "./ansi.js";
 import { FINAL_PHASES, type ProgressModel, type StepPhase, type StepView } from "./progress-model.js";
 import { safeText } from "./safe-text.js";
@@ -47,7 +50,7 @@ const ROW_FIXED = 23;
 export function renderFrame(model: ProgressModel, now: number, o: FrameOptions): string[] {
   const c = o.colours;
   const width = Math.max(20, o.columns - 1);
-  let idWidth = Math.min(24, Math.max(4, ...model.steps.map((s) => safeText(s.stepId).length)));
+  let idWidth = Math.min(24, Math.max(4, ...model.steps.map((s) => safeText(s.label).length)));
   const naturalAgent = Math.min(20, Math.max(5, ...model.steps.map((s) => safeText(s.agent).length)));
   // On a narrow terminal the agent column gives way first (the id is what tells rows apart), then
   // ids are cut in the middle, so that the status and time still show.
@@ -75,18 +78,25 @@ export function renderFrame(model: ProgressModel, now: number, o: FrameOptions):
     const elapsed = s.phase === "running" && s.startedAt !== undefined ? now - s.startedAt : s.durationMs;
     const time = elapsed === undefined || s.phase === "queued" || s.phase === "skipped" ? "" : formatDuration(elapsed);
     let detail = "";
-    if (s.phase === "running") {
-      const retry = s.attempt > 1 ? c.yellow(`try ${s.attempt} `) : "";
+    if (s.fanOut !== undefined) {
+      detail = fanOutDetail(s, c);
+    } else if (s.phase === "running") {
+      // A repeat step's attempts are its iterations: its number says more than "try 3".
+      const iteration = s.iteration === undefined ? "" : `iteration ${s.iteration} `;
+      const retry = s.attempt > 1 && s.iteration === undefined ? c.yellow(`try ${s.attempt} `) : "";
       const pct = s.progress === undefined ? "" : `${bar(s.progress, 10)} ${String(Math.round(s.progress * 100)).padStart(3)}% `;
-      detail = `${retry}${pct}${safeText(s.message ?? "")}`;
+      detail = `${iteration}${retry}${pct}${safeText(s.message ?? "")}`;
     } else if (s.error !== undefined && s.phase !== "cancelled") {
       detail = tone(s, safeText(s.error));
+    } else if (s.phase === "completed" && s.iteration !== undefined) {
+      detail = c.dim(`${s.iteration} iteration${s.iteration === 1 ? "" : "s"}${s.repeatExhausted === true ? ", the most allowed" : ""}`);
     }
-    const stepId = safeText(s.stepId);
+    const stepId = safeText(s.label);
     const agentName = safeText(s.agent);
     const id = cutMiddle(stepId, idWidth).padEnd(idWidth);
     const agent = agentWidth === 0 ? "" : `${c.dim(agentName.length > agentWidth ? `${agentName.slice(0, agentWidth - 1)}…` : agentName.padEnd(agentWidth))}  `;
-    return ` ${icon(s)} ${c.bold(id)}  ${agent}${tone(s, LABEL[s.phase].padEnd(9))} ${time.padStart(6)}  ${detail}`.trimEnd();
+    const status = s.phase === "skipped" ? statusText({ status: "skipped", skipReason: s.skipReason }) : LABEL[s.phase];
+    return ` ${icon(s)} ${c.bold(id)}  ${agent}${tone(s, status.padEnd(9))} ${time.padStart(6)}  ${detail}`.trimEnd();
   };
 
   const counts = model.counts();
@@ -121,4 +131,16 @@ export function renderFrame(model: ProgressModel, now: number, o: FrameOptions):
   }
   const lines = [header, ...shown.map(row), ...(more ? [more] : []), footer];
   return lines.map((line) => truncate(line, width));
+}
+
+/**
+ * A fan-out's row detail: its items' counts, then the latest item error while an item stands failed
+ * (or the step's own error: a list that was not one), else the latest item message while it runs.
+ */
+function fanOutDetail(s: StepView, c: Palette): string {
+  const fanOut = s.fanOut!;
+  const failing = fanOut.count("failed") + fanOut.count("timed_out") > 0 && s.phase !== "cancelled";
+  const error = failing && fanOut.error !== undefined ? fanOut.error : s.phase === "failed" || s.phase === "timed_out" ? s.error : undefined;
+  const after = error !== undefined ? c.red(safeText(error)) : s.phase === "running" && fanOut.message !== undefined ? c.dim(safeText(fanOut.message)) : "";
+  return [fanOut.known ? fanOut.text() : "", after].filter(Boolean).join("  ");
 }

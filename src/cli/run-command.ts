@@ -87,7 +87,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
   const live = process.stderr.isTTY && process.env.TERM !== "dumb";
   const newDisplay = (restored: readonly StepRecord[] | undefined): ProgressDisplay => {
     if (v.quiet) return new QuietProgress(process.stderr);
-    if (!live) return new LineProgress(process.stderr, colours);
+    if (!live) return new LineProgress(process.stderr, colours, strategy);
     const model = new ProgressModel(strategy);
     if (restored !== undefined) model.restore(restored);
     return new LiveProgress(process.stderr, model, colours);

@@ -2,7 +2,7 @@
 // the errors, the approvals a paused run waits for and how to resume it) and, on stdout, the
 // outputs of the final steps, the product of the workflow.
 import { formatDuration } from "../report/duration.js";
-import { runOutcome, STATUS_WORDS, statusTally } from "../report/outcome.js";
+import { isItem, runOutcome, STATUS_WORDS, statusTally, statusText } from "../report/outcome.js";
 import { toPlain } from "../report/result-json.js";
 import type { ParallelOrchestrationResult } from "../run/result.js";
 import type { StrategyMap } from "../strategy/strategy-map.js";
@@ -13,14 +13,16 @@ import { safeText as t } from "./safe-text.js";
 
 /**
  * 130 cancelled, 3 paused for approval, 1 a step failed or the state file could not be written
- * (a run that succeeded but left a stale state is not a success to a script), 0 every step completed.
+ * (a run that succeeded but left a stale state is not a success to a script), 0 every step completed
+ * or was skipped by its condition, or a termination ended the run (the strategy asked for it).
  */
 export function exitCodeOf(result: ParallelOrchestrationResult): number {
   switch (runOutcome(result)) {
     case "cancelled": return EXIT.cancelled;
     case "paused": return EXIT.paused;
     case "failed": return EXIT.stepFailed;
-    case "succeeded": return result.stateError === undefined ? EXIT.ok : EXIT.stepFailed;
+    case "succeeded":
+    case "terminated": return result.stateError === undefined ? EXIT.ok : EXIT.stepFailed;
   }
 }
 
@@ -39,6 +41,9 @@ export interface SummaryContext {
   stateFile: string | undefined;
 }
 
+/** Failed items told one by one in the summary; past that they are counted (a fan-out may have 10,000). */
+export const ITEM_ERRORS_SHOWN = 5;
+
 /** Lines for stderr. */
 export function summarize(result: ParallelOrchestrationResult, c: Palette, { file, stateFile }: SummaryContext): string {
   const tally = statusTally(result);
@@ -47,14 +52,32 @@ export function summarize(result: ParallelOrchestrationResult, c: Palette, { fil
   const lines: string[] = [];
   switch (runOutcome(result)) {
     case "cancelled": lines.push(c.yellow(`⊘ cancelled after ${took}: ${tally}`)); break;
-    case "succeeded": lines.push(c.green(`✔ ${result.steps.length}/${result.steps.length} steps completed in ${took}`)); break;
+    case "succeeded": {
+      // A fan-out is one step; its items and the steps skipped by a condition are told after the count.
+      const steps = result.steps.filter((s) => !isItem(s));
+      const done = steps.filter((s) => s.status === "completed").length;
+      const whole = done === steps.length && steps.length === result.steps.length;
+      lines.push(c.green(`✔ ${done}/${steps.length} steps completed in ${took}${whole ? "" : `: ${tally}`}`));
+      break;
+    }
+    case "terminated": {
+      const why = result.terminationReason === undefined || result.terminationReason.trim() === "" ? "" : `: ${t(result.terminationReason)}`;
+      lines.push(c.green(`■ terminated after ${took}${why}`), c.dim(`  ${tally}`));
+      break;
+    }
     case "paused": lines.push(c.magenta(`‖ paused for approval after ${took}: ${tally}`)); break;
     case "failed": lines.push(c.red(`✖ the run failed after ${took}: ${tally}`)); break;
   }
+  let itemErrors = 0;
   for (const s of result.steps) {
     if ((s.status === "failed" || s.status === "timed_out") && s.error !== undefined) {
+      if (isItem(s) && ++itemErrors > ITEM_ERRORS_SHOWN) continue;
       lines.push(c.red(`  ${t(s.stepId)} (${t(s.agent)}) ${STATUS_WORDS[s.status]}: ${errorText(s.error)}`));
     }
+  }
+  if (itemErrors > ITEM_ERRORS_SHOWN) {
+    const more = itemErrors - ITEM_ERRORS_SHOWN;
+    lines.push(c.red(`  … and ${more} more failed item${more === 1 ? "" : "s"} (--json has every error)`));
   }
   const stale = staleStateLine(result);
   if (stale !== undefined) lines.push(c.red(stale));
@@ -95,13 +118,22 @@ function arg(text: string): string {
   return /^[\w./@:+-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
-/** A table of the steps (agent, wave, thread, status, duration) for the summary; none past `limit` steps. */
+/**
+ * A table of the steps (agent, wave, thread, status, duration) for the summary; none past `limit`
+ * steps. A fan-out is one row, `research[*]`, whose attempts are its items' and whose duration
+ * spans them; its items are not rows.
+ */
 export function stepTable(result: ParallelOrchestrationResult, limit = 40): string {
-  if (result.steps.length === 0 || result.steps.length > limit) return "";
+  const steps = result.steps.filter((s) => !isItem(s));
+  if (steps.length === 0 || steps.length > limit) return "";
+  const itemAttempts = new Map<string, number>();
+  for (const s of result.steps) if (s.parent !== undefined) itemAttempts.set(s.parent, (itemAttempts.get(s.parent) ?? 0) + s.attempts);
   const rows = [["step", "agent", "wave", "thread", "status", "attempts", "duration"]];
-  for (const s of result.steps) {
-    rows.push([t(s.stepId), t(s.agent), String(s.wave), s.threadId < 0 ? "-" : String(s.threadId), STATUS_WORDS[s.status],
-      String(s.attempts), s.attempts === 0 ? "-" : formatDuration(s.durationMs)]);
+  for (const s of steps) {
+    const fanOut = s.items !== undefined;
+    const attempts = fanOut ? (itemAttempts.get(s.stepId) ?? 0) : s.attempts;
+    rows.push([t(fanOut ? `${s.stepId}[*]` : s.stepId), t(s.agent), String(s.wave), s.threadId < 0 ? "-" : String(s.threadId), statusText(s),
+      String(attempts), attempts === 0 ? "-" : formatDuration(s.durationMs)]);
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
   const numeric = new Set([2, 3, 5, 6]);

@@ -1,8 +1,13 @@
 // The attempts of a run, as every report draws them: one per try that started on a thread.
 import type { AttemptRecord, StepRecord } from "../run/result.js";
 
-/** A step's attempts; a record without history (an older state file) still yields its last attempt. */
+/**
+ * A step's attempts; a record without history (an older state file) still yields its last attempt.
+ * A `forEach` step yields none: its record spans its items (`startedAt` to `endedAt`), which ran
+ * as attempts of their own records (`research[0]`, ...), and it ran nothing itself.
+ */
 export function attemptsOf(record: StepRecord): AttemptRecord[] {
+  if (record.items !== undefined) return [];
   if (record.history.length > 0 || record.startedAt === undefined || record.endedAt === undefined) return record.history;
   const last: AttemptRecord = {
     attempt: Math.max(1, record.attempts), status: record.status, threadId: record.threadId,

@@ -1,8 +1,9 @@
 // Turns a finished run into Chrome trace-event JSON (`wavepool run --trace`), the format that
-// Perfetto and chrome://tracing open: a track per worker thread, a slice per step attempt.
-import type { AttemptRecord, ParallelOrchestrationResult, StepRecord, StepStatus } from "../run/result.js";
+// Perfetto and chrome://tracing open: a track per worker thread, a slice per step attempt (an item
+// of a fan-out, an iteration of a repeat step), and a span per fan-out over its items.
+import type { AttemptRecord, ParallelOrchestrationResult, SkipReason, StepRecord, StepStatus } from "../run/result.js";
 import { attemptsOf, byThread } from "./attempts.js";
-import { runOutcome, type RunOutcome } from "./outcome.js";
+import { isItem, runOutcome, type RunOutcome } from "./outcome.js";
 
 /** A slice: one step attempt on one thread (`ph: "X"`, a complete event). Times are microseconds. */
 export interface TraceCompleteEvent {
@@ -21,8 +22,29 @@ export interface TraceCompleteEvent {
     wave: number;
     attempt: number;
     status: StepStatus;
+    /** An item of a `forEach` step: the step's id and the item's index (the slice is named `research[3]`). */
+    parent?: string;
+    item?: number;
+    /** An attempt of a `repeat` step: its iteration (1, 2, ...). */
+    iteration?: number;
     error?: { name: string; code: string; message: string };
   };
+}
+
+/**
+ * The span of a `forEach` step from its first item's start to its last item's end: a nestable async
+ * begin (`ph: "b"`) and end (`ph: "e"`) pair with the step's id, which Perfetto draws on a track of
+ * its own above the threads, since its items ran on many.
+ */
+export interface TraceAsyncEvent {
+  ph: "b" | "e";
+  name: string;
+  cat: "forEach";
+  id: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  args: { stepId: string; agent?: string; wave?: number; items?: number; status?: StepStatus };
 }
 
 /** A marker across every track at the moment a wave's first step started (`ph: "i"`, global scope). */
@@ -48,7 +70,7 @@ export interface TraceMetadataEvent {
   args: { name: string } | { sort_index: number };
 }
 
-export type TraceEvent = TraceCompleteEvent | TraceInstantEvent | TraceMetadataEvent;
+export type TraceEvent = TraceCompleteEvent | TraceAsyncEvent | TraceInstantEvent | TraceMetadataEvent;
 
 /** The JSON object format of the trace-event spec; `JSON.stringify` it to a `.json` file. */
 export interface ChromeTrace {
@@ -63,12 +85,19 @@ export interface ChromeTrace {
     success: boolean;
     cancelled: boolean;
     paused: boolean;
+    /** A termination ended the run, and why (its rendered reason). */
+    terminated: boolean;
+    terminationReason?: string;
     /** ISO time the run started; every `ts` is relative to it. */
     startedAt: string;
     durationMs: number;
+    /** Steps of the strategy (a fan-out is one), and the items of fan-outs apart. */
     steps: number;
-    /** Steps that have no slice, by status (skipped, cancelled before starting, restored from state). */
+    items: number;
+    /** Steps and items that have no slice, by status (skipped, cancelled before starting, restored from state). */
     notRun: Record<string, string[]>;
+    /** Why each skipped step was skipped, where the run said (`condition`, `terminated`, `dependency`). */
+    skipReasons: Record<string, SkipReason>;
   };
 }
 
@@ -103,7 +132,8 @@ export function toChromeTrace(result: ParallelOrchestrationResult, options: Chro
   }
   // Stable sort: attempts that start in the same millisecond keep definition order.
   ran.sort((a, b) => a.attempt.startedAt - b.attempt.startedAt);
-  const origin = Math.min(result.startedAt, ...ran.map((r) => r.attempt.startedAt));
+  // Sorted: the first attempt is the earliest (no spread of 10,000s of arguments).
+  const origin = Math.min(result.startedAt, ran[0]?.attempt.startedAt ?? Infinity);
   // Tenths of a microsecond: finer than that is below what an epoch-ms double holds (~0.24 µs).
   const micros = (ms: number): number => Math.max(0, Math.round(ms * 10_000) / 10);
 
@@ -123,6 +153,9 @@ export function toChromeTrace(result: ParallelOrchestrationResult, options: Chro
       dur: micros(attempt.endedAt - attempt.startedAt),
       args: { stepId: record.stepId, agent: record.agent, wave: record.wave, attempt: attempt.attempt, status: attempt.status },
     };
+    if (record.parent !== undefined) event.args.parent = record.parent;
+    if (record.item !== undefined) event.args.item = record.item;
+    if (attempt.iteration !== undefined) event.args.iteration = attempt.iteration;
     if (attempt.error !== undefined) {
       // The stack stays out: it is long, and the step's record in `--json` output keeps it.
       event.args.error = { name: attempt.error.name, code: attempt.error.code, message: attempt.error.message };
@@ -132,6 +165,7 @@ export function toChromeTrace(result: ParallelOrchestrationResult, options: Chro
   for (const [wave, start] of [...waveStarts].sort((a, b) => a[1] - b[1] || a[0] - b[0])) {
     slices.push({ ph: "i", s: "g", name: `wave ${wave}`, cat: "wave", pid: PID, tid: threads[0] ?? 0, ts: micros(start - origin), args: { wave } });
   }
+  slices.push(...fanOutSpans(result, micros, origin, threads[0] ?? 0));
   slices.sort((a, b) => a.ts - b.ts);
 
   const title = options.title?.trim() ?? "";
@@ -147,8 +181,13 @@ export function toChromeTrace(result: ParallelOrchestrationResult, options: Chro
 
   const drawn = new Set(ran.map((r) => r.record));
   const notRun: Record<string, string[]> = {};
+  const skipReasons: Record<string, SkipReason> = {};
+  let items = 0;
   for (const record of result.steps) {
-    if (!drawn.has(record)) (notRun[record.status] ??= []).push(record.stepId);
+    if (isItem(record)) items++;
+    if (record.skipReason !== undefined && record.status === "skipped") skipReasons[record.stepId] = record.skipReason;
+    // A fan-out ran nothing itself: its items are its slices, and its span is drawn apart.
+    if (!drawn.has(record) && record.items === undefined) (notRun[record.status] ??= []).push(record.stepId);
   }
   return {
     traceEvents: [...meta, ...slices],
@@ -160,10 +199,28 @@ export function toChromeTrace(result: ParallelOrchestrationResult, options: Chro
       success: result.success,
       cancelled: result.cancelled,
       paused: result.paused,
+      terminated: result.terminated,
+      ...(result.terminationReason === undefined ? {} : { terminationReason: result.terminationReason }),
       startedAt: Number.isFinite(result.startedAt) ? new Date(result.startedAt).toISOString() : "",
       durationMs: result.durationMs,
-      steps: result.steps.length,
+      steps: result.steps.length - items,
+      items,
       notRun,
+      skipReasons,
     },
   };
+}
+
+/** A begin/end pair per fan-out that ran in this run, from its record's start to its end. */
+function fanOutSpans(result: ParallelOrchestrationResult, micros: (ms: number) => number, origin: number, tid: number): TraceAsyncEvent[] {
+  const spans: TraceAsyncEvent[] = [];
+  for (const record of result.steps) {
+    const { startedAt, endedAt, items } = record;
+    if (items === undefined || startedAt === undefined || endedAt === undefined || endedAt < result.startedAt) continue;
+    const name = `${record.stepId}[*]`;
+    const common = { name, cat: "forEach" as const, id: record.stepId, pid: PID, tid };
+    spans.push({ ph: "b", ...common, ts: micros(startedAt - origin), args: { stepId: record.stepId, agent: record.agent, wave: record.wave, items } });
+    spans.push({ ph: "e", ...common, ts: micros(endedAt - origin), args: { stepId: record.stepId, status: record.status } });
+  }
+  return spans;
 }

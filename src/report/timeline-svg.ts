@@ -2,7 +2,7 @@
 // worker thread and a bar per step attempt, so idle threads and the steps that held a wave up show.
 import type { ParallelOrchestrationResult, StepStatus } from "../run/result.js";
 import { describeDuration } from "./duration.js";
-import { runOutcome, STATUS_WORDS } from "./outcome.js";
+import { isItem, runOutcome, STATUS_WORDS, statusText } from "./outcome.js";
 import { charsIn, num, textWidth, truncateEnd, truncateMiddle, wrapText, xml } from "./svg-text.js";
 import { formatTick, timeTicks } from "./time-ticks.js";
 import { layoutRows, placeWaveLabels, WAVE_LABEL_FONT, WAVE_LABEL_LINES, waveStarts, type Bar } from "./timeline-layout.js";
@@ -56,7 +56,9 @@ const LEAST_LABEL = 6;
  * (`options.title`, the run's goal) over the run id, a row per thread in thread order, a bar per
  * attempt in each step's `history` coloured by status (never narrower than 3 px, failed and
  * timed-out ones marked above), dashed lines where waves began; skipped steps are counted under
- * the legend instead. Output is deterministic for a given result and options.
+ * the legend instead, by reason. A `forEach` step is drawn as its items' attempts (`research[3]`),
+ * a `repeat` step as one bar per iteration (`polish ↻2`). Output is deterministic for a given
+ * result and options.
  * @example await writeFile("run.svg", renderTimeline(result, { title: strategy.goal }));
  */
 export function renderTimeline(result: ParallelOrchestrationResult, options: TimelineOptions = {}): string {
@@ -154,8 +156,10 @@ export function renderTimeline(result: ParallelOrchestrationResult, options: Tim
 /** The title (the run's goal), and below it, smaller, the run id, its size, length and outcome. */
 function headerSvg(result: ParallelOrchestrationResult, title: string | undefined, width: number): { svg: string; bottom: number } {
   const heading = title?.trim() || "wavepool run";
-  const steps = result.steps.length;
-  const facts = `run ${result.runId} · ${steps} step${steps === 1 ? "" : "s"} · ${describeDuration(result.durationMs)} · ${runOutcome(result)}`;
+  const items = result.steps.filter(isItem).length;
+  const steps = result.steps.length - items;
+  const count = `${steps} step${steps === 1 ? "" : "s"}${items === 0 ? "" : `, ${items} item${items === 1 ? "" : "s"}`}`;
+  const facts = `run ${result.runId} · ${count} · ${describeDuration(result.durationMs)} · ${runOutcome(result)}`;
   const room = width - 2 * MARGIN;
   return {
     svg: `<text class="title" x="${MARGIN}" y="26" font-size="16" font-weight="bold">${xml(truncateEnd(heading, charsIn(room, 16)))}</text>\n` +
@@ -177,12 +181,15 @@ function barSvg(bar: Bar, xOf: (t: number) => number, lane: { top: number; heigh
   const duration = attempt.endedAt - attempt.startedAt;
   const tip = [
     record.stepId,
+    ...(record.parent !== undefined ? [`item ${record.item ?? "?"} of ${record.parent}`] : []),
     `agent: ${record.agent}`,
+    ...(attempt.iteration !== undefined ? [`iteration ${attempt.iteration} of ${Math.max(record.iterations ?? 0, attempt.iteration)}`] : []),
     `attempt ${attempt.attempt} of ${Math.max(record.attempts, attempt.attempt)} · ${STATUS_WORDS[attempt.status]} · ${describeDuration(duration)}`,
     `wave ${record.wave} · ${threadLabel(attempt.threadId)} · started at +${describeDuration(attempt.startedAt - origin)}`,
     ...(attempt.error ? [`${attempt.error.name} (${attempt.error.code}): ${truncateMiddle(attempt.error.message, 300)}`] : []),
   ].join("\n");
-  const name = attempt.attempt > 1 ? `${record.stepId} #${attempt.attempt}` : record.stepId;
+  // An iteration is named by its number (`polish ↻2`), a retry by its attempt's (`step_3 #2`).
+  const name = (attempt.iteration ?? 1) > 1 ? `${record.stepId} ↻${attempt.iteration}` : attempt.attempt > 1 ? `${record.stepId} #${attempt.attempt}` : record.stepId;
   const label = truncateMiddle(name, charsIn(w - 8, LABEL_FONT), LEAST_LABEL);
   const text = label === "" ? "" :
     `<text class="bar-label" x="${num(x + 4)}" y="${num(lane.top + lane.height / 2 + 4)}" fill="${colour.text}">${xml(label)}</text>`;
@@ -191,7 +198,9 @@ function barSvg(bar: Bar, xOf: (t: number) => number, lane: { top: number; heigh
     ? `<path class="mark" d="${markPath(x + Math.min(w / 2, 6), barTop)}" fill="${colour.fill}"><title>${xml(`${record.stepId}: ${STATUS_WORDS[attempt.status]}`)}</title></path>`
     : undefined;
   return {
-    svg: `<g class="attempt"><title>${xml(tip)}</title><rect class="bar" x="${num(x)}" y="${barTop}" width="${num(w)}" height="${lane.height - 6}" rx="${w < 6 ? 0.5 : 2}" fill="${colour.fill}" stroke="#ffffff" stroke-width="0.5"/>${text}</g>`,
+    // The white edge parts bars that have room; on widened slivers (thousands of items in a row) it
+    // would be all there is to see, and the row would turn pale instead of the status's colour.
+    svg: `<g class="attempt"><title>${xml(tip)}</title><rect class="bar" x="${num(x)}" y="${barTop}" width="${num(w)}" height="${lane.height - 6}" rx="${w < 6 ? 0.5 : 2}" fill="${colour.fill}"${exact < MIN_BAR_WIDTH ? "" : ` stroke="#ffffff" stroke-width="0.5"`}/>${text}</g>`,
     mark,
     widened: exact < MIN_BAR_WIDTH,
   };
@@ -207,9 +216,12 @@ function footnote(result: ParallelOrchestrationResult, bars: Bar[], counts: {
 }): string[] {
   const drawn = new Set(bars.map((b) => b.record));
   const missing = new Map<string, number>();
+  const fanOuts: string[] = [];
   for (const record of result.steps) {
+    // A fan-out ran nothing itself: its items are its bars.
+    if (record.items !== undefined) { fanOuts.push(`${record.stepId}[*] (${record.items} item${record.items === 1 ? "" : "s"})`); continue; }
     if (drawn.has(record)) continue;
-    const why = record.status === "skipped" ? "skipped" : record.status === "completed" ? "restored from a saved state" : `${STATUS_WORDS[record.status]} before starting`;
+    const why = record.status === "skipped" ? statusText(record) : record.status === "completed" ? "restored from a saved state" : `${STATUS_WORDS[record.status]} before starting`;
     missing.set(why, (missing.get(why) ?? 0) + 1);
   }
   const parts = [...missing].map(([why, n]) => `${n} ${why}`);
@@ -222,7 +234,12 @@ function footnote(result: ParallelOrchestrationResult, bars: Bar[], counts: {
     const unlabelled = counts.unlabelled === 0 ? "" : ` (${counts.unlabelled} left unlabelled for lack of room)`;
     notes.push(`A dashed line marks where the first step of a wave started${unlabelled}.`);
   }
+  if (fanOuts.length > 0) notes.push(`A fan-out is drawn as its items' attempts, named step[item]: ${fanOuts.join(", ")}.`);
   if (parts.length > 0) notes.unshift(`Not drawn: ${parts.join(", ")}.`);
+  if (runOutcome(result) === "terminated") {
+    const why = result.terminationReason?.trim() ?? "";
+    notes.unshift(why === "" ? "A termination ended the run." : `A termination ended the run: ${why}${/[.!?]$/.test(why) ? "" : "."}`);
+  }
   return notes;
 }
 
