@@ -54,6 +54,9 @@ test("a forEach step runs once per item of a list a step produced; each item's o
   const itemEnds = events.filter((e): e is Extract<RunEvent, { type: "step:end" }> => e.type === "step:end" && e.parent === "research");
   assert.deepEqual(itemEnds.map((e) => e.item).sort(), [0, 1, 2, 3]);
   assert.ok(events.some((e) => e.type === "step:end" && e.stepId === "research" && e.status === "completed"));
+  const fanStart = events.find((e): e is Extract<RunEvent, { type: "step:start" }> => e.type === "step:start" && e.stepId === "research");
+  assert.deepEqual(fanStart && [fanStart.attempt, fanStart.items], [0, 4]);
+  assert.ok(events.indexOf(fanStart!) < events.findIndex((e) => e.type === "step:start" && e.parent === "research"), "the fan-out starts before its items");
   assert.equal(result.stepsExecuted, 3);
 });
 

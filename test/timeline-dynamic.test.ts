@@ -69,3 +69,10 @@ test("10,000 items: a bar per attempt, no label on a bar too narrow for it, ever
   assert.ok(svg.length < 600 * attempts, `${svg.length} bytes`);
   assert.ok(bars.every((b) => !b.attrs.has("stroke")), "widened slivers have no white edge: the row keeps its colour");
 });
+
+test("a run of 150,000 item attempts renders: no spread of every bar into one call", () => {
+  const { result } = fakeDynamicResult({ items: 150_000 });
+  const svg = renderTimeline(result, { width: 1200 });
+  assert.ok(svg.startsWith("<svg") || svg.includes("<svg"));
+  assert.ok(svg.length > 150_000);
+});

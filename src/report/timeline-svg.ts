@@ -66,8 +66,13 @@ export function renderTimeline(result: ParallelOrchestrationResult, options: Tim
   const laneHeight = Math.max(14, Math.round(options.rowHeight ?? 26));
   const { rows, bars, earlier } = layoutRows(result);
   const left = Math.max(92, MARGIN + Math.max(0, ...rows.map((r) => textWidth(threadLabel(r.threadId), LABEL_FONT))) + 10);
-  const origin = Math.min(result.startedAt, ...bars.map((b) => b.attempt.startedAt));
-  const end = Math.max(result.endedAt, ...bars.map((b) => b.attempt.endedAt));
+  // Loops, not spreads: a run of many items has more bars than a call has room for arguments.
+  let origin = result.startedAt;
+  let end = result.endedAt;
+  for (const b of bars) {
+    origin = Math.min(origin, b.attempt.startedAt);
+    end = Math.max(end, b.attempt.endedAt);
+  }
   const span = Math.max(end - origin, 1e-3);
   const plotWidth = width - left - RIGHT;
   const xOf = (t: number): number => left + ((t - origin) / span) * plotWidth;

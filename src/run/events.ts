@@ -5,12 +5,15 @@ import type { ParallelOrchestrationResult, StepStatus } from "./result.js";
 
 /**
  * What a step event says about a dynamic step: an item of a `forEach` step has `stepId`
- * `"<parent>[<item>]"`, `parent` and `item`; an attempt of a `repeat` step has its `iteration`.
+ * `"<parent>[<item>]"`, `parent` and `item`; an attempt of a `repeat` step has its `iteration`; a
+ * `forEach` step itself starts (attempt 0) with its number of `items` and ends once they all have.
  */
 export interface DynamicStepFields {
   parent?: string;
   item?: number;
   iteration?: number;
+  /** A `forEach` step's own `step:start` (attempt 0, when its list is known): how many items it has. */
+  items?: number;
 }
 
 export interface RunStartEvent { type: "run:start"; runId: string; time: number; steps: number; waves: string[][] }

@@ -15,7 +15,8 @@ import type { Units } from "./units.js";
 
 /** What a ready step became. */
 export type Admission =
-  | { kind: "units"; units: readonly number[] }
+  /** `items`: a fan-out's number of items (its units are the first of them, as many as may go now). */
+  | { kind: "units"; units: readonly number[]; items?: number }
   /** Its `when` is false: it and the dependents skipped with it, the step first. */
   | { kind: "skipped"; skipped: readonly number[] }
   | { kind: "failed"; error: WavepoolError };
@@ -57,7 +58,7 @@ export class Gate {
     } catch (error) {
       return { kind: "failed", error: error as WavepoolError };
     }
-    return { kind: "units", units: this.#expand(i, values) };
+    return { kind: "units", units: this.#expand(i, values), items: values.length };
   }
 
   /** The fan-out unit `u` is an item of, if it is one. */

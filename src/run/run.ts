@@ -258,6 +258,10 @@ export class Run {
     const admission = this.#gate.admit(i);
     if (admission.kind === "failed") return this.#then(i, this.#settle.failedBeforeStart(i, this.#state.begin(i), admission.error));
     if (admission.kind === "units") {
+      if (admission.items !== undefined) {
+        this.#report.waveStart(this.#units.level[i]!);
+        this.#report.stepStart(i, 0, { items: admission.items });
+      }
       for (const u of admission.units) this.#ready.push(u);
       return this.#parentsSettled();
     }
