@@ -6,6 +6,7 @@ import type { DependencyGraph } from "../graph/dependency-graph.js";
 import { isEncoded, toWire, type WireValue } from "../pool/wire-value.js";
 import type { AttemptRecord, PendingApproval, SkipReason, StepRecord, StepStatus } from "./result.js";
 import type { SavedRunState } from "./state-file.js";
+import { itemOutputs, itemRecord, orderedRecords, parentOutcome, type FanOutUnits } from "./fan-out-records.js";
 
 /** A fan-out step that settled once its items all had, and what that did: `ready` dependents, or `skipped` ones (it failed). */
 export interface ParentSettled {
@@ -13,25 +14,6 @@ export interface ParentSettled {
   status: StepStatus;
   ready: number[];
   skipped: number[];
-}
-
-interface FanOut {
-  /** The unit of its first item. */
-  base: number;
-  count: number;
-  /** Items settled so far. */
-  settled: number;
-}
-
-/** The outputs of a fan-out's items, in order, from a saved state; undefined if one is missing. */
-function itemOutputs(key: string, count: number | undefined, outputs: ReadonlyMap<string, unknown>): unknown[] | undefined {
-  if (count === undefined) return undefined;
-  const values: unknown[] = [];
-  for (let k = 0; k < count; k++) {
-    if (!outputs.has(`${key}[${k}]`)) return undefined;
-    values.push(outputs.get(`${key}[${k}]`));
-  }
-  return values;
 }
 
 /**
@@ -63,7 +45,7 @@ export class RunState {
   /** Units 0..steps-1 are steps; the items of fan-outs follow (./units.ts). */
   readonly #steps: number;
   /** The fan-outs whose lists are known, by step. */
-  readonly #fanOuts = new Map<number, FanOut>();
+  readonly #fanOuts = new Map<number, FanOutUnits & { settled: number }>();
   /** Fan-out steps that settled since `takeSettledParents` was last called. */
   #parents: ParentSettled[] = [];
   /** Items a saved state completed, by id (`"<stepId>[<item>]"`): not run again when their fan-out expands. */
@@ -273,10 +255,7 @@ export class RunState {
       const stepId = `${step.stepId}[${k}]`;
       const restored = this.#restoredItems?.get(stepId);
       this.status.push("pending");
-      this.records.push(restored !== undefined ? structuredClone(restored.record) : {
-        stepId, agent: step.assignedAgent, outputKey: `${step.outputKey}[${k}]`, status: "pending", parent: step.stepId, item: k,
-        wave: this.graph.level[i]!, threadId: -1, durationMs: 0, attempts: 0, history: [],
-      });
+      this.records.push(restored !== undefined ? structuredClone(restored.record) : itemRecord(step, k, this.graph.level[i]!));
       if (restored !== undefined) this.#complete(base + k, restored.output);
       else toRun.push(base + k);
     }
@@ -300,29 +279,15 @@ export class RunState {
   /** Every item of fan-out step `i` settled: so does it, completed with their outputs in order, or as its items went. */
   #parentSettles(i: number): void {
     const { base, count } = this.#fanOuts.get(i)!;
-    const record = this.records[i]!;
     const items = this.records.slice(base, base + count);
-    let startedAt = Infinity;
-    let endedAt = -Infinity;
-    for (const r of items) {
-      if (r.startedAt === undefined) continue;
-      startedAt = Math.min(startedAt, r.startedAt);
-      endedAt = Math.max(endedAt, r.endedAt!);
-    }
-    if (startedAt !== Infinity) Object.assign(record, { startedAt, endedAt, durationMs: endedAt - startedAt });
-    const worst = items.find((r) => r.status === "failed" || r.status === "timed_out")
-      ?? items.find((r) => r.status === "cancelled") ?? items.find((r) => r.status === "paused") ?? items.find((r) => r.status === "skipped");
-    if (worst === undefined) {
-      const output = items.map((r) => this.context.get(r.outputKey));
+    const status = parentOutcome(this.records[i]!, items);
+    if (status === "completed") {
       this.executed++;
-      this.#parents.push({ step: i, status: "completed", ready: this.#complete(i, output), skipped: [] });
+      this.#parents.push({ step: i, status, ready: this.#complete(i, items.map((r) => this.context.get(r.outputKey))), skipped: [] });
       return;
     }
-    if (worst.error !== undefined) record.error = { ...worst.error, message: `item ${worst.item} of step ${record.stepId} ${worst.status === "timed_out" ? "timed out" : worst.status}: ${worst.error.message}` };
-    if (worst.status === "skipped") record.skipReason = worst.skipReason;
-    const status = worst.status === "timed_out" ? "failed" : worst.status;
     this.#settle(i, status);
-    if (status === "failed") this.firstError ??= record.error;
+    if (status === "failed") this.firstError ??= this.records[i]!.error;
     this.#parents.push({ step: i, status, ready: [], skipped: status === "failed" ? this.#skipDependents(i, "dependency") : [] });
   }
 
@@ -344,14 +309,6 @@ export class RunState {
 
   /** The records in result order: each step's, its items' after it. */
   orderedRecords(): StepRecord[] {
-    if (this.#fanOuts.size === 0) return this.records;
-    const ordered: StepRecord[] = [];
-    for (let i = 0; i < this.#steps; i++) {
-      ordered.push(this.records[i]!);
-      const fan = this.#fanOuts.get(i);
-      if (fan !== undefined) for (let k = 0; k < fan.count; k++) ordered.push(this.records[fan.base + k]!);
-    }
-    return ordered;
+    return orderedRecords(this.records, this.#steps, this.#fanOuts);
   }
-
 }
