@@ -120,3 +120,36 @@ test("a failed item fails its step and skips its dependents; finished items are 
   const again = await readStateFile(file);
   assert.equal(again.steps.find((s) => s.stepId === "each")!.status, "completed");
 });
+
+test("each item has the step's timeout and retries: a hung item is stopped (its thread terminated), retried, and fails the step", async () => {
+  const strategy = strategyOf(["spin", "Spin", "{{ item }}", "spun", { forEach: "work", timeoutMs: 300, retries: 1 }]);
+  const o = new ParallelOrchestrator(strategy, { threads: 2 }).addAgent("Spin", agent("spin"));
+  after(() => o.close());
+  const result = await o.execute("t", { inputs: { work: ["spin 5", "spin forever", "spin 5"] } });
+  const byId = new Map(result.steps.map((s) => [s.stepId, s]));
+  assert.equal(byId.get("spin[1]")!.status, "timed_out");
+  assert.equal(byId.get("spin[1]")!.attempts, 2);
+  assert.deepEqual(byId.get("spin[1]")!.history.map((a) => a.status), ["timed_out", "timed_out"]);
+  assert.equal(byId.get("spin[0]")!.status, "completed");
+  assert.equal(byId.get("spin[2]")!.status, "completed");
+  assert.equal(byId.get("spin")!.status, "failed");
+  assert.match(byId.get("spin")!.error!.message, /item 1 of step spin timed out/);
+  assert.equal(result.error?.code, "WAVEPOOL_STEP_TIMEOUT");
+});
+
+test("a fan-out's items reach the thread in the order simulate() gives them (one thread: priority alone decides)", async () => {
+  const strategy = strategyOf(
+    ["plan", "Json", '{"topics": ["a", "b", "c"]}', "plan", { cost: 1 }],
+    ["research", "Echo", "{{ item }}", "notes", { forEach: "plan.topics", cost: 2 }],
+    ["side", "Echo", "side", "side", { cost: 3 }],
+    ["write", "Echo", "{{ notes | size }}", "article", { cost: 1 }],
+  );
+  const { simulate } = await import("wavepool");
+  const predicted = simulate(strategy, { threads: 1, costs: { "research[*]": { items: 3, cost: 2 } } }).schedule.map((s) => s.stepId);
+  const { o } = setup(strategy, 1);
+  const started: string[] = [];
+  const result = await o.execute("t", { onEvent: (e) => { if (e.type === "step:start" && e.attempt > 0) started.push(e.stepId); } });
+  assert.equal(result.success, true);
+  assert.deepEqual(predicted, ["plan", "research[0]", "research[1]", "research[2]", "side", "write"]);
+  assert.deepEqual(started, predicted);
+});
