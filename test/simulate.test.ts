@@ -109,27 +109,26 @@ test("bad input is refused with an error naming the value", () => {
 });
 
 test("a live run dispatches steps in the order simulate predicts", async () => {
-  // Costs chosen so that no two steps end within 10 units of each other in the simulation
-  // (ends at 25, 60, 70, 80, 85, 115), and agents that spin for cost x 5 ms: the real completion
-  // order is then the simulated one, with 50 ms to spare at every decision.
-  const ms = { a: 60, b: 25, c: 45, d: 20, e: 35, f: 15 } as const;
-  const strategy = strategyOf(
-    ["a", "Spin", `spin ${ms.a * 5}`, "a", { cost: ms.a }],
-    ["b", "Spin", `spin ${ms.b * 5}`, "b", { cost: ms.b }],
-    ["c", "Spin", `spin ${ms.c * 5} {{ b }}`, "c", { cost: ms.c }],
-    ["d", "Spin", `spin ${ms.d * 5}`, "d", { cost: ms.d }],
-    ["e", "Spin", `spin ${ms.e * 5} {{ d }}`, "e", { cost: ms.e }],
-    ["f", "Spin", `spin ${ms.f * 5} {{ a }} {{ c }}`, "f", { cost: ms.f }],
-  );
-  const simulated = simulate(strategy, { threads: 2 });
-  assert.deepEqual(simulated.schedule.map((s) => s.end).sort((x, y) => x - y), [25, 60, 70, 80, 85, 115]);
-  const predicted = simulated.schedule.map((s) => s.stepId);
-  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(2)).addAgent("Spin", agent("spin"));
+  // Costs give the simulation distinct ends (25, 60, 70, 80, 85, 115); each agent then ends in its
+  // turn in that order (a shared counter, not a timer), so every decision the live scheduler makes
+  // sees the ends the simulation saw, however fast the machine is.
+  const cost = { a: 60, b: 25, c: 45, d: 20, e: 35, f: 15 } as const;
+  const reads: Record<keyof typeof cost, string> = { a: "", b: "", c: "{{ b }}", d: "", e: "{{ d }}", f: "{{ a }} {{ c }}" };
+  const plan = strategyOf(...(Object.keys(cost) as (keyof typeof cost)[]).map((id) => [id, "InTurn", `turn ? ${reads[id]}`, id, { cost: cost[id] }] as [string, string, string, string, { cost: number }]));
+  const simulated = simulate(plan, { threads: 2 });
+  const ends = [...simulated.schedule].sort((x, y) => x.end - y.end);
+  assert.deepEqual(ends.map((s) => s.end), [25, 60, 70, 80, 85, 115]);
+  const turn = new Map(ends.map((s, k) => [s.stepId, k]));
+  const strategy = strategyOf(...(Object.keys(cost) as (keyof typeof cost)[]).map((id) => [id, "InTurn", `turn ${turn.get(id)} ${reads[id]}`, id, { cost: cost[id] }] as [string, string, string, string, { cost: number }]));
+  const predicted = simulate(strategy, { threads: 2 }).schedule.map((s) => s.stepId);
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(2)).addAgent("InTurn", { module: agent("in-turn"), options: { cell } });
   after(() => o.close());
   const order: string[] = [];
   const result = await o.execute("t", { onEvent: (e) => e.type === "step:start" && order.push(e.stepId) });
-  assert.equal(result.success, true);
+  assert.equal(result.success, true, JSON.stringify(result.error));
   assert.deepEqual(order, predicted);
+  assert.deepEqual(result.steps.map((s) => result.context.get(s.stepId)), result.steps.map((s) => turn.get(s.stepId)));
 });
 
 test("learned costs: measured durations change the order of a later run, and plan() uses them", async () => {
