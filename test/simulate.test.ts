@@ -110,8 +110,9 @@ test("bad input is refused with an error naming the value", () => {
 
 test("a live run dispatches steps in the order simulate predicts", async () => {
   // Costs give the simulation distinct ends (25, 60, 70, 80, 85, 115); each agent then ends in its
-  // turn in that order (a shared counter, not a timer), so every decision the live scheduler makes
-  // sees the ends the simulation saw, however fast the machine is.
+  // turn in that order, once the main thread has reported the ends before it (a counter in shared
+  // memory that onEvent bumps, not a timer), so every decision the live scheduler makes sees the ends
+  // the simulation saw, however fast the machine is.
   const cost = { a: 60, b: 25, c: 45, d: 20, e: 35, f: 15 } as const;
   const reads: Record<keyof typeof cost, string> = { a: "", b: "", c: "{{ b }}", d: "", e: "{{ d }}", f: "{{ a }} {{ c }}" };
   const plan = strategyOf(...(Object.keys(cost) as (keyof typeof cost)[]).map((id) => [id, "InTurn", `turn ? ${reads[id]}`, id, { cost: cost[id] }] as [string, string, string, string, { cost: number }]));
@@ -125,7 +126,15 @@ test("a live run dispatches steps in the order simulate predicts", async () => {
   const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(2)).addAgent("InTurn", { module: agent("in-turn"), options: { cell } });
   after(() => o.close());
   const order: string[] = [];
-  const result = await o.execute("t", { onEvent: (e) => e.type === "step:start" && order.push(e.stepId) });
+  const result = await o.execute("t", {
+    onEvent: (e) => {
+      if (e.type === "step:start") order.push(e.stepId);
+      if (e.type === "step:end") {
+        Atomics.add(cell, 0, 1);
+        Atomics.notify(cell, 0);
+      }
+    },
+  });
   assert.equal(result.success, true, JSON.stringify(result.error));
   assert.deepEqual(order, predicted);
   assert.deepEqual(result.steps.map((s) => result.context.get(s.stepId)), result.steps.map((s) => turn.get(s.stepId)));
