@@ -2,7 +2,7 @@
 // or as a fan-out's list (title, introduction, one section per brief, conclusion), and scores the
 // prose for readability.
 import { defineAgent } from "wavepool/agent";
-import { briefsIn } from "./briefs.js";
+import { briefsIn } from "./inputs.js";
 import type { Research } from "./research.js";
 import { mentions, readability } from "./measures.js";
 import { words } from "./text.js";

@@ -1,6 +1,7 @@
-// The research briefs among an agent's inputs: a ResearchAgent output read alone, or a fan-out's
-// list of them.
+// What the example agents look for among their inputs: research briefs (a ResearchAgent output read
+// alone, or a fan-out's list of them) and a draft (a WriterAgent or ReviserAgent output).
 import type { Research } from "./research.js";
+import type { Article } from "./writer.js";
 
 export function isResearch(value: unknown): value is Research {
   const v = value as Partial<Research> | null;
@@ -11,4 +12,9 @@ export function isResearch(value: unknown): value is Research {
 /** Every brief in `inputs`, in the order the inputs and lists give them. */
 export function briefsIn(inputs: Record<string, unknown>): Research[] {
   return Object.values(inputs).flatMap((value) => (Array.isArray(value) ? value : [value])).filter(isResearch);
+}
+
+export function isArticle(value: unknown): value is Article {
+  const v = value as Partial<Article> | null;
+  return typeof v === "object" && v !== null && typeof v.markdown === "string" && typeof v.title === "string";
 }
