@@ -30,6 +30,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.WAVEPOOL_LOG_LEVEL;
   delete env.NO_COLOR;
+  delete env.npm_config_dynamic; // `npm start --dynamic` (examples/start-args.ts)
   return env;
 }
 
@@ -50,6 +51,10 @@ export function finished(child: ChildProcess): Promise<Exit> {
 }
 
 export const cli = (args: string[], cwd = tmpdir()): Promise<Exit> => finished(start(args, cwd));
+
+/** Runs another built script as the command is run (the `npm start` launcher, dist/examples/start.js). */
+export const script = (path: string, args: string[], cwd = tmpdir(), env: NodeJS.ProcessEnv = {}): Promise<Exit> =>
+  finished(spawn(process.execPath, [path, ...args], { cwd, env: { ...cleanEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] }));
 
 export async function writeIn(dir: string, name: string, text: string): Promise<string> {
   const path = join(dir, name);

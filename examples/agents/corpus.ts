@@ -2,6 +2,7 @@
 // with TF-IDF weights to compare them.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { sentenceTerms, splitSentences, type SentenceTerms } from "./text.js";
 
 export interface Doc {
@@ -13,6 +14,12 @@ export interface Doc {
 }
 
 export type Vector = Map<string, number>;
+
+/**
+ * The bundled examples/data, found from this module's place in dist/examples/agents: tsc does not
+ * copy data files to dist/, so the corpus is read from the source tree.
+ */
+export const BUNDLED_DATA = fileURLToPath(new URL("../../../examples/data/", import.meta.url));
 
 /** Two-word phrases say more than single words, so they weigh a little more. */
 export const PHRASE_BOOST = 1.5;

@@ -1,10 +1,9 @@
 // ResearchAgent: finds the bundled document that best answers the intent (TF-IDF cosine), ranks its
 // key terms, extracts its key sentences, and checks how stable each key term is by bootstrap
 // resampling of the document's sentences. All of it is CPU work on a worker thread; no network.
-import { fileURLToPath } from "node:url";
 import { defineAgent } from "wavepool/agent";
 import { bootstrap } from "./bootstrap.js";
-import { cosine, displayForm, inverseDocumentFrequency, loadCorpus, PHRASE_BOOST, tfidf, type Doc, type Vector } from "./corpus.js";
+import { BUNDLED_DATA, cosine, displayForm, inverseDocumentFrequency, loadCorpus, PHRASE_BOOST, tfidf, type Doc, type Vector } from "./corpus.js";
 import { sentenceTerms } from "./text.js";
 
 /** Options given at `addAgent`. */
@@ -17,9 +16,6 @@ export type ResearchOptions = {
   /** Bootstrap resamples per run: the CPU-heavy part. @default 50000 */
   bootstrapRounds?: number;
 };
-
-/** tsc does not copy data files to dist/, so the corpus is read from the source tree. */
-const BUNDLED_DATA = fileURLToPath(new URL("../../../examples/data/", import.meta.url));
 
 export interface Keyword {
   term: string;

@@ -1,8 +1,11 @@
-// WriterAgent: composes a Markdown article from the research briefs its intent template read
-// (title, introduction, one section per brief, conclusion) and scores the prose for readability.
+// WriterAgent: composes a Markdown article from the research briefs its intent template read, alone
+// or as a fan-out's list (title, introduction, one section per brief, conclusion), and scores the
+// prose for readability.
 import { defineAgent } from "wavepool/agent";
+import { briefsIn } from "./inputs.js";
 import type { Research } from "./research.js";
-import { splitSentences, syllables, words } from "./text.js";
+import { mentions, readability } from "./measures.js";
+import { words } from "./text.js";
 
 /** What the agent returns: plain data, safe to clone to the main thread. */
 export interface Article {
@@ -14,12 +17,6 @@ export interface Article {
   /** Share of the briefs' key terms that made it into the article. */
   coverage: number;
   sources: string[];
-}
-
-function isResearch(value: unknown): value is Research {
-  const v = value as Partial<Research> | null;
-  return typeof v === "object" && v !== null && typeof v.topic === "string" && typeof v.summary === "string" &&
-    Array.isArray(v.keywords);
 }
 
 /** "Write an article about Rust's versatility." -> "Rust's versatility". */
@@ -50,10 +47,6 @@ function list(items: string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)!}`;
 }
 
-function mentions(text: string, term: string): boolean {
-  return new RegExp(`\\b${term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:s|es)?\\b`, "i").test(text);
-}
-
 /**
  * Themes that run through the briefs: a key term of one brief that is also among another
  * brief's notable terms, best first, leaving out words of the subject itself.
@@ -70,26 +63,11 @@ function sharedThemes(briefs: Research[], skip: Set<string>, limit = 3): string[
   return [...themes].sort((x, y) => y[1] - x[1]).slice(0, limit).map(([term]) => term);
 }
 
-/** Flesch reading ease and Flesch-Kincaid grade of some prose. */
-function readability(prose: string): { readingEase: number; grade: number; words: number } {
-  const sentenceCount = Math.max(1, splitSentences(prose).length);
-  const all = words(prose);
-  const wordCount = Math.max(1, all.length);
-  const syllableCount = all.reduce((sum, word) => sum + syllables(word), 0);
-  const perSentence = wordCount / sentenceCount;
-  const perWord = syllableCount / wordCount;
-  return {
-    readingEase: Math.round((206.835 - 1.015 * perSentence - 84.6 * perWord) * 10) / 10,
-    grade: Math.round((0.39 * perSentence + 11.8 * perWord - 15.59) * 10) / 10,
-    words: all.length,
-  };
-}
-
 export default defineAgent<unknown, Article>({
   name: "WriterAgent",
   expertise: "Writes an article from research briefs",
   async execute(intent, ctx) {
-    const briefs = Object.values(ctx.inputs).filter(isResearch);
+    const briefs = briefsIn(ctx.inputs);
     if (briefs.length === 0) {
       throw new Error("WriterAgent found no research brief in its inputs; its intent template must read a ResearchAgent output");
     }
