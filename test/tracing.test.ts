@@ -147,3 +147,26 @@ test("withTracer(tracer) traces every run of the orchestrator without an onEvent
   assert.deepEqual(runs, [first.runId, second.runId]);
   assert.equal(named(exporter.getFinishedSpans(), "wavepool.step").length, 4);
 });
+
+test("a redesign: the run that handed over has its spans ended and marked, the run that goes on has its own, same run id", async () => {
+  const strategy = strategyOf(["a", "Echo", "a"], ["bad", "Fail", "x"], ["after", "Echo", "{{ bad_out }}"]);
+  const o = new ParallelOrchestrator(strategy, { threads: 2 }).addAgent("Echo", agent("echo")).addAgent("Fail", agent("fail"));
+  after(() => o.close());
+  const { exporter, listener } = tracer();
+  const starts: string[] = [];
+  const result = await o.execute("t", {
+    onEvent: (e) => {
+      listener(e);
+      if (e.type === "step:start") starts.push(`${e.stepId}#${e.attempt}`);
+    },
+    onStepFailed: () => strategyOf(["a", "Echo", "a"], ["bad", "Echo", "fixed"], ["after", "Echo", "{{ bad_out.intent }}"]),
+  });
+  assert.equal(result.success, true);
+  assert.equal(result.redesigns.length, 1);
+  const spans = exporter.getFinishedSpans();
+  const runs = named(spans, "wavepool.run");
+  assert.equal(runs.length, 2);
+  assert.deepEqual(runs.map((r) => r.attributes["wavepool.run_id"]), [result.runId, result.runId]);
+  assert.equal(runs.filter((r) => r.attributes["wavepool.redesigned"] === true).length, 1);
+  assert.equal(named(spans, "wavepool.step").length, starts.length, "every attempt that started has an ended span");
+});

@@ -23,7 +23,7 @@ import { defaultLogger } from "./logger.js";
 import type { ParallelOrchestrationResult, Redesign } from "./result.js";
 import { checkApprovals, loadResumeState } from "./resume.js";
 import { Run, type ExecuteOptions } from "./run.js";
-import { strayMessage } from "./run-reporter.js";
+import { strayMessage, type RunListener } from "./run-reporter.js";
 import { strategyFingerprint, type SavedRunState } from "./state-file.js";
 import { StateJournal } from "./state-journal.js";
 import { checkStateTarget } from "./state-target.js";
@@ -139,10 +139,13 @@ export class ParallelOrchestrator {
     let startedAt: number | undefined;
     let runId: string | undefined;
     let last: ParallelOrchestrationResult | undefined;
+    // One tracer listener for the whole call (its module loaded only when a tracer is configured):
+    // a redesign's run continues the same trace.
+    const listeners = this.config.tracer ? [(await import("./tracing.js")).tracingListener(this.config.tracer)] : [];
     for (;;) {
       let run: Run;
       try {
-        run = await this.#launch(strategy, task, inputs, options, { restored, approvals, durable, runId });
+        run = await this.#launch(strategy, task, inputs, options, { restored, approvals, durable, runId, listeners });
       } catch (error) {
         // The orchestrator closed, or an agent of the new strategy did not load: the work done so far stands.
         if (last === undefined) throw error;
@@ -171,7 +174,7 @@ export class ParallelOrchestrator {
   /** Checks `strategy` against this orchestrator's agents and `inputs`, preflights its agents, and starts a run of it. */
   async #launch(
     strategy: StrategyMap, task: string, inputs: Record<string, unknown>, options: ExecuteOptions,
-    from: { restored: SavedRunState | undefined; approvals: Record<string, ApprovalDecision>; durable: boolean; runId: string | undefined },
+    from: { restored: SavedRunState | undefined; approvals: Record<string, ApprovalDecision>; durable: boolean; runId: string | undefined; listeners: RunListener[] },
   ): Promise<Run> {
     const graph = strategy.graph();
     const agents = this.#agentsOf(graph);
@@ -189,8 +192,6 @@ export class ParallelOrchestrator {
       if (!options.signal?.aborted) throw error;
     }
     if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
-    // The OpenTelemetry module is only loaded when a tracer is configured.
-    const listeners = this.config.tracer ? [(await import("./tracing.js")).tracingListener(this.config.tracer)] : [];
     const run = new Run({
       task, inputs, graph, agents, pool, hub: HostHub.of(pool), config: this.config,
       logger: this.config.logger ?? defaultLogger(),
@@ -204,7 +205,7 @@ export class ParallelOrchestrator {
         const old = this.#learned.get(stepId);
         this.#learned.set(stepId, old === undefined ? ms : old + LEARNING_RATE * (ms - old));
       },
-      approvals: from.approvals, fingerprint, listeners,
+      approvals: from.approvals, fingerprint, listeners: from.listeners,
       checkRedesign: (next) => this.#redesignProblem(next, inputs),
       ...(from.runId ? { runId: from.runId } : {}),
       ...(from.restored ? { restored: from.restored } : {}),

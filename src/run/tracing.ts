@@ -83,6 +83,9 @@ export function tracingListener(otelTracer: OpenTelemetryTracer): (event: RunEve
 
   return (event) => {
     if (event.type === "run:start") {
+      // The same run starting again: it went on with a strategy onStepFailed gave (a redesign).
+      const before = runs.get(event.runId);
+      if (before !== undefined) endHandedOver(before, event.time);
       const run = open("wavepool.run", event.time, { [A.runId]: event.runId, "wavepool.steps": event.steps, "wavepool.waves": event.waves.length }, context.active());
       runs.set(event.runId, { run, waves: new Map(), waveEnds: new Map(), steps: new Map(), fanOuts: new Map() });
       return;
@@ -193,6 +196,15 @@ function endStep(span: Span, event: StepEndEvent): void {
 }
 
 /** Ends what is still open: a fan-out where it ended, a wave where its last attempt ended, the run at run:end. */
+/** A run that handed over to a redesign: its spans end where the run of the new strategy starts. */
+function endHandedOver(spans: RunSpans, time: number): void {
+  for (const { span } of spans.steps.values()) span.end(time);
+  for (const { open, own } of spans.fanOuts.values()) if (own) open.span.end(time);
+  for (const [wave, { span }] of spans.waves) span.end(spans.waveEnds.get(wave) ?? time);
+  spans.run.span.setAttribute("wavepool.redesigned", true);
+  spans.run.span.end(time);
+}
+
 function endRun(spans: RunSpans, result: ParallelOrchestrationResult, time: number): void {
   for (const { span } of spans.steps.values()) span.end(time);
   if (spans.fanOuts.size > 0) {
