@@ -11,20 +11,12 @@ import { nextSteps } from "../src/schedule/next-steps.js";
 import { priorityRule } from "../src/schedule/priority.js";
 import { aheadStep, AheadGuard } from "../src/schedule/queue-ahead.js";
 import { ReadyQueue } from "../src/schedule/ready-queue.js";
+import { seededRandom } from "../benchmarks/random-dag.js";
 
-/** A seeded PRNG (mulberry32) so failures reproduce. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random DAG with costs that are never equal (no two steps end at the same instant). */
 function randomDag(n: number, seed: number): { strategy: StrategyMap; costs: Record<string, number> } {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const strategy = new StrategyMap(`random ${seed}`);
   const costs: Record<string, number> = {};
   const fanIn = 1 + Math.floor(rand() * 4);
@@ -104,7 +96,7 @@ for (const mode of ["eager", "waves"] as Scheduling[]) {
   test(`${mode}: threads start steps in simulate's order and at its times with one step queued per thread (300 random graphs)`, () => {
     let queuedAhead = 0;
     for (let seed = 1; seed <= 300; seed++) {
-      const rand = random(seed * 7919);
+      const rand = seededRandom(seed * 7919);
       const threads = 1 + Math.floor(rand() * 4);
       const { strategy, costs } = randomDag(10 + Math.floor(rand() * 60), seed);
       const predicted = simulate(strategy, { threads, costs, scheduling: mode }).schedule;

@@ -4,20 +4,12 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { ParallelOrchestrator, ParallelOrchestratorConfig, StrategyMap, StrategyStep, StrategyValidationError, simulate, type Scheduling } from "wavepool";
 import { agent, strategyOf } from "./helpers.js";
+import { seededRandom } from "../benchmarks/random-dag.js";
 
-/** A seeded PRNG (mulberry32) so failures reproduce. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random DAG: each step depends on up to `fanIn` earlier steps; costs 0..20 (some zero). */
 function randomDag(n: number, seed: number, fanIn = 3): { strategy: StrategyMap; costs: Record<string, number> } {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const strategy = new StrategyMap(`random ${seed}`);
   const costs: Record<string, number> = {};
   for (let i = 0; i < n; i++) {

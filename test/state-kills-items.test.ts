@@ -3,44 +3,22 @@
 // holds every item whose end was reported, and the resume runs exactly the items (and steps) the file
 // does not hold, never one whose end was reported; the result equals an uninterrupted run's.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { ParallelOrchestrator } from "wavepool";
 import { readStateFile } from "../src/run/state-file.js";
 import { fanItemsStrategy, ITEMS, itemNames, markAgent } from "./fixtures/fan-strategy.js";
+import { linesOf, runAndKill } from "./fixtures/kill-runner.js";
+import { seededRandom } from "../benchmarks/random-dag.js";
 
 const KILLS = 8;
 const MS_PER_STEP = 6;
-const runner = fileURLToPath(new URL("./fixtures/fan-runner.js", import.meta.url));
 const seed = Number(process.env.WAVEPOOL_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
-let state = seed;
-function random(): number {
-  state = (state + 0x6d2b79f5) | 0;
-  let t = Math.imul(state ^ (state >>> 15), 1 | state);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-}
+const random = seededRandom(seed);
 
-/** Runs the child until it has reported `afterEnds` item ends, then kills it; returns what it printed. */
-function runAndKill(stateFile: string, ran: string, afterEnds: number): Promise<{ lines: string[]; killed: boolean }> {
-  const child = spawn(process.execPath, [runner, stateFile, ran, String(MS_PER_STEP), "items"], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    out += chunk;
-    if (out.split("\n").filter((line) => /^end each\[\d+\] /.test(line)).length >= afterEnds) child.kill("SIGKILL");
-  });
-  return new Promise((resolve, reject) => child.on("close", (code, signal) => {
-    if (signal !== "SIGKILL" && code !== 0) reject(new Error(`the child failed (${code ?? signal}): ${out}`));
-    else resolve({ lines: out.split("\n").filter(Boolean), killed: signal === "SIGKILL" });
-  }));
-}
-
-const linesOf = (file: string): string[] => readFileSync(file, "utf8").split("\n").filter(Boolean);
 
 test(`${KILLS} kill -9 in the middle of a fan-out: no reported item end is lost, the resume runs only the rest`, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "wavepool-item-kills-"));
@@ -62,7 +40,8 @@ test(`${KILLS} kill -9 in the middle of a fan-out: no reported item end is lost,
     const stateFile = join(dir, `kill-${i}.state`);
     const ran = join(dir, `kill-${i}.ran`);
     writeFileSync(ran, "");
-    const { lines } = await runAndKill(stateFile, ran, 1 + Math.floor(random() * (ITEMS - 2)));
+    const counts = (line: string): boolean => /^end each\[\d+\] /.test(line);
+    const { lines } = await runAndKill([stateFile, ran, String(MS_PER_STEP), "items"], { afterEnds: 1 + Math.floor(random() * (ITEMS - 2)), counts });
     const reported = new Set(lines.filter((l) => l.endsWith(" completed")).map((l) => l.split(" ")[1]!));
     const ranBefore = linesOf(ran);
     const saved = await readStateFile(stateFile);

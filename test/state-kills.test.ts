@@ -3,58 +3,26 @@
 // the state file reads; the resume runs exactly the steps the file does not hold, never one whose end
 // was reported, only ones that were running at the kill; and the result equals an uninterrupted run's.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { ParallelOrchestrator } from "wavepool";
 import { readStateFile } from "../src/run/state-file.js";
 import { FAN_STEPS, fanStrategy, markAgent } from "./fixtures/fan-strategy.js";
+import { linesOf, runAndKill, type KillPoint } from "./fixtures/kill-runner.js";
+import { seededRandom } from "../benchmarks/random-dag.js";
 
 const KILLS = 20;
 /** Of the kills, this many come after the k-th reported step end; the rest at a random moment. */
 const AFTER_ENDS = 14;
 const MS_PER_STEP = 8;
-const runner = fileURLToPath(new URL("./fixtures/fan-runner.js", import.meta.url));
 
 // Kill points differ from one run of the suite to the next; a failure names its seed to replay it.
 const seed = Number(process.env.WAVEPOOL_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
-let state = seed;
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function random(): number {
-  state = (state + 0x6d2b79f5) | 0;
-  let t = Math.imul(state ^ (state >>> 15), 1 | state);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-}
+const random = seededRandom(seed);
 
-type KillPoint = { afterEnds: number } | { afterMs: number };
-
-/** Runs the child until it is killed at `when` (or finishes first); returns every line it printed. */
-function runAndKill(stateFile: string, ran: string, when: KillPoint): Promise<{ lines: string[]; killed: boolean }> {
-  const child = spawn(process.execPath, [runner, stateFile, ran, String(MS_PER_STEP)], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  let timer: NodeJS.Timeout | undefined;
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    out += chunk;
-    if ("afterEnds" in when) {
-      if (out.split("\n").filter((line) => line.startsWith("end ")).length >= when.afterEnds) child.kill("SIGKILL");
-    } else if (timer === undefined && out.includes("start ")) {
-      // Not a wait for a state: a random moment to kill at, counted from the run's first step.
-      timer = setTimeout(() => child.kill("SIGKILL"), when.afterMs);
-    }
-  });
-  return new Promise((resolve, reject) => child.on("close", (code, signal) => {
-    clearTimeout(timer);
-    if (signal !== "SIGKILL" && code !== 0) reject(new Error(`the child failed (${code ?? signal}): ${out}`));
-    else resolve({ lines: out.split("\n").filter(Boolean), killed: signal === "SIGKILL" });
-  }));
-}
-
-const linesOf = (file: string): string[] => readFileSync(file, "utf8").split("\n").filter(Boolean);
 
 test(`${KILLS} kill -9 at random moments: no reported step end is lost, only running steps run again, the result is whole`, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "wavepool-kills-"));
@@ -76,7 +44,7 @@ test(`${KILLS} kill -9 at random moments: no reported step end is lost, only run
     const ran = join(dir, `kill-${i}.ran`);
     writeFileSync(ran, "");
     const when: KillPoint = i < AFTER_ENDS ? { afterEnds: 1 + Math.floor(random() * (FAN_STEPS - 1)) } : { afterMs: Math.floor(random() * 250) };
-    const { lines, killed } = await runAndKill(stateFile, ran, when);
+    const { lines, killed } = await runAndKill([stateFile, ran, String(MS_PER_STEP)], when);
     const reported = new Set(lines.filter((l) => l.endsWith(" completed")).map((l) => l.split(" ")[1]!));
     const ranBefore = linesOf(ran);
     // Running at the kill: started in the child, end not reported (a record may or may not have made it).
