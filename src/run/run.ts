@@ -242,9 +242,7 @@ export class Run {
     if (this.#stop !== undefined) return false;
     this.#redesign = { ...redesign, at: preciseNow() };
     this.#stop = "redesigned";
-    for (const timer of this.#retries.values()) clearTimeout(timer);
-    this.#retries.clear();
-    this.#ready.drain();
+    this.#startNothing();
     return true;
   }
 
@@ -299,12 +297,17 @@ export class Run {
 
   /** Nothing new starts (retries included), pending steps settle (`why`), running ones are stopped (`reason`). */
   #stopEverything(reason: string, why: string): void {
-    for (const timer of this.#retries.values()) clearTimeout(timer);
-    this.#retries.clear();
-    this.#ready.drain();
+    this.#startNothing();
     this.#dropPending(why);
     for (const attempt of this.#flights.values()) attempt.cancel(reason);
     this.#pump();
+  }
+
+  /** No retry waits any more, and nothing ready will start. */
+  #startNothing(): void {
+    for (const timer of this.#retries.values()) clearTimeout(timer);
+    this.#retries.clear();
+    this.#ready.drain();
   }
 
   /** The run stopped: its pending steps are cancelled, or skipped by its termination. */
