@@ -153,3 +153,25 @@ test("a fan-out's items reach the thread in the order simulate() gives them (one
   assert.deepEqual(predicted, ["plan", "research[0]", "research[1]", "research[2]", "side", "write"]);
   assert.deepEqual(started, predicted);
 });
+
+test("an item that asks for approval pauses its fan-out (the rest of the items finish); a resume with the item's approval completes it", async () => {
+  const strategy = strategyOf(
+    ["each", "Ask", "{{ item }}", "each", { forEach: "names" }],
+    ["after_each", "Echo", "{{ each | size }}"],
+  );
+  const file = join(dir, "fan-approval.state");
+  const o = new ParallelOrchestrator(strategy, { threads: 2 })
+    .addAgent("Ask", agent("approve"))
+    .addAgent("Echo", agent("echo"));
+  after(() => o.close());
+  const inputs = { names: ["a", "b"] };
+  const paused = await o.execute("t", { inputs, saveStateTo: file });
+  assert.equal(paused.paused, true);
+  assert.deepEqual(paused.pendingApprovals.map((p) => p.stepId).sort(), ["each[0]", "each[1]"]);
+  assert.equal(paused.steps.find((s) => s.stepId === "each")!.status, "paused");
+  assert.equal(paused.steps.find((s) => s.stepId === "after_each")!.status, "pending");
+  const done = await o.execute("t", { inputs, resumeFrom: file, approvals: { "each[0]": { approved: true }, "each[1]": { approved: true, note: "ok" } } });
+  assert.equal(done.success, true, JSON.stringify(done.error));
+  assert.deepEqual((done.context.get("each") as { approved: boolean }[]).map((d) => d.approved), [true, true]);
+  assert.equal((done.context.get("after_each_out") as Out).intent, "2");
+});
