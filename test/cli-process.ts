@@ -30,6 +30,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.WAVEPOOL_LOG_LEVEL;
   delete env.NO_COLOR;
+  delete env.WAVEPOOL_REDIS_URL;
   return env;
 }
 

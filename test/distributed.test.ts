@@ -11,6 +11,8 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { BackendUnavailableError, ParallelOrchestrator, ParallelOrchestratorConfig, type StrategyMap } from "wavepool";
 import { redisBackend } from "wavepool/distributed";
+import { spawn } from "node:child_process";
+import { CLI, cli, finished, fixture, yaml } from "./cli-process.js";
 import { agent, strategyOf } from "./helpers.js";
 import { FIXTURES, freePort, redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
 
@@ -164,6 +166,27 @@ describe("distributed runs", { skip: missing }, () => {
     assert.equal(theirs!.status, "failed");
     assert.equal(theirs!.error?.code, "WAVEPOOL_AGENT_LOAD");
     assert.match(theirs!.error!.message, /outside the directories this worker may import from/);
+  });
+
+  test("wavepool run --redis (and WAVEPOOL_REDIS_URL) runs on workers with a local run's output; a worker exits 0 on SIGTERM", async () => {
+    const queue = `cli-${randomUUID().slice(0, 8)}`;
+    const [worker] = await workersOn(queue, 1);
+    const path = join(dir, `${queue}.yaml`);
+    writeFileSync(path, yaml({ Echo: fixture("echo"), Sleep: fixture("sleep") }, [
+      `{ id: a, description: A, agent: Sleep, intent: "sleep 20", output: a_out }`,
+      `{ id: b, description: B, agent: Echo, intent: "{{ task }} from {{ a_out }}", output: article }`,
+    ]));
+    const flag = await cli(["run", path, "--task", "Write it", "--redis", redis.url, "--queue", queue, "--json"]);
+    assert.equal(flag.code, 0, flag.stderr);
+    const result = JSON.parse(flag.stdout);
+    assert.equal(result.context.article.intent, "Write it from sleep 20");
+    assert.ok(result.steps.every((s: { worker?: string }) => s.worker === `${result.steps[0].worker}` && s.worker!.endsWith(`:${worker!.pid}`)));
+    const env = await finished(spawn(process.execPath, [CLI, "run", path, "--task", "Write it", "--queue", queue, "--json"], {
+      env: { ...process.env, WAVEPOOL_REDIS_URL: redis.url }, stdio: ["ignore", "pipe", "pipe"],
+    }));
+    assert.equal(env.code, 0, env.stderr);
+    assert.ok(JSON.parse(env.stdout).steps[0].worker.endsWith(`:${worker!.pid}`));
+    assert.equal(await worker!.stop("SIGTERM"), 0);
   });
 
   test("kill -9 of the worker running a step: the step runs again on another worker, nothing finished runs again", async (t) => {
