@@ -59,7 +59,10 @@ export async function distributedOverhead(): Promise<Table[]> {
       title: `Distributed per-step overhead (ms per step, median of ${ROUNDS}; ${THREADS} threads, concurrency ${2 * THREADS}, one worker process, redis-server on 127.0.0.1)`,
       columns: [{ key: "shape", label: "strategy", align: "left" }, { key: "local", label: "local threads" }, { key: "redis", label: "BullMQ + Redis" }, { key: "ratio", label: "ratio" }],
       rows,
-      notes: ["A step on Redis is a job added, taken, its output SET and read back, and two events: about a millisecond of round trips where a local step costs a few microseconds."],
+      notes: [
+        "A step on Redis is a job added and taken, its output SET and read back, and its events read from a stream: several round trips between three processes (coordinator, worker, redis-server) that share the cores here.",
+        "Worth it for steps that take far longer than that (model calls, CPU work of seconds), not for tiny steps.",
+      ],
     }];
   } finally {
     await worker.stop("SIGTERM");
