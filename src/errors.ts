@@ -192,6 +192,19 @@ export class OrchestratorClosedError extends WavepoolError {
   override readonly code = "WAVEPOOL_ORCHESTRATOR_CLOSED";
 }
 
+/**
+ * A distributed run's backend (Redis) cannot be reached: `execute` fails with this before any step
+ * runs. `url` names the server (its password masked).
+ */
+export class BackendUnavailableError extends WavepoolError {
+  override readonly code = "WAVEPOOL_BACKEND_UNAVAILABLE";
+  readonly url?: string;
+  constructor(message: string, options: WavepoolErrorOptions & { url?: string } = {}) {
+    super(message, options);
+    if (options.url !== undefined) this.url = options.url;
+  }
+}
+
 /** The plain, cloneable form of an error kept in a step record. */
 export interface ErrorInfo {
   name: string;

@@ -22,6 +22,7 @@ export {
   WavepoolError, StrategyValidationError, CycleError, DuplicateStepError, UnknownAgentError, UnknownInputError,
   AgentNotShareableError, AgentPathError, AgentLoadError, StepTimeoutError, StepFailedError, OutputNotCloneableError,
   WorkerCrashedError, RunCancelledError, StateMismatchError, StateFileError, ApprovalRejectedError, InvalidApprovalError, OrchestratorClosedError,
+  BackendUnavailableError,
   type ErrorInfo, type AgentErrorInfo,
 } from "./errors.js";
 export { readStateFile, type SavedRunState } from "./run/state-file.js";

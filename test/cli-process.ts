@@ -31,6 +31,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
   delete env.WAVEPOOL_LOG_LEVEL;
   delete env.NO_COLOR;
   delete env.npm_config_dynamic; // `npm start --dynamic` (examples/start-args.ts)
+  delete env.WAVEPOOL_REDIS_URL;
   return env;
 }
 

@@ -102,7 +102,7 @@ const BAD: [name: string, args: () => Promise<string[]>, message: RegExp][] = [
   ["a bad scheduling mode", async () => ["run", join(STRATEGIES, "relative.yaml"), "--scheduling", "lazy"], /--scheduling expects eager or waves, got "lazy"/],
   ["approvals without --resume", async () => ["run", join(STRATEGIES, "relative.yaml"), "--approve", "shout"], /--approve and --reject .* --resume FILE/],
   ["no strategy file", async () => ["plan"], /plan needs a strategy file/],
-  ["an unknown command", async () => ["frobnicate"], /unknown command "frobnicate"; the commands are run, plan and graph$/],
+  ["an unknown command", async () => ["frobnicate"], /unknown command "frobnicate"; the commands are run, plan, graph and worker$/],
   ["a mistyped command", async () => ["rn"], /^wavepool: unknown command "rn"; did you mean run\?$/],
   ["an unknown graph format", async () => ["graph", join(STRATEGIES, "diamond.json"), "--format", "png"], /--format expects mermaid or dot, got "png"/],
 ];

@@ -5,7 +5,7 @@ import * as wavepool from "wavepool";
 import {
   AgentLoadError, AgentNotShareableError, AgentPathError, ApprovalRejectedError, CycleError, DuplicateStepError, InvalidApprovalError,
   OrchestratorClosedError, OutputNotCloneableError, RunCancelledError, StateFileError, StateMismatchError, StepFailedError,
-  StepTimeoutError, StrategyValidationError, UnknownAgentError, UnknownInputError, WavepoolError, WorkerCrashedError,
+  BackendUnavailableError, StepTimeoutError, StrategyValidationError, UnknownAgentError, UnknownInputError, WavepoolError, WorkerCrashedError,
 } from "wavepool";
 
 const table = [
@@ -27,6 +27,7 @@ const table = [
   { make: () => new ApprovalRejectedError("no"), Class: ApprovalRejectedError, code: "WAVEPOOL_APPROVAL_REJECTED", message: /no/ },
   { make: () => new InvalidApprovalError("approve what"), Class: InvalidApprovalError, code: "WAVEPOOL_INVALID_APPROVAL", message: /approve what/ },
   { make: () => new OrchestratorClosedError("closed"), Class: OrchestratorClosedError, code: "WAVEPOOL_ORCHESTRATOR_CLOSED", message: /closed/ },
+  { make: () => new BackendUnavailableError("Redis at redis://127.0.0.1:1 cannot be reached", { url: "redis://127.0.0.1:1" }), Class: BackendUnavailableError, code: "WAVEPOOL_BACKEND_UNAVAILABLE", message: /redis:\/\/127\.0\.0\.1:1/ },
 ];
 
 for (const { make, Class, code, message, parent } of table) {

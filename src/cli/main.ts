@@ -7,12 +7,14 @@ import { describeFailure, EXIT, UsageError, type CommandContext } from "./cli-er
 import { graphCommand } from "./graph-command.js";
 import { planCommand } from "./plan-command.js";
 import { runCommand } from "./run-command.js";
-import { GRAPH_HELP, MAIN_HELP, PLAN_HELP, RUN_HELP } from "./usage.js";
+import { GRAPH_HELP, MAIN_HELP, PLAN_HELP, RUN_HELP, WORKER_HELP } from "./usage.js";
+import { workerCommand } from "./worker-command.js";
 
 const COMMANDS: Record<string, { run: (argv: string[], ctx: CommandContext) => Promise<number>; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
   plan: { run: planCommand, help: PLAN_HELP },
   graph: { run: graphCommand, help: GRAPH_HELP },
+  worker: { run: workerCommand, help: WORKER_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -35,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     const entry = COMMANDS[command];
     if (entry === undefined) {
       const guess = didYouMean(command, [...Object.keys(COMMANDS), "help"]);
-      throw new UsageError(`unknown command ${JSON.stringify(command)}; ${guess === undefined ? "the commands are run, plan and graph" : `did you mean ${guess}?`}`);
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; ${guess === undefined ? "the commands are run, plan, graph and worker" : `did you mean ${guess}?`}`);
     }
     return await entry.run(rest, ctx);
   } catch (error) {

@@ -29,6 +29,7 @@ import { exitCodeOf, finalOutputs, stepTable, summarize } from "./run-output.js"
 import { renderTimeline } from "../report/timeline-svg.js";
 import { safeText } from "./safe-text.js";
 import { RUN_HELP } from "./usage.js";
+import { withRedis } from "./redis-flags.js";
 
 const FLAGS = {
   task: { type: "string" },
@@ -45,6 +46,8 @@ const FLAGS = {
   json: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   "log-level": { type: "string" },
+  redis: { type: "string" },
+  queue: { type: "string" },
 } as const;
 
 export async function runCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -72,6 +75,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
   if (timeout !== undefined) config = config.withStepTimeout(parseDuration("--timeout", timeout, "run"));
   const scheduling = string(v.scheduling);
   if (scheduling !== undefined) config = config.withScheduling(parseScheduling(scheduling, "run"));
+  config = await withRedis(config, string(v.redis), string(v.queue), "run");
   const timeline = string(v.timeline);
   const trace = string(v.trace);
   // Output paths are checked before the run, not found unwritable after it.

@@ -8,6 +8,7 @@ Commands:
   run <strategy>     run the workflow in a strategy file (.yaml, .yml or .json)
   plan <strategy>    show the waves, the critical path and the simulated makespan
   graph <strategy>   print the dependency graph as Mermaid or Graphviz DOT
+  worker             run steps of distributed runs (BullMQ on Redis)
 
 Options:
   -h, --help         show help (also: wavepool <command> --help)
@@ -49,6 +50,11 @@ Options:
                          entries (--log-level), errors, the summary and the
                          outputs still print.
   --log-level LEVEL      error, warn (default), info, http, verbose, debug, silly
+  --redis URL            run the steps on \`wavepool worker\` processes through
+                         the Redis server at URL (default: $WAVEPOOL_REDIS_URL;
+                         neither: local threads)
+  --queue NAME           with --redis: the queue the workers take (default:
+                         wavepool)
   -h, --help             show this help
 
 Ctrl-C cancels the run (running steps are stopped, the state file is kept);
@@ -96,4 +102,30 @@ wave, and an edge from each step to every step that reads its output.
 Options:
   -f, --format FORMAT   mermaid (default) or dot (Graphviz: dot -Tsvg)
   -h, --help            show this help
+`;
+
+export const WORKER_HELP = `Usage: wavepool worker --redis URL [options]
+
+Takes the steps of distributed runs (\`wavepool run --redis URL\`, or
+redisBackend() in code) from a BullMQ queue and runs them on this machine's
+worker threads. Start as many as you like, on any machine that reaches Redis
+and has the same agent modules (a module whose content differs from the
+coordinator's is refused).
+
+Options:
+  --redis URL            the Redis server (default: $WAVEPOOL_REDIS_URL)
+  --queue NAME           the queue to take steps from (default: wavepool)
+  --threads N            worker threads (default: the number of CPUs)
+  --concurrency N        steps taken at once (default: --threads)
+  --allow DIR            import agent modules only from under DIR (default:
+                         the working directory). Repeatable.
+  --lock DURATION        how long a step's lock lasts unrenewed: a killed
+                         worker's step runs again elsewhere after about this
+                         (default: 30s)
+  --stalled-interval DURATION
+                         how often to look for steps whose worker died
+                         (default: 30s)
+  -h, --help             show this help
+
+SIGTERM or Ctrl-C: stop taking steps, finish the running ones, exit 0.
 `;

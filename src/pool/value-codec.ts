@@ -119,6 +119,15 @@ export function frameParts({ stream, shared }: EncodedParts): Uint8Array[] {
  * saved bytes, shared by every view that shared it. Throws on bytes it cannot read.
  */
 export function decodeValue(bytes: Buffer): unknown {
+  const { stream, shared } = unframeParts(bytes);
+  return decodeParts(stream, shared);
+}
+
+/**
+ * The parts of bytes written by `encodeValue`, not decoded yet: what a value read from elsewhere (a
+ * distributed run's Redis) is handed on as, to be decoded by whoever reads it. Throws on a bad frame.
+ */
+export function unframeParts(bytes: Buffer): EncodedParts {
   let offset = 0;
   const take = (length: number): Buffer => {
     if (length > bytes.length - offset) throw new RangeError("the encoded value is truncated");
@@ -134,7 +143,7 @@ export function decodeValue(bytes: Buffer): unknown {
     new Uint8Array(buffer).set(take(Number(length)));
     shared.push(buffer);
   }
-  return decodeParts(bytes.subarray(offset), shared);
+  return { stream: bytes.subarray(offset), shared };
 }
 
 function u32(value: number): Buffer {

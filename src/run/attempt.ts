@@ -8,20 +8,26 @@ import { preciseNow } from "../pool/precise-time.js";
 import { markOf } from "../pool/task-marks.js";
 import { WORKER_FILENAME } from "../pool/worker-pool.js";
 import { fromAbort, fromLoadCrash, fromOutcome, fromRejection, fromUnreadableOutput, type AbortCause, type Failure } from "./step-failure.js";
+import type { Flight } from "./attempt-runner.js";
 import { watch } from "./watchdog.js";
 
 /** How an attempt ended. Times are epoch ms; `startedAt` is undefined if the agent never ran. */
 export type AttemptEnd =
   /** `wire`: the output as it crossed (its bytes, for the steps that read it); `output`: decoded from it. */
-  | { kind: "completed"; output: unknown; wire: WireValue; threadId: number; startedAt: number; endedAt: number }
-  | { kind: "paused"; threadId: number; startedAt: number; endedAt: number }
-  | { kind: "failed"; failure: Failure; threadId: number; startedAt: number | undefined; endedAt: number }
+  | { kind: "completed"; output: unknown; wire: WireValue; threadId: number; startedAt: number; endedAt: number; worker?: string }
+  | { kind: "paused"; threadId: number; startedAt: number; endedAt: number; worker?: string }
+  /**
+   * `lost`: a backend lost the attempt with its worker process (`kill -9`, a lost machine) and runs
+   * it again at once, whatever the retry policy (the backend bounds how often).
+   */
+  | { kind: "failed"; failure: Failure; threadId: number; startedAt: number | undefined; endedAt: number; worker?: string; lost?: true }
   /** The thread refused the task (it is being replaced): send it again, it did not count. */
   | { kind: "refused" };
 
 /** What every attempt of a run shares. */
 export interface AttemptContext {
-  pool: Piscina;
+  /** Undefined for a run whose attempts a backend executes (./attempt-runner.ts): it makes no `Attempt`. */
+  pool: Piscina | undefined;
   clock: Int32Array;
   /** The clock's exact times (`clockTimes`), where a step that returned a primitive output has them. */
   times: Float64Array;
@@ -45,7 +51,7 @@ export type OnAttemptEnd = (attempt: Attempt, end: AttemptEnd) => void;
 /** Piscina's run options, the same for every step: one object, not one per step. */
 const RUN_OPTIONS = { filename: WORKER_FILENAME };
 
-export class Attempt {
+export class Attempt implements Flight {
   readonly task: StepTask;
   /** The unit the attempt is of (../run/units.ts): its step's index, or an item's unit. */
   readonly unit: number;
@@ -88,7 +94,7 @@ export class Attempt {
     // shifts (O(n) each, O(n²) for a large run handed over at once). A queued attempt that is
     // stopped skips itself when a thread takes it (the abort cell); a running one has its thread
     // terminated (#terminate), as Piscina's own abort would.
-    (context.pool.run(task, RUN_OPTIONS) as Promise<StepResult>).then(this.#onOutcome, this.#onRejection);
+    (context.pool!.run(task, RUN_OPTIONS) as Promise<StepResult>).then(this.#onOutcome, this.#onRejection);
   }
 
   readonly #onOutcome = (outcome: StepResult): void => this.#settle(outcome, true);
@@ -145,7 +151,7 @@ export class Attempt {
     const id = threadOf(this.#c.clock, this.task.slot);
     const phase = phaseOf(this.#c.clock, this.task.slot);
     if (id < 0 || phase === Phase.queued || phase === Phase.done) return;
-    for (const thread of this.#c.pool.threads) {
+    for (const thread of this.#c.pool?.threads ?? []) {
       if (thread.threadId === id) void thread.terminate();
     }
   }

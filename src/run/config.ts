@@ -4,6 +4,7 @@ import type { Piscina } from "piscina";
 import type winston from "winston";
 import { SCHEDULING_MODES, type Scheduling } from "../schedule/scheduling.js";
 import type { PoolOptions } from "../pool/worker-pool.js";
+import type { Backend } from "./attempt-runner.js";
 
 /**
  * The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days). A longer one is not an
@@ -45,6 +46,8 @@ export interface ParallelOrchestratorOptions {
   cancelGraceMs?: number;
   /** See `withStateSync`. */
   stateSyncMs?: number | false;
+  /** See `withBackend`. */
+  backend?: Backend;
 }
 
 interface Settings {
@@ -61,6 +64,7 @@ interface Settings {
   agentLoadTimeoutMs: number;
   cancelGraceMs: number;
   stateSyncMs: number | false;
+  backend: Backend | undefined;
 }
 
 const DEFAULTS: Settings = {
@@ -77,6 +81,7 @@ const DEFAULTS: Settings = {
   agentLoadTimeoutMs: 60_000,
   cancelGraceMs: 250,
   stateSyncMs: false,
+  backend: undefined,
 };
 
 /**
@@ -109,6 +114,7 @@ export class ParallelOrchestratorConfig {
     if (options.agentLoadTimeoutMs !== undefined) c = c.withAgentLoadTimeout(options.agentLoadTimeoutMs);
     if (options.cancelGraceMs !== undefined) c = c.withCancelGrace(options.cancelGraceMs);
     if (options.stateSyncMs !== undefined) c = c.withStateSync(options.stateSyncMs);
+    if (options.backend !== undefined) c = c.withBackend(options.backend);
     return c;
   }
 
@@ -237,6 +243,24 @@ export class ParallelOrchestratorConfig {
     return this.#with({ stateSyncMs: intervalMs === false ? false : timerDelay("stateSync", intervalMs, 0) });
   }
 
+  /**
+   * Runs steps on a backend instead of the orchestrator's own threads: the orchestrator still keeps
+   * the graph, the scheduler, the state file and the result; the backend executes each attempt.
+   * `close()` closes it. Without one (the default) steps run on local worker threads.
+   * @default undefined (local threads)
+   * @example
+   * import { redisBackend } from "wavepool/distributed";
+   * config.withBackend(redisBackend({ connection: "redis://127.0.0.1:6379", queue: "wavepool" }))
+   */
+  withBackend(backend: Backend): ParallelOrchestratorConfig {
+    const b = backend as Partial<Backend> | null;
+    if (typeof b?.open !== "function" || typeof b.close !== "function") {
+      throw new TypeError("Expected `backend` to be a backend such as redisBackend() from wavepool/distributed");
+    }
+    return this.#with({ backend });
+  }
+
+  get backend(): Backend | undefined { return this.#s.backend; }
   get stateSyncMs(): number | false { return this.#s.stateSyncMs; }
   get tracer(): OpenTelemetryTracer | undefined { return this.#s.tracer; }
   get agentLoadTimeoutMs(): number { return this.#s.agentLoadTimeoutMs; }

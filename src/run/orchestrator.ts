@@ -1,8 +1,10 @@
 // ParallelOrchestrator: owns a pool and a registry of agents, checks a strategy before anything
 // runs (preflight), and starts runs. Several runs may be in flight on one orchestrator.
+import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
 import { errorInfo, OrchestratorClosedError, UnknownAgentError } from "../errors.js";
+import { bottomLevels } from "../graph/critical-path.js";
 import { checkInputs } from "../graph/dependency-graph.js";
 import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
 import { HostHub } from "../pool/host-channel.js";
@@ -10,6 +12,7 @@ import { findNotShareable, type Shareable } from "../pool/shareable.js";
 import { STACKED_PER_THREAD } from "../pool/pool-balancer.js";
 import { growPool, onUsable, usableThreads } from "../pool/warm-up.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
+import { priorityRule, rankOrder } from "../schedule/priority.js";
 import { simulate, type SimulateOptions, type Simulation } from "../schedule/simulate.js";
 import { didYouMean } from "../suggest.js";
 import { StrategyMap, type StrategyPlan } from "../strategy/strategy-map.js";
@@ -17,6 +20,7 @@ import { describeValue } from "../strategy/describe-value.js";
 import type { ApprovalDecision } from "../agent.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { AgentSpec } from "../pool/protocol.js";
+import type { AttemptRunner } from "./attempt-runner.js";
 import { keptState } from "./redesign.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
 import { defaultLogger } from "./logger.js";
@@ -47,6 +51,8 @@ export class ParallelOrchestrator {
   #pool: Piscina | undefined;
   #closed = false;
   readonly #runs = new Set<Run>();
+  /** The backend's runner of each run in flight, when a backend executes them. */
+  readonly #runners = new Map<Run, AttemptRunner>();
   readonly #closing = new AbortController();
 
   constructor(strategy: StrategyMap, options: ParallelOrchestratorOptions | ParallelOrchestratorConfig = {}) {
@@ -153,6 +159,9 @@ export class ParallelOrchestrator {
         return Object.assign(last, { redesigns, stepsExecuted: executed, startedAt, durationMs: last.endedAt - startedAt! });
       }
       const result = await run.ended;
+      // What the run left with its backend (stored outputs) goes before `execute` resolves.
+      await this.#runners.get(run)?.close();
+      this.#runners.delete(run);
       last = result;
       startedAt ??= result.startedAt;
       runId = result.runId;
@@ -181,22 +190,21 @@ export class ParallelOrchestrator {
     const fingerprint = from.durable ? strategyFingerprint(strategy.toJSON()) : "";
     checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
     const journal = options.saveStateTo !== undefined ? new StateJournal(options.saveStateTo, { syncEveryMs: this.config.stateSyncMs }) : undefined;
-    const pool = this.#ensurePool();
-    // Preflight stops at once when the orchestrator closes; the run's own signal only stops waiting
-    // for it (the run then starts cancelled and resolves as such).
-    const starting = options.signal ? AbortSignal.any([this.#closing.signal, options.signal]) : this.#closing.signal;
-    try {
-      await this.#registry.preflight(pool, graph.steps.map((s) => s.assignedAgent), { loadTimeoutMs: this.config.agentLoadTimeoutMs, signal: starting });
-    } catch (error) {
-      if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting", { cause: error });
-      if (!options.signal?.aborted) throw error;
+    const runId = from.runId ?? randomUUID();
+    const executor = await this.#executor(strategy, graph, agents, runId, options);
+    if (this.#closed) {
+      await executor.runner?.close();
+      throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
     }
-    if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
+    const { pool, runner } = executor;
     const run = new Run({
-      task, inputs, graph, agents, pool, hub: HostHub.of(pool), config: this.config,
+      task, inputs, graph, agents, pool, config: this.config,
       logger: this.config.logger ?? defaultLogger(),
-      defaultLimit: pool.options.maxThreads,
-      ...(this.config.pool === undefined
+      ...(runner !== undefined
+        // A backend's run: no thread of ours, and a hub that only routes the run's lanes (./lanes.ts).
+        ? { runner, hub: new HostHub(), defaultLimit: this.config.backend!.concurrency }
+        : { hub: HostHub.of(pool!), defaultLimit: pool!.options.maxThreads }),
+      ...(pool !== undefined && this.config.pool === undefined
         ? { ownPool: { usableThreads: () => usableThreads(pool) ?? pool.options.maxThreads, stackedPerThread: STACKED_PER_THREAD } }
         : {}),
       learnedMs: (stepId) => this.#learned.get(stepId),
@@ -207,7 +215,7 @@ export class ParallelOrchestrator {
       },
       approvals: from.approvals, fingerprint, listeners: from.listeners,
       checkRedesign: (next) => this.#redesignProblem(next, inputs),
-      ...(from.runId ? { runId: from.runId } : {}),
+      runId,
       ...(from.restored ? { restored: from.restored } : {}),
       ...(journal ? { journal } : {}),
     }, options);
@@ -217,14 +225,45 @@ export class ParallelOrchestrator {
     // close() during the awaits since preflight saw no run to cancel: this one must not start.
     if (this.#closed) {
       await run.abandon();
+      await runner?.close();
       throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
     }
     this.#runs.add(run);
+    if (runner !== undefined) this.#runners.set(run, runner);
     const ended = run.start();
     void ended.finally(() => this.#runs.delete(run));
     // The run's first steps are on their way on the pool's first thread: now the pool grows.
-    if (this.config.pool === undefined) growPool(pool);
+    if (pool !== undefined && this.config.pool === undefined) growPool(pool);
     return run;
+  }
+
+  /**
+   * What runs the attempts of a run: the orchestrator's pool, its agents preflighted (loaded on a
+   * thread), or the configured backend's runner for the run (which checks what it can before
+   * anything runs: `BackendUnavailableError`, `AgentLoadError`).
+   */
+  async #executor(
+    strategy: StrategyMap, graph: DependencyGraph, agents: AgentSpec[], runId: string, options: ExecuteOptions,
+  ): Promise<{ pool: Piscina; runner?: undefined } | { pool: undefined; runner: AttemptRunner }> {
+    const backend = this.config.backend;
+    if (backend !== undefined) {
+      if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
+      const bl = bottomLevels(graph, (i) => this.#cost(graph.steps[i]!.stepId, strategy) ?? 1);
+      const rank = rankOrder(priorityRule(this.config.scheduling, { bottomLevel: bl, level: graph.level }), graph.steps.length);
+      const { agentLoadTimeoutMs: loadTimeoutMs, cancelGraceMs } = this.config;
+      return { pool: undefined, runner: await backend.open({ runId, graph, agents, rank, loadTimeoutMs, cancelGraceMs }) };
+    }
+    const pool = this.#ensurePool();
+    // Preflight stops at once when the orchestrator closes; the run's own signal only stops waiting
+    // for it (the run then starts cancelled and resolves as such).
+    const starting = options.signal ? AbortSignal.any([this.#closing.signal, options.signal]) : this.#closing.signal;
+    try {
+      await this.#registry.preflight(pool, graph.steps.map((s) => s.assignedAgent), { loadTimeoutMs: this.config.agentLoadTimeoutMs, signal: starting });
+    } catch (error) {
+      if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting", { cause: error });
+      if (!options.signal?.aborted) throw error;
+    }
+    return { pool };
   }
 
   /** The agent of each step of `graph`; throws `UnknownAgentError` for one not registered. */
@@ -275,10 +314,11 @@ export class ParallelOrchestrator {
     const pool = this.#pool;
     this.#pool = undefined;
     if (pool !== undefined && this.config.pool === undefined) await destroyPool(pool);
+    await this.config.backend?.close();
   }
 
-  #cost(stepId: string): number | undefined {
-    return this.strategy.getStep(stepId)?.cost ?? this.#learned.get(stepId);
+  #cost(stepId: string, strategy: StrategyMap = this.strategy): number | undefined {
+    return strategy.getStep(stepId)?.cost ?? this.#learned.get(stepId);
   }
 
   #ensurePool(): Piscina {

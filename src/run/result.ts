@@ -23,6 +23,8 @@ export interface AttemptRecord {
   iteration?: number;
   status: StepStatus;
   threadId: number;
+  /** A distributed run: the worker process the attempt ran on (`host:pid`); `threadId` is a thread there. */
+  worker?: string;
   startedAt: number;
   endedAt: number;
   error?: ErrorInfo;
@@ -38,6 +40,8 @@ export interface StepRecord {
   wave: number;
   /** The worker thread the last attempt ran on (`threadId` of node:worker_threads); -1 if it never ran. */
   threadId: number;
+  /** A distributed run: the worker process the last attempt ran on (`host:pid`). */
+  worker?: string;
   /** When the last attempt started on its thread; undefined if the step never ran. */
   startedAt?: number;
   /** When the last attempt ended; undefined if the step never ran. */

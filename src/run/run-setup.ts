@@ -6,6 +6,7 @@ import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { HostHub } from "../pool/host-channel.js";
 import type { AgentSpec } from "../pool/protocol.js";
 import type { ApprovalHandler } from "./approvals.js";
+import type { AttemptRunner } from "./attempt-runner.js";
 import type { ParallelOrchestratorConfig } from "./config.js";
 import type { RunEvent } from "./events.js";
 import type { RunListener } from "./run-reporter.js";
@@ -63,7 +64,10 @@ export interface RunSetup {
   graph: DependencyGraph;
   /** The agent of each step, by step index. */
   agents: readonly AgentSpec[];
-  pool: Piscina;
+  /** The pool the run's attempts run on; undefined when `runner` executes them. */
+  pool: Piscina | undefined;
+  /** Executes the run's attempts instead of the pool (a backend's, ./attempt-runner.ts). */
+  runner?: AttemptRunner;
   hub: HostHub;
   config: ParallelOrchestratorConfig;
   logger: winston.Logger;

@@ -119,6 +119,7 @@ export class RunState {
     const record = this.records[i]!;
     record.history.push(attempt);
     record.threadId = attempt.threadId;
+    if (attempt.worker !== undefined) record.worker = attempt.worker;
     record.startedAt = attempt.startedAt;
     record.endedAt = attempt.endedAt;
     record.durationMs = attempt.endedAt - attempt.startedAt;

@@ -10,7 +10,8 @@ import { clockTimes, markRunEnded } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import type { ReadyQueue } from "../schedule/ready-queue.js";
 import type { ApprovalDesk } from "./approvals.js";
-import { Attempt, type AttemptContext, type AttemptEnd, type OnAttemptEnd } from "./attempt.js";
+import { Attempt, type AttemptContext, type AttemptEnd } from "./attempt.js";
+import type { Flight, OnFlightEnd } from "./attempt-runner.js";
 import type { Conditions, Fired } from "./conditions.js";
 import type { Gate } from "./gate.js";
 import type { InPool } from "./in-pool.js";
@@ -40,7 +41,7 @@ export class Run {
   readonly #o: ExecuteOptions;
   readonly #state: RunState;
   readonly #ready: ReadyQueue;
-  readonly #flights = new Map<number, Attempt>();
+  readonly #flights = new Map<number, Flight>();
   readonly #retries = new Map<number, NodeJS.Timeout>();
   readonly #approvals: ApprovalDesk;
   readonly #clock: Int32Array;
@@ -166,14 +167,16 @@ export class Run {
     const attempt = this.#state.begin(u);
     const placed = this.#tasks.make(u, attempt);
     if (placed instanceof Error) return this.#then(u, this.#settle.failedBeforeStart(u, attempt, placed));
-    const flight = new Attempt(placed.attempts, placed.task, placed.where, this.#onAttemptEnd, u);
+    // On the pool unless a backend executes the run's attempts (./attempt-runner.ts).
+    const runner = this.#s.runner;
+    const flight = runner === undefined ? new Attempt(placed.attempts, placed.task, placed.where, this.#onAttemptEnd, u) : runner.start(placed, u, this.#onAttemptEnd);
     this.#flights.set(u, flight);
     this.#inPool.handed(u, queued);
     if (!queued) this.#started(u, attempt);
   }
 
   // #guard, without a closure per step.
-  readonly #onAttemptEnd: OnAttemptEnd = (flight, end) => {
+  readonly #onAttemptEnd: OnFlightEnd = (flight, end) => {
     try {
       this.#ended(flight.unit, flight, end);
     } catch (bug) {
@@ -189,7 +192,7 @@ export class Run {
   }
 
   /** The one place an attempt's end is applied: success, retry, pause, or final failure. */
-  #ended(i: number, flight: Attempt, end: AttemptEnd): void {
+  #ended(i: number, flight: Flight, end: AttemptEnd): void {
     if (this.#flights.get(i) !== flight) return;
     this.#flights.delete(i);
     const asked = this.#approvals.take(i);

@@ -62,6 +62,7 @@ export class Settlement {
     const iteration = this.#repeats.iterationOf(i);
     if (end.startedAt !== undefined) {
       const record: AttemptRecord = { attempt, status, threadId: end.threadId, startedAt: end.startedAt, endedAt: end.endedAt };
+      if (end.worker !== undefined) record.worker = end.worker;
       if (iteration !== undefined) record.iteration = iteration;
       if (error !== undefined) record.error = error;
       state.recordAttempt(i, record);
@@ -110,6 +111,12 @@ export class Settlement {
       this.#journal?.settled([i]);
       report();
       return {};
+    }
+    // An attempt lost with its worker process runs again at once; the backend bounds how often.
+    if (end.lost === true && stop === undefined) {
+      report();
+      state.retry(i);
+      return { retryAfterMs: 0 };
     }
     if (end.failure.retryable && stop === undefined && this.#repeats.tries(i, attempt) < maxAttempts(this.#graph.steps[this.#units.stepOf[i]!]!, this.#config.retries)) {
       report();

@@ -72,6 +72,9 @@ export interface RunClock {
 /** An attempt ready for the pool: its task, how its failures name it, and what it shares with the attempts on its clock. */
 export interface Placed {
   task: StepTask;
+  /** The step the attempt is of (an item's step for an item), and its agent. */
+  step: number;
+  agent: AgentSpec;
   where: Where;
   attempts: AttemptContext;
 }
@@ -112,6 +115,6 @@ export class UnitTasks {
     const attempts = fan?.attempts ?? this.#run.attempts();
     resetSlot(attempts.clock, at.slot);
     const where = (this.#where[u] ??= { stepId: at.stepId, agent: this.#source.graph.steps[i]!.assignedAgent, module: this.#agents[i]!.module });
-    return { task, where, attempts };
+    return { task, step: i, agent: this.#agents[i]!, where, attempts };
   }
 }

@@ -34,3 +34,11 @@ export function unitPriority(before: Before, stepOf: ArrayLike<number>): Before 
     return sa !== sb ? before(sa, sb) : a < b;
   };
 }
+
+/** Each of `n` steps' place in the order of `before` (0 goes first): what a queue's priority can carry. */
+export function rankOrder(before: Before, n: number): Int32Array {
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  const rank = new Int32Array(n);
+  order.forEach((step, k) => (rank[step] = k));
+  return rank;
+}

@@ -1,0 +1,48 @@
+// What keeps a queue from being a way to run arbitrary code on a worker: a worker imports only agent
+// modules under its allowed roots whose content (sha256) is the one the coordinator hashed.
+import { createHash } from "node:crypto";
+import { readFile, realpath } from "node:fs/promises";
+import { isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AgentLoadError } from "../errors.js";
+
+/** The sha256 (hex) of the file at `moduleUrl` (a `file:` URL). */
+export async function moduleHash(moduleUrl: string): Promise<string> {
+  return createHash("sha256").update(await readFile(fileURLToPath(moduleUrl))).digest("hex");
+}
+
+/** The real paths of `roots` (symlinks resolved), as a worker checks modules against them. */
+export function allowedRoots(roots: readonly string[]): Promise<string[]> {
+  return Promise.all(roots.map((root) => realpath(resolve(root))));
+}
+
+/**
+ * Resolves if the module at `moduleUrl` is under one of `roots` and its content hashes to `hash`;
+ * rejects with `AgentLoadError` saying which check failed and what to do.
+ */
+export async function checkAgentModule(moduleUrl: string, hash: string, roots: readonly string[], where: { stepId: string; agent: string }): Promise<void> {
+  const refuse = (why: string, cause?: unknown): AgentLoadError => new AgentLoadError(
+    `agent ${where.agent} could not be loaded for step ${where.stepId} on this worker: ${why}`,
+    { ...where, ...(cause === undefined ? {} : { cause }) },
+  );
+  let path: string;
+  try {
+    if (!moduleUrl.startsWith("file:")) throw refuse(`${moduleUrl} is not a file: URL`);
+    path = await realpath(fileURLToPath(moduleUrl));
+  } catch (error) {
+    if (error instanceof AgentLoadError) throw error;
+    throw refuse(`its module ${moduleUrl} is not on this machine (${(error as Error)?.message ?? String(error)}); workers need the same agent modules as the coordinator`, error);
+  }
+  if (!roots.some((root) => isUnder(path, root))) {
+    throw refuse(`its module ${path} is outside the directories this worker may import from (${roots.join(", ")}); start the worker with --allow <dir>`);
+  }
+  const mine = await moduleHash(moduleUrl);
+  if (mine !== hash) {
+    throw refuse(`its module ${path} differs from the coordinator's (sha256 ${mine.slice(0, 12)}... here, ${hash.slice(0, 12)}... there); deploy the same version to every worker`);
+  }
+}
+
+function isUnder(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}

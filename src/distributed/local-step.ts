@@ -1,0 +1,76 @@
+// A worker process runs a job's step on its own pool, as a local run would: an `Attempt` on a
+// one-slot clock of its own (timeouts terminate the step's thread, a cancel aborts `ctx.signal`
+// then terminates it), with the constants a worker thread asks for answered by a lane on the pool's hub.
+import type { Piscina } from "piscina";
+import type { HostHub } from "../pool/host-channel.js";
+import { preciseNow } from "../pool/precise-time.js";
+import type { AgentSpec, StepTask, WireValue } from "../pool/protocol.js";
+import { clockTimes, createClock, markRunEnded, resetSlot } from "../pool/step-clock.js";
+import { Attempt, type AttemptEnd } from "../run/attempt.js";
+import { runConstants } from "../run/run-constants.js";
+import type { StepPayload } from "./job-data.js";
+
+export interface LocalStep {
+  /** The step's end (a thread that refused it is handed it again: never `refused`). */
+  ended: Promise<Exclude<AttemptEnd, { kind: "refused" }>>;
+  cancel(reason: string): void;
+}
+
+export interface StepOnPool {
+  pool: Piscina;
+  hub: HostHub;
+  runId: string;
+  stepId: string;
+  attempt: number;
+  spec: AgentSpec;
+  payload: StepPayload;
+  /** Every input, the stored ones fetched. */
+  inputs: Record<string, WireValue>;
+  /** Where the agent's stray errors and error logs go. */
+  warn(message: string): void;
+}
+
+export function runOnPool(s: StepOnPool): LocalStep {
+  const clock = createClock(1);
+  const epoch = preciseNow();
+  const { payload } = s;
+  const callId = s.hub.listen({
+    log: (_slot, _attempt, level, message) => {
+      if (level === "error") s.warn(`step ${s.stepId}: ${message}`);
+    },
+    progress: () => undefined,
+    output: () => undefined,
+    // Approvals do not travel to the coordinator yet: the step pauses, as when nobody can answer.
+    requestApproval: () => Promise.resolve({ pause: true as const }),
+    stray: (_slot, _attempt, report) => s.warn(`step ${s.stepId}: ${report.kind}: ${report.error.message}`),
+    constants: () => constants,
+  });
+  const constants = runConstants({ callId, runId: s.runId, clock, epoch, loadTimeoutMs: payload.loadTimeoutMs, logLevel: "error" }, [s.stepId], [s.spec]);
+  const task: StepTask = { callId, slot: 0, attempt: s.attempt, intent: payload.intent, inputs: s.inputs, timeoutMs: payload.timeoutMs };
+  if (payload.expectedOutput !== undefined) task.expectedOutput = payload.expectedOutput;
+  if (payload.approval !== undefined) task.approval = payload.approval;
+  const context = { pool: s.pool, clock, times: clockTimes(clock), epoch, loadTimeoutMs: payload.loadTimeoutMs, cancelGraceMs: payload.cancelGraceMs };
+  const where = { stepId: s.stepId, agent: s.spec.name, module: s.spec.module };
+  let current: Attempt | undefined;
+  let cancelled: string | undefined;
+  const ended = new Promise<Exclude<AttemptEnd, { kind: "refused" }>>((resolve) => {
+    const start = (): void => {
+      resetSlot(clock, 0);
+      current = new Attempt(context, task, where, (_attempt, end) => {
+        if (end.kind === "refused") return start();
+        s.hub.forget(callId);
+        markRunEnded(clock);
+        resolve(end);
+      });
+      if (cancelled !== undefined) current.cancel(cancelled);
+    };
+    start();
+  });
+  return {
+    ended,
+    cancel(reason) {
+      cancelled ??= reason;
+      current?.cancel(reason);
+    },
+  };
+}

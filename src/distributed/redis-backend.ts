@@ -1,0 +1,126 @@
+// `redisBackend()`: runs a strategy's steps on BullMQ queues in Redis, executed by `wavepool worker`
+// processes on any machine that reaches the server and has the same agent modules. The coordinator
+// (the orchestrator that uses it) keeps scheduling: it enqueues only ready steps, at most its run's
+// concurrency limit at once.
+import { Queue, QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
+import { AgentLoadError } from "../errors.js";
+import type { AttemptRunner, Backend, BackendRun } from "../run/attempt-runner.js";
+import { moduleHash } from "./agent-check.js";
+import { probe, redisClient, type RedisConnection } from "./connection.js";
+import { PREFIX, type JobResult } from "./job-data.js";
+import { RemoteRun, type RemoteFlight } from "./remote-run.js";
+
+export interface RedisBackendOptions {
+  /**
+   * The Redis server: a URL (`redis://host:6379`, `rediss://` for TLS, `redis://:password@host`) or
+   * ioredis options.
+   * @example "redis://127.0.0.1:6379"
+   */
+  connection: RedisConnection;
+  /** The queue's name; workers started with the same `--queue` take its steps. @default "wavepool" */
+  queue?: string;
+  /** Steps of a run enqueued at once when its config sets no `maxConcurrentTasks`. @default 64 */
+  concurrency?: number;
+  /**
+   * How many times one step may lose its worker (killed, machine lost) and run again at once; past
+   * that it fails with `WorkerCrashedError` (and the retry policy decides). @default 1
+   */
+  maxLostAttempts?: number;
+}
+
+/**
+ * A backend for `ParallelOrchestratorConfig#withBackend`.
+ * @example
+ * const config = new ParallelOrchestratorConfig()
+ *   .withBackend(redisBackend({ connection: "redis://127.0.0.1:6379", queue: "wavepool" }));
+ */
+export function redisBackend(options: RedisBackendOptions): Backend {
+  return new RedisBackend(options);
+}
+
+class RedisBackend implements Backend {
+  readonly concurrency: number;
+  readonly #o: RedisBackendOptions;
+  readonly #queueName: string;
+  readonly #flights = new Map<string, RemoteFlight>();
+  readonly #clients: Redis[] = [];
+  #connected: Promise<{ queue: Queue; events: QueueEvents; client: Redis }> | undefined;
+
+  constructor(options: RedisBackendOptions) {
+    if (typeof options !== "object" || options === null || (typeof options.connection !== "string" && typeof options.connection !== "object")) {
+      throw new TypeError("Expected `redisBackend` options with a `connection`: a redis:// URL or ioredis options");
+    }
+    const queue = options.queue ?? "wavepool";
+    if (typeof queue !== "string" || !/^[A-Za-z0-9_.-]+$/.test(queue)) {
+      throw new TypeError(`Expected \`queue\` to be a name of letters, digits, '.', '_' or '-', got ${JSON.stringify(queue)}`);
+    }
+    for (const [name, value, min] of [["concurrency", options.concurrency, 1], ["maxLostAttempts", options.maxLostAttempts, 0]] as const) {
+      if (value !== undefined && (!Number.isInteger(value) || value < min)) {
+        throw new RangeError(`Expected \`${name}\` to be an integer from ${min} and up, got \`${String(value)}\` (${typeof value})`);
+      }
+    }
+    this.#o = options;
+    this.#queueName = queue;
+    this.concurrency = options.concurrency ?? 64;
+  }
+
+  async open(run: BackendRun): Promise<AttemptRunner> {
+    const { queue, client } = await this.#connect();
+    const hashes = new Map<string, string>();
+    for (const agent of run.agents) {
+      if (hashes.has(agent.module)) continue;
+      try {
+        hashes.set(agent.module, await moduleHash(agent.module));
+      } catch (error) {
+        throw new AgentLoadError(`agent ${agent.name}: its module ${agent.module} cannot be read to hash it for the workers (${(error as Error)?.message ?? String(error)})`, { agent: agent.name, cause: error });
+      }
+    }
+    return new RemoteRun({ queue, client, queueName: this.#queueName, flights: this.#flights, maxLost: this.#o.maxLostAttempts ?? 1 }, run, hashes);
+  }
+
+  /** Connects once: a probe that fails fast, then the queue and its events, listening before any job is added. */
+  #connect(): Promise<{ queue: Queue; events: QueueEvents; client: Redis }> {
+    this.#connected ??= this.#start();
+    // A failed connection is tried again by the next run.
+    this.#connected.catch(() => (this.#connected = undefined));
+    return this.#connected;
+  }
+
+  async #start(): Promise<{ queue: Queue; events: QueueEvents; client: Redis }> {
+    const { connection } = this.#o;
+    await probe(connection);
+    const client = redisClient(connection);
+    // Events from the server's now on, whenever the events connection starts reading.
+    const [seconds, micros] = await client.time();
+    const lastEventId = `${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)}-0`;
+    // BullMQ leaves connections it was given open: they are closed with the client (see close()).
+    const own = [redisClient(connection), redisClient(connection)] as const;
+    const queue = new Queue(this.#queueName, { connection: own[0], prefix: PREFIX });
+    const events = new QueueEvents(this.#queueName, { connection: own[1], prefix: PREFIX, lastEventId });
+    this.#clients.push(client, ...own);
+    // Connection errors are retried by ioredis; a run learns what it needs from its jobs.
+    queue.on("error", () => undefined);
+    events.on("error", () => undefined);
+    client.on("error", () => undefined);
+    const flights = this.#flights;
+    events.on("active", ({ jobId }) => {
+      const flight = flights.get(jobId);
+      if (flight !== undefined) flight.startedAt = Date.now();
+    });
+    events.on("completed", ({ jobId, returnvalue }) => flights.get(jobId)?.completed(returnvalue as unknown as JobResult));
+    events.on("failed", ({ jobId, failedReason }) => flights.get(jobId)?.failed(failedReason));
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    return { queue, events, client };
+  }
+
+  async close(): Promise<void> {
+    const connected = this.#connected;
+    this.#connected = undefined;
+    if (connected === undefined) return;
+    const parts = await connected.catch(() => undefined);
+    if (parts === undefined) return;
+    await Promise.allSettled([parts.events.close(), parts.queue.close()]);
+    for (const client of this.#clients.splice(0)) client.disconnect();
+  }
+}

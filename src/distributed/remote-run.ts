@@ -1,0 +1,187 @@
+// The coordinator's side of one distributed run: each attempt the run's loop starts becomes a BullMQ
+// job (a deterministic id, a priority from the step's rank on the critical path), and its end, heard
+// through the queue's events, becomes the `AttemptEnd` a local attempt would have given.
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { BackendUnavailableError, WorkerCrashedError } from "../errors.js";
+import { decodeParts, unframeParts, type EncodedParts } from "../pool/value-codec.js";
+import { isEncoded, type WireValue } from "../pool/wire-value.js";
+import type { AttemptEnd } from "../run/attempt.js";
+import type { AttemptRunner, BackendRun, Flight, OnFlightEnd } from "../run/attempt-runner.js";
+import { fromAbort, fromUnreadableOutput, type Failure } from "../run/step-failure.js";
+import type { Placed } from "../run/step-task.js";
+import { cancelChannel, cancelKey, encodePayload, jobIdOf, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
+import { rebuildError } from "./remote-end.js";
+
+/** BullMQ's highest priority number (the lowest priority). */
+const MAX_PRIORITY = 2 ** 21;
+
+/** What a run's flights share with their backend. */
+export interface RemoteParts {
+  queue: Queue;
+  client: Redis;
+  queueName: string;
+  /** Flights in progress by job id: the backend routes the queue's events to them. */
+  flights: Map<string, RemoteFlight>;
+  /** How many times a unit's attempt may be lost with its worker and run again. */
+  maxLost: number;
+}
+
+export class RemoteRun implements AttemptRunner {
+  readonly #p: RemoteParts;
+  readonly #run: BackendRun;
+  /** sha256 of each agent module, by module URL. */
+  readonly #hashes: ReadonlyMap<string, string>;
+  /** The key each stored output came from: a step that reads it gets the key, not the bytes. */
+  readonly #stored = new WeakMap<EncodedParts, string>();
+  /** Every output key of the run, deleted when it ends. */
+  readonly #keys = new Set<string>();
+  /** Lost attempts, by unit. */
+  readonly #lost = new Map<number, number>();
+
+  constructor(parts: RemoteParts, run: BackendRun, hashes: ReadonlyMap<string, string>) {
+    this.#p = parts;
+    this.#run = run;
+    this.#hashes = hashes;
+  }
+
+  start(placed: Placed, unit: number, onEnd: OnFlightEnd): Flight {
+    const { task, where, agent } = placed;
+    const jobId = jobIdOf(this.#run.runId, where.stepId, task.attempt);
+    const refs: Record<string, string> = {};
+    const inputs: Record<string, WireValue> = {};
+    for (const [name, wire] of Object.entries(task.inputs)) {
+      const key = isEncoded(wire) ? this.#stored.get(wire) : undefined;
+      if (key !== undefined) refs[name] = key;
+      else inputs[name] = wire;
+    }
+    const payload: StepPayload = {
+      intent: task.intent, inputs, timeoutMs: task.timeoutMs, loadTimeoutMs: this.#run.loadTimeoutMs, cancelGraceMs: this.#run.cancelGraceMs,
+    };
+    if (agent.options !== undefined) payload.options = agent.options;
+    if (task.expectedOutput !== undefined) payload.expectedOutput = task.expectedOutput;
+    if (task.approval !== undefined) payload.approval = task.approval;
+    const data: StepJobData = {
+      runId: this.#run.runId, stepId: where.stepId, attempt: task.attempt,
+      agent: { name: agent.name, module: agent.module, export: agent.export, sha256: this.#hashes.get(agent.module)! },
+      payload: encodePayload(payload), refs,
+    };
+    const flight = new RemoteFlight(this, jobId, placed, unit, onEnd);
+    this.#p.flights.set(jobId, flight);
+    const priority = Math.min(MAX_PRIORITY, this.#run.rank[placed.step]! + 1);
+    this.#p.queue.add("step", data, { jobId, priority, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch((error: unknown) => {
+      flight.end(failedEnd({
+        status: "failed", retryable: false,
+        error: new BackendUnavailableError(`step ${where.stepId} could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { stepId: where.stepId, agent: where.agent, cause: error }),
+      }));
+    });
+    return flight;
+  }
+
+  /** The end a job's result stands for; a completed one's output is read from Redis. */
+  async endOf(flight: RemoteFlight, result: JobResult): Promise<AttemptEnd> {
+    const { threadId, endedAt, worker } = result;
+    if (result.kind === "paused") return { kind: "paused", threadId, startedAt: result.startedAt, endedAt, worker };
+    if (result.kind === "failed") {
+      const failure: Failure = { status: result.status, retryable: result.retryable, error: rebuildError(result.error) };
+      return { kind: "failed", failure, threadId, startedAt: result.startedAt ?? undefined, endedAt, worker };
+    }
+    this.#keys.add(result.ref);
+    const bytes = await this.#p.client.getBuffer(result.ref);
+    try {
+      if (bytes === null) throw new Error(`its stored output ${result.ref} is gone from Redis`);
+      const wire = unframeParts(bytes);
+      const output = decodeParts(wire.stream, wire.shared);
+      this.#stored.set(wire, result.ref);
+      return { kind: "completed", output, wire, threadId, startedAt: result.startedAt, endedAt, worker };
+    } catch (error) {
+      return { kind: "failed", failure: fromUnreadableOutput(error, flight.where), threadId, startedAt: result.startedAt, endedAt, worker };
+    }
+  }
+
+  /** The job failed without a result: its worker died (its lock expired) or BullMQ gave up on it. */
+  lostEnd(flight: RemoteFlight, reason: string, startedAt: number | undefined): AttemptEnd {
+    const { stepId, agent } = flight.where;
+    const stalled = /stalled/.test(reason);
+    const lost = (this.#lost.get(flight.unit) ?? 0) + 1;
+    this.#lost.set(flight.unit, lost);
+    const again = stalled && lost <= this.#p.maxLost;
+    const error = new WorkerCrashedError(
+      stalled
+        ? `the worker running step ${stepId} (agent ${agent}) stopped answering (its lock expired: killed, or its machine lost)${again ? "; the step runs again on another worker" : `, ${lost} times: past the limit of ${this.#p.maxLost}`}`
+        : `step ${stepId} (agent ${agent}) failed on its worker: ${reason}`,
+      { stepId, agent },
+    );
+    const end = failedEnd({ status: "failed", retryable: true, error }, startedAt);
+    return again ? { ...end, lost: true } : end;
+  }
+
+  /** Stops `flight`: a job no worker took yet is removed; a running one is told through the cancel channel. */
+  async cancel(flight: RemoteFlight, reason: string): Promise<void> {
+    const { queue, client, queueName } = this.#p;
+    if ((await queue.remove(flight.jobId)) === 1) return flight.end(failedEnd(fromAbort({ kind: "cancel", reason }, flight.where)));
+    await client.set(cancelKey(queueName, flight.jobId), reason, "PX", 600_000);
+    await client.publish(cancelChannel(queueName), `${flight.jobId} ${reason}`);
+  }
+
+  forget(jobId: string): void {
+    this.#p.flights.delete(jobId);
+  }
+
+  async close(): Promise<void> {
+    const keys = [...this.#keys];
+    this.#keys.clear();
+    if (keys.length > 0) await this.#p.client.del(...keys).catch(() => undefined);
+  }
+}
+
+function failedEnd(failure: Failure, startedAt?: number): Extract<AttemptEnd, { kind: "failed" }> {
+  return { kind: "failed", failure, threadId: -1, startedAt, endedAt: Date.now() };
+}
+
+/** One attempt as a job; ends once, whatever arrives after. */
+export class RemoteFlight implements Flight {
+  readonly task: Placed["task"];
+  readonly unit: number;
+  readonly jobId: string;
+  readonly where: Placed["where"];
+  readonly #run: RemoteRun;
+  readonly #onEnd: OnFlightEnd;
+  #over = false;
+  #cancelled = false;
+  /** When a worker took the job (the queue's `active` event). */
+  startedAt: number | undefined;
+
+  constructor(run: RemoteRun, jobId: string, placed: Placed, unit: number, onEnd: OnFlightEnd) {
+    this.#run = run;
+    this.jobId = jobId;
+    this.task = placed.task;
+    this.where = placed.where;
+    this.unit = unit;
+    this.#onEnd = onEnd;
+  }
+
+  completed(result: JobResult): void {
+    this.#run.endOf(this, result).then((end) => this.end(end), (error: unknown) => this.end(failedEnd({
+      status: "failed", retryable: true,
+      error: new BackendUnavailableError(`the output of step ${this.where.stepId} could not be read: ${(error as Error)?.message ?? String(error)}`, { stepId: this.where.stepId, cause: error }),
+    })));
+  }
+
+  failed(reason: string): void {
+    this.end(this.#run.lostEnd(this, reason, this.startedAt));
+  }
+
+  cancel(reason: string): void {
+    if (this.#over || this.#cancelled) return;
+    this.#cancelled = true;
+    this.#run.cancel(this, reason).catch(() => undefined);
+  }
+
+  end(end: AttemptEnd): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#run.forget(this.jobId);
+    this.#onEnd(this, end);
+  }
+}

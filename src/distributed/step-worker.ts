@@ -1,0 +1,145 @@
+// A worker process of a distributed run (`wavepool worker`): a BullMQ Worker whose processor hands
+// each step to this process's own Piscina pool. The step's CPU work is on a thread, so this event
+// loop stays free and BullMQ renews the job's lock however long the step computes; a process that
+// dies loses its lock, and the coordinator runs the step again elsewhere.
+import { hostname } from "node:os";
+import { Worker, type Job } from "bullmq";
+import { AgentLoadError, WavepoolError } from "../errors.js";
+import { HostHub } from "../pool/host-channel.js";
+import type { AgentSpec, WireValue } from "../pool/protocol.js";
+import { encodeParts, frameParts, unframeParts, type EncodedParts } from "../pool/value-codec.js";
+import { isEncoded } from "../pool/wire-value.js";
+import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
+import { allowedRoots, checkAgentModule } from "./agent-check.js";
+import { redisClient, probe, type RedisConnection } from "./connection.js";
+import { cancelChannel, cancelKey, decodePayload, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
+import { runOnPool, type LocalStep } from "./local-step.js";
+import { failedResult, refusedResult } from "./remote-end.js";
+
+export interface StepWorkerOptions {
+  connection: RedisConnection;
+  /** @default "wavepool" */
+  queue?: string;
+  /** Threads of the pool. @default os.availableParallelism() */
+  threads?: number;
+  /** Steps taken at once. @default threads */
+  concurrency?: number;
+  /** Directories agent modules may be imported from. @default [process.cwd()] */
+  allow?: string[];
+  /** How long a job's lock lasts without renewal (ms): a dead worker's step is recovered after about this. @default 30000 */
+  lockDurationMs?: number;
+  /** How often this worker looks for jobs whose lock expired (ms). @default 30000 */
+  stalledIntervalMs?: number;
+  /** How long an output stays in Redis (ms) if its run never deletes it. @default 86400000 (a day) */
+  outputTtlMs?: number;
+  /** Where warnings go. @default stderr */
+  warn?: (message: string) => void;
+}
+
+export interface StepWorker {
+  /** `host:pid`, what step records name as `worker`. */
+  readonly id: string;
+  /** Stops taking jobs, lets the running ones finish, then closes the pool and the connections. */
+  close(): Promise<void>;
+}
+
+/** Starts a worker; rejects with `BackendUnavailableError` if Redis cannot be reached. */
+export async function startStepWorker(options: StepWorkerOptions): Promise<StepWorker> {
+  const { connection } = options;
+  const queue = options.queue ?? "wavepool";
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`wavepool worker: ${message}\n`));
+  await probe(connection);
+  const roots = await allowedRoots(options.allow ?? [process.cwd()]);
+  const id = `${hostname()}:${process.pid}`;
+  const pool = createPool(options.threads !== undefined ? { threads: options.threads } : {});
+  guardPool(pool, (message) => warn(message));
+  const hub = HostHub.of(pool);
+  const store = redisClient(connection);
+  const listener = redisClient(connection);
+  for (const client of [store, listener]) client.on("error", (error: Error) => warn(`Redis: ${error.message}`));
+  const running = new Map<string, LocalStep>();
+  const ttl = options.outputTtlMs ?? 86_400_000;
+
+  // Cancels reach running steps through a channel; one published before the step started is in a key.
+  await listener.subscribe(cancelChannel(queue));
+  listener.on("message", (_channel: string, message: string) => {
+    const space = message.indexOf(" ");
+    const jobId = space < 0 ? message : message.slice(0, space);
+    running.get(jobId)?.cancel(space < 0 ? "the run was cancelled" : message.slice(space + 1));
+  });
+
+  const process_ = async (job: Job<StepJobData>): Promise<JobResult> => {
+    const data = job.data;
+    const jobId = job.id!;
+    const where = { stepId: data.stepId, agent: data.agent.name };
+    let spec: AgentSpec;
+    let inputs: Record<string, WireValue>;
+    let payload;
+    try {
+      await checkAgentModule(data.agent.module, data.agent.sha256, roots, where);
+      payload = decodePayload(data.payload);
+      spec = { name: data.agent.name, module: data.agent.module, export: data.agent.export };
+      if (payload.options !== undefined) spec.options = payload.options;
+      inputs = { ...payload.inputs, ...(await fetchInputs(data.refs)) };
+    } catch (error) {
+      const refused = error instanceof WavepoolError ? error : new AgentLoadError(`step ${data.stepId} could not be prepared on worker ${id}: ${(error as Error)?.message ?? String(error)}`, { ...where, cause: error });
+      return refusedResult(refused, id);
+    }
+    const step = runOnPool({ pool, hub, runId: data.runId, stepId: data.stepId, attempt: data.attempt, spec, payload, inputs, warn });
+    running.set(jobId, step);
+    try {
+      const why = await store.get(cancelKey(queue, jobId));
+      if (why !== null) step.cancel(why);
+      const end = await step.ended;
+      if (end.kind !== "completed") return failedResult(end, id);
+      const key = outputKey(queue, jobId);
+      const bytes = Buffer.concat(frameParts(isEncoded(end.wire) ? end.wire : encodeParts(end.wire)));
+      await store.set(key, bytes, "PX", ttl);
+      return { kind: "completed", ref: key, threadId: end.threadId, startedAt: end.startedAt, endedAt: end.endedAt, worker: id };
+    } finally {
+      running.delete(jobId);
+    }
+  };
+
+  /** The stored inputs, each key read once: names of one value get one object, decoded once. */
+  async function fetchInputs(refs: Record<string, string>): Promise<Record<string, EncodedParts>> {
+    const keys = [...new Set(Object.values(refs))];
+    if (keys.length === 0) return {};
+    const values = await store.mgetBuffer(...keys);
+    const parts = new Map<string, EncodedParts>();
+    keys.forEach((key, k) => {
+      const bytes = values[k];
+      if (bytes === null || bytes === undefined) throw new WavepoolError(`the stored output ${key} is gone from Redis (expired, or its run ended)`);
+      parts.set(key, unframeParts(bytes));
+    });
+    return Object.fromEntries(Object.entries(refs).map(([name, key]) => [name, parts.get(key)!]));
+  }
+
+  const threads = pool.options.maxThreads;
+  // BullMQ leaves a connection it was given open: closed with the others.
+  const taking = redisClient(connection);
+  const worker = new Worker<StepJobData, JobResult>(queue, process_, {
+    connection: taking,
+    prefix: PREFIX,
+    name: id,
+    concurrency: options.concurrency ?? threads,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    // A job whose worker died fails (on the next worker that takes it), and the coordinator enqueues
+    // the step's next attempt: every try is its own job, and its own record.
+    maxStalledCount: 0,
+  });
+  worker.on("error", (error) => warn(`${error.message}`));
+  await worker.waitUntilReady();
+
+  return {
+    id,
+    async close() {
+      await worker.close();
+      await destroyPool(pool);
+      listener.disconnect();
+      taking.disconnect();
+      await store.quit().catch(() => undefined);
+    },
+  };
+}
