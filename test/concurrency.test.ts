@@ -9,7 +9,7 @@ for (const mode of ["eager", "waves"] as Scheduling[]) {
     const cells = new Int32Array(new SharedArrayBuffer(8));
     const rows = Array.from({ length: 12 }, (_, i) => [`s${i}`, "Counter", i < 6 ? "x" : `{{ s${i - 6}_out }}`] as [string, string, string]);
     const o = new ParallelOrchestrator(strategyOf(...rows), new ParallelOrchestratorConfig().withThreads(3).withMaxConcurrentTasks(2).withScheduling(mode))
-      .addAgent("Counter", { module: agent("counter"), options: { cells, ms: 30 } });
+      .addAgent("Counter", { module: agent("counter"), options: { cells, ms: 10, meet: 2 } });
     after(() => o.close());
     let inFlight = 0;
     let maxInFlight = 0;
@@ -29,7 +29,8 @@ for (const mode of ["eager", "waves"] as Scheduling[]) {
 test("the default limit is the pool size", async () => {
   const cells = new Int32Array(new SharedArrayBuffer(8));
   const rows = Array.from({ length: 6 }, (_, i) => [`s${i}`, "Counter", "x"] as [string, string, string]);
-  const o = new ParallelOrchestrator(strategyOf(...rows), { threads: 2 }).addAgent("Counter", { module: agent("counter"), options: { cells, ms: 40 } });
+  // Each step waits for a second one in flight: two run at once on any machine, and never three.
+  const o = new ParallelOrchestrator(strategyOf(...rows), { threads: 2 }).addAgent("Counter", { module: agent("counter"), options: { cells, ms: 10, meet: 2 } });
   after(() => o.close());
   assert.equal((await o.execute("t")).success, true);
   assert.equal(Atomics.load(cells, 1), 2);
