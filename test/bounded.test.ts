@@ -27,7 +27,7 @@ for (const [what, module] of [["whose top-level await never settles", "hangs-on-
   });
 }
 
-test("a run's signal stops a preflight stuck on a hanging import within a second", async () => {
+test("a run's signal stops a preflight stuck on a hanging import, long before the load timeout", async () => {
   const o = new ParallelOrchestrator(strategyOf(["a", "Broken", "x"]), { threads: 1 }).addAgent("Broken", broken("hangs-on-import"));
   after(() => o.close());
   const controller = new AbortController();
@@ -35,7 +35,8 @@ test("a run's signal stops a preflight stuck on a hanging import within a second
   const running = o.execute("t", { signal: controller.signal });
   setTimeout(() => controller.abort(), 100);
   const result = await running;
-  assert.ok(Date.now() - started < 1100, `${Date.now() - started} ms`);
+  // The load timeout is 60 s: a preflight that waited for the import would take that long.
+  assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
   assert.equal(result.cancelled, true);
   assert.deepEqual(result.steps.map((s) => s.status), ["cancelled"]);
 });
