@@ -3,6 +3,7 @@
 // Values keep their types: they cross as the bytes of ../pool/value-codec.ts, never as JSON.
 import type { ApprovalDecision } from "../agent.js";
 import type { AgentErrorInfo } from "../error-serial.js";
+import type { LogLevel } from "../pool/protocol.js";
 import { decodeValue, encodeValue } from "../pool/value-codec.js";
 import type { WireValue } from "../pool/wire-value.js";
 import type { StepStatus } from "../run/result.js";
@@ -35,6 +36,8 @@ export interface StepPayload {
   timeoutMs: number;
   loadTimeoutMs: number;
   cancelGraceMs: number;
+  /** The most verbose `ctx.log` level the coordinator's logger takes (absent: every line is sent). */
+  logLevel?: LogLevel;
 }
 
 /** An error as it crosses back: what the coordinator needs to rebuild the same typed error. */
@@ -54,6 +57,8 @@ interface Ran {
   /** `host:pid` of the worker process. */
   worker: string;
   endedAt: number;
+  /** The id of the job's last entry in its run's calls stream (./call-stream.ts), if its agent made calls. */
+  lastCall?: string;
 }
 
 /** What a job returns (`returnvalue`): a step's end, never a thrown error. */
@@ -71,6 +76,8 @@ export function jobIdOf(runId: string, stepId: string, attempt: number): string 
 
 /** Where a job's output is stored. */
 export const outputKey = (queue: string, jobId: string): string => `${PREFIX}:${queue}:out:${jobId}`;
+/** The stream the calls of a run's agents come back on (./call-stream.ts). */
+export const callsKey = (queue: string, runId: string): string => `${PREFIX}:${queue}:calls:${runId}`;
 /** The channel cancels are published on (the job id, a space, the reason). */
 export const cancelChannel = (queue: string): string => `${PREFIX}:${queue}:cancel`;
 /** Set when a job is cancelled, for a worker that takes it before it heard the message. */

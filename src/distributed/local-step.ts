@@ -8,6 +8,7 @@ import type { AgentSpec, StepTask, WireValue } from "../pool/protocol.js";
 import { clockTimes, createClock, markRunEnded, resetSlot } from "../pool/step-clock.js";
 import { Attempt, type AttemptEnd } from "../run/attempt.js";
 import { runConstants } from "../run/run-constants.js";
+import type { ForwardedCall } from "./call-stream.js";
 import type { StepPayload } from "./job-data.js";
 
 export interface LocalStep {
@@ -26,26 +27,25 @@ export interface StepOnPool {
   payload: StepPayload;
   /** Every input, the stored ones fetched. */
   inputs: Record<string, WireValue>;
-  /** Where the agent's stray errors and error logs go. */
-  warn(message: string): void;
+  /** Where the agent's calls go (./call-stream.ts), in the order it made them. */
+  forward(call: ForwardedCall): void;
 }
 
 export function runOnPool(s: StepOnPool): LocalStep {
   const clock = createClock(1);
   const epoch = preciseNow();
   const { payload } = s;
+  // The agent's calls go back to the coordinator, in order, tagged with their attempt.
   const callId = s.hub.listen({
-    log: (_slot, _attempt, level, message) => {
-      if (level === "error") s.warn(`step ${s.stepId}: ${message}`);
-    },
-    progress: () => undefined,
-    output: () => undefined,
+    log: (_slot, attempt, level, message, meta) => s.forward(["log", attempt, level, message, meta]),
+    progress: (_slot, attempt, value, message) => s.forward(["progress", attempt, value, message]),
+    output: (_slot, attempt, chunk) => s.forward(["output", attempt, chunk]),
     // Approvals do not travel to the coordinator yet: the step pauses, as when nobody can answer.
     requestApproval: () => Promise.resolve({ pause: true as const }),
-    stray: (_slot, _attempt, report) => s.warn(`step ${s.stepId}: ${report.kind}: ${report.error.message}`),
+    stray: (_slot, attempt, report) => s.forward(["stray", attempt, report]),
     constants: () => constants,
   });
-  const constants = runConstants({ callId, runId: s.runId, clock, epoch, loadTimeoutMs: payload.loadTimeoutMs, logLevel: "error" }, [s.stepId], [s.spec]);
+  const constants = runConstants({ callId, runId: s.runId, clock, epoch, loadTimeoutMs: payload.loadTimeoutMs, logLevel: payload.logLevel ?? "debug" }, [s.stepId], [s.spec]);
   const task: StepTask = { callId, slot: 0, attempt: s.attempt, intent: payload.intent, inputs: s.inputs, timeoutMs: payload.timeoutMs };
   if (payload.expectedOutput !== undefined) task.expectedOutput = payload.expectedOutput;
   if (payload.approval !== undefined) task.approval = payload.approval;

@@ -76,7 +76,19 @@ class RedisBackend implements Backend {
         throw new AgentLoadError(`agent ${agent.name}: its module ${agent.module} cannot be read to hash it for the workers (${(error as Error)?.message ?? String(error)})`, { agent: agent.name, cause: error });
       }
     }
-    return new RemoteRun({ queue, client, queueName: this.#queueName, flights: this.#flights, maxLost: this.#o.maxLostAttempts ?? 1 }, run, hashes);
+    return new RemoteRun({ queue, client, queueName: this.#queueName, flights: this.#flights, maxLost: this.#o.maxLostAttempts ?? 1, connect: () => this.#reader() }, run, hashes);
+  }
+
+  /** A connection for one run's calls stream; closed by the run (or with the others). */
+  #reader(): Redis {
+    const client = redisClient(this.#o.connection);
+    client.on("error", () => undefined);
+    this.#clients.push(client);
+    client.once("end", () => {
+      const k = this.#clients.indexOf(client);
+      if (k >= 0) this.#clients.splice(k, 1);
+    });
+    return client;
   }
 
   /** Connects once: a probe that fails fast, then the queue and its events, listening before any job is added. */

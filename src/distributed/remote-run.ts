@@ -10,7 +10,8 @@ import type { AttemptEnd } from "../run/attempt.js";
 import type { AttemptRunner, BackendRun, Flight, OnFlightEnd } from "../run/attempt-runner.js";
 import { fromAbort, fromUnreadableOutput, type Failure } from "../run/step-failure.js";
 import type { Placed } from "../run/step-task.js";
-import { cancelChannel, cancelKey, encodePayload, jobIdOf, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
+import { CallReader, type ForwardedCall } from "./call-stream.js";
+import { callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
 import { rebuildError } from "./remote-end.js";
 
 /** BullMQ's highest priority number (the lowest priority). */
@@ -25,6 +26,8 @@ export interface RemoteParts {
   flights: Map<string, RemoteFlight>;
   /** How many times a unit's attempt may be lost with its worker and run again. */
   maxLost: number;
+  /** A new connection of the run's own, for reading its calls stream (blocking reads). */
+  connect(): Redis;
 }
 
 export class RemoteRun implements AttemptRunner {
@@ -39,10 +42,28 @@ export class RemoteRun implements AttemptRunner {
   /** Lost attempts, by unit. */
   readonly #lost = new Map<number, number>();
 
+  /** The calls of the run's agents, coming back from the workers. */
+  readonly #calls: CallReader;
+
   constructor(parts: RemoteParts, run: BackendRun, hashes: ReadonlyMap<string, string>) {
     this.#p = parts;
     this.#run = run;
     this.#hashes = hashes;
+    this.#calls = new CallReader(parts.connect(), callsKey(parts.queueName, run.runId), (jobId, call) => this.#called(jobId, call));
+  }
+
+  /** A call of the agent of job `jobId`: to the run's lane, as a thread's call (dropped there unless its attempt is current). */
+  #called(jobId: string, call: ForwardedCall): void {
+    const flight = this.#p.flights.get(jobId);
+    const listener = flight === undefined ? undefined : this.#run.calls(flight.task.callId);
+    if (listener === undefined) return;
+    const slot = flight!.task.slot;
+    switch (call[0]) {
+      case "log": return listener.log(slot, call[1], call[2], call[3], call[4]);
+      case "progress": return listener.progress(slot, call[1], call[2], call[3]);
+      case "output": return listener.output(slot, call[1], call[2]);
+      case "stray": return listener.stray(slot, call[1], call[2]);
+    }
   }
 
   start(placed: Placed, unit: number, onEnd: OnFlightEnd): Flight {
@@ -61,6 +82,8 @@ export class RemoteRun implements AttemptRunner {
     if (agent.options !== undefined) payload.options = agent.options;
     if (task.expectedOutput !== undefined) payload.expectedOutput = task.expectedOutput;
     if (task.approval !== undefined) payload.approval = task.approval;
+    const logLevel = this.#run.calls(task.callId)?.constants().logLevel;
+    if (logLevel !== undefined) payload.logLevel = logLevel;
     const data: StepJobData = {
       runId: this.#run.runId, stepId: where.stepId, attempt: task.attempt,
       agent: { name: agent.name, module: agent.module, export: agent.export, sha256: this.#hashes.get(agent.module)! },
@@ -80,6 +103,8 @@ export class RemoteRun implements AttemptRunner {
 
   /** The end a job's result stands for; a completed one's output is read from Redis. */
   async endOf(flight: RemoteFlight, result: JobResult): Promise<AttemptEnd> {
+    // Every call the attempt made is reported before its end.
+    await this.#calls.reached(result.lastCall);
     const { threadId, endedAt, worker } = result;
     if (result.kind === "paused") return { kind: "paused", threadId, startedAt: result.startedAt, endedAt, worker };
     if (result.kind === "failed") {
@@ -129,9 +154,10 @@ export class RemoteRun implements AttemptRunner {
   }
 
   async close(): Promise<void> {
-    const keys = [...this.#keys];
+    this.#calls.close();
+    const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
     this.#keys.clear();
-    if (keys.length > 0) await this.#p.client.del(...keys).catch(() => undefined);
+    await this.#p.client.del(...keys).catch(() => undefined);
   }
 }
 

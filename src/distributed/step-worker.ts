@@ -12,7 +12,8 @@ import { isEncoded } from "../pool/wire-value.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { allowedRoots, checkAgentModule } from "./agent-check.js";
 import { redisClient, probe, type RedisConnection } from "./connection.js";
-import { cancelChannel, cancelKey, decodePayload, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
+import { callSender } from "./call-stream.js";
+import { callsKey, cancelChannel, cancelKey, decodePayload, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
 import { runOnPool, type LocalStep } from "./local-step.js";
 import { failedResult, refusedResult } from "./remote-end.js";
 
@@ -30,7 +31,7 @@ export interface StepWorkerOptions {
   lockDurationMs?: number;
   /** How often this worker looks for jobs whose lock expired (ms). @default 30000 */
   stalledIntervalMs?: number;
-  /** How long an output stays in Redis (ms) if its run never deletes it. @default 86400000 (a day) */
+  /** How long an output, or a run's calls stream, stays in Redis (ms) if its run never deletes it. @default 86400000 (a day) */
   outputTtlMs?: number;
   /** Where warnings go. @default stderr */
   warn?: (message: string) => void;
@@ -85,17 +86,21 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       const refused = error instanceof WavepoolError ? error : new AgentLoadError(`step ${data.stepId} could not be prepared on worker ${id}: ${(error as Error)?.message ?? String(error)}`, { ...where, cause: error });
       return refusedResult(refused, id);
     }
-    const step = runOnPool({ pool, hub, runId: data.runId, stepId: data.stepId, attempt: data.attempt, spec, payload, inputs, warn });
+    const calls = callSender(store, callsKey(queue, data.runId), jobId, ttl, warn);
+    const step = runOnPool({ pool, hub, runId: data.runId, stepId: data.stepId, attempt: data.attempt, spec, payload, inputs, forward: calls.send });
     running.set(jobId, step);
     try {
       const why = await store.get(cancelKey(queue, jobId));
       if (why !== null) step.cancel(why);
       const end = await step.ended;
-      if (end.kind !== "completed") return failedResult(end, id);
+      // The job completes once its calls are in the stream: the coordinator reads them before its end.
+      const lastCall = await calls.flushed();
+      const sent = lastCall === undefined ? {} : { lastCall };
+      if (end.kind !== "completed") return { ...failedResult(end, id), ...sent };
       const key = outputKey(queue, jobId);
       const bytes = Buffer.concat(frameParts(isEncoded(end.wire) ? end.wire : encodeParts(end.wire)));
       await store.set(key, bytes, "PX", ttl);
-      return { kind: "completed", ref: key, threadId: end.threadId, startedAt: end.startedAt, endedAt: end.endedAt, worker: id };
+      return { kind: "completed", ref: key, threadId: end.threadId, startedAt: end.startedAt, endedAt: end.endedAt, worker: id, ...sent };
     } finally {
       running.delete(jobId);
     }

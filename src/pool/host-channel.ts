@@ -53,6 +53,11 @@ export class HostHub {
     return id;
   }
 
+  /** The listener of call id `id`: a backend's run hands it the calls its remote attempts made. */
+  listenerOf(id: number): CallListener | undefined {
+    return this.#listeners.get(id);
+  }
+
   forget(id: number): void {
     this.#listeners.delete(id);
   }

@@ -2,6 +2,7 @@
 // with `withBackend`, somewhere else (../distributed: BullMQ queues on Redis). The run's loop
 // (./run.ts) schedules either way: a backend only executes the attempts it is handed.
 import type { DependencyGraph } from "../graph/dependency-graph.js";
+import type { CallListener } from "../pool/host-channel.js";
 import type { AgentSpec, StepTask } from "../pool/protocol.js";
 import type { AttemptEnd } from "./attempt.js";
 import type { Placed } from "./step-task.js";
@@ -39,6 +40,11 @@ export interface BackendRun {
   rank: Int32Array;
   loadTimeoutMs: number;
   cancelGraceMs: number;
+  /**
+   * Where the calls of an attempt's agent (logs, progress, partial outputs, stray errors) go: the
+   * listener of its task's `callId`, called with its task's `slot`, as a thread's calls are.
+   */
+  calls(callId: number): CallListener | undefined;
 }
 
 /**

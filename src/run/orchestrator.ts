@@ -7,7 +7,7 @@ import { errorInfo, OrchestratorClosedError, UnknownAgentError } from "../errors
 import { bottomLevels } from "../graph/critical-path.js";
 import { checkInputs } from "../graph/dependency-graph.js";
 import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
-import { HostHub } from "../pool/host-channel.js";
+import { HostHub, type CallListener } from "../pool/host-channel.js";
 import { findNotShareable, type Shareable } from "../pool/shareable.js";
 import { STACKED_PER_THREAD } from "../pool/pool-balancer.js";
 import { growPool, onUsable, usableThreads } from "../pool/warm-up.js";
@@ -196,13 +196,13 @@ export class ParallelOrchestrator {
       await executor.runner?.close();
       throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
     }
-    const { pool, runner } = executor;
+    const { pool, runner, hub } = executor;
     const run = new Run({
       task, inputs, graph, agents, pool, config: this.config,
       logger: this.config.logger ?? defaultLogger(),
       ...(runner !== undefined
         // A backend's run: no thread of ours, and a hub that only routes the run's lanes (./lanes.ts).
-        ? { runner, hub: new HostHub(), defaultLimit: this.config.backend!.concurrency }
+        ? { runner, hub: hub!, defaultLimit: this.config.backend!.concurrency }
         : { hub: HostHub.of(pool!), defaultLimit: pool!.options.maxThreads }),
       ...(pool !== undefined && this.config.pool === undefined
         ? { ownPool: { usableThreads: () => usableThreads(pool) ?? pool.options.maxThreads, stackedPerThread: STACKED_PER_THREAD } }
@@ -244,14 +244,17 @@ export class ParallelOrchestrator {
    */
   async #executor(
     strategy: StrategyMap, graph: DependencyGraph, agents: AgentSpec[], runId: string, options: ExecuteOptions,
-  ): Promise<{ pool: Piscina; runner?: undefined } | { pool: undefined; runner: AttemptRunner }> {
+  ): Promise<{ pool: Piscina; runner?: undefined; hub?: undefined } | { pool: undefined; runner: AttemptRunner; hub: HostHub }> {
     const backend = this.config.backend;
     if (backend !== undefined) {
       if (this.#closed) throw new OrchestratorClosedError("the orchestrator was closed while the run was starting");
       const bl = bottomLevels(graph, (i) => this.#cost(graph.steps[i]!.stepId, strategy) ?? 1);
       const rank = rankOrder(priorityRule(this.config.scheduling, { bottomLevel: bl, level: graph.level }), graph.steps.length);
       const { agentLoadTimeoutMs: loadTimeoutMs, cancelGraceMs } = this.config;
-      return { pool: undefined, runner: await backend.open({ runId, graph, agents, rank, loadTimeoutMs, cancelGraceMs }) };
+      // The calls a remote attempt's agent made come back to the run's lanes (./lanes.ts) on this hub.
+      const hub = new HostHub();
+      const calls = (callId: number): CallListener | undefined => hub.listenerOf(callId);
+      return { pool: undefined, hub, runner: await backend.open({ runId, graph, agents, rank, loadTimeoutMs, cancelGraceMs, calls }) };
     }
     const pool = this.#ensurePool();
     // Preflight stops at once when the orchestrator closes; the run's own signal only stops waiting
