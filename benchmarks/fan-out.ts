@@ -6,12 +6,18 @@
 import { Piscina } from "piscina";
 import { ParallelOrchestrator, ParallelOrchestratorConfig, StrategyMap, StrategyStep } from "wavepool";
 import { benchOptions, type BenchOptions } from "./bench-options.js";
-import { independentNoops } from "./overhead.js";
 import { fixed, isMain, printTables, type Table } from "./report.js";
 import { interleave, median } from "./stats.js";
 
 const NOOP_AGENT = new URL("./agents/noop.js", import.meta.url);
 const RAW_WORKER = new URL("./workers/raw-noop.js", import.meta.url).href;
+
+/** `n` independent steps, each rendering one variable (the input `v`) as an item renders `{{ item }}`. */
+function steps(n: number): StrategyMap {
+  const strategy = new StrategyMap(`${n} independent no-op steps reading an input`);
+  for (let i = 0; i < n; i++) strategy.addStep(new StrategyStep(`s${i}`, "", "Noop", "{{ v }}", `out${i}`));
+  return strategy;
+}
 
 /** One forEach step over the input `items` (a list of `n` numbers). */
 function fanOut(): StrategyMap {
@@ -43,11 +49,11 @@ export async function fanOutBench(options: BenchOptions = benchOptions()): Promi
   try {
     for (const n of sizes) {
       const config = new ParallelOrchestratorConfig().withThreads(threads);
-      const steps = new ParallelOrchestrator(independentNoops(n), config).addAgent("Noop", NOOP_AGENT);
+      const plain = new ParallelOrchestrator(steps(n), config).addAgent("Noop", NOOP_AGENT);
       const items = new ParallelOrchestrator(fanOut(), config).addAgent("Noop", NOOP_AGENT);
       const list = { items: Array.from({ length: n }, (_, k) => k) };
       try {
-        const variants = { raw: () => raw(pool, n), steps: () => timed(steps, {}), items: () => timed(items, list) };
+        const variants = { raw: () => raw(pool, n), steps: () => timed(plain, { v: 1 }), items: () => timed(items, list) };
         await interleave(2, variants);
         const samples = await interleave(rounds, variants);
         const us = (k: keyof typeof samples): number => (median(samples[k]) * 1000) / n;
@@ -59,7 +65,7 @@ export async function fanOutBench(options: BenchOptions = benchOptions()): Promi
           ratio: `${fixed(us("items") / us("steps"), 2)}×`,
         });
       } finally {
-        await Promise.all([steps.close(), items.close()]);
+        await Promise.all([plain.close(), items.close()]);
       }
     }
   } finally {
@@ -77,7 +83,7 @@ export async function fanOutBench(options: BenchOptions = benchOptions()): Promi
     rows,
     notes: [
       "Target: a fan-out's items cost about what as many steps cost (items ÷ steps ≈ 1).",
-      "Each item has its record, its events and its output under `out[i]`; the list is an input here (a step's output works the same). Two warm-up rounds are not counted.",
+      "Each item has its record, its events and its output under `out[i]`; the list is an input here (a step's output works the same). Each step renders one variable (`{{ v }}`, an input) as each item renders `{{ item }}`, so both send their intent and one input. Two warm-up rounds are not counted.",
     ],
   }];
 }
