@@ -3,8 +3,7 @@
 // damaged record ends the state where it is, types a later wavepool adds are skipped, and
 // SharedArrayBuffers stay one buffer across records.
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as zlib from "node:zlib";
@@ -13,25 +12,8 @@ import { encodeParts } from "../src/pool/value-codec.js";
 import { tableCrc32 } from "../src/run/crc32.js";
 import { encodeRecord, fileHeader, MAGIC, readRecords, SharedIds } from "../src/run/journal-format.js";
 import { headerRecord, stepsRecord } from "../src/run/journal-records.js";
-import type { StepRecord } from "../src/run/result.js";
-import { decodeState, readStateFile, type SavedRunState } from "../src/run/state-file.js";
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "wavepool-journal-format-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function record(stepId: string, status: StepRecord["status"] = "completed"): StepRecord {
-  return { stepId, agent: "A", outputKey: `${stepId}_out`, status, wave: 0, threadId: 1, durationMs: 1, attempts: 1, history: [] };
-}
-
-function header(steps: StepRecord[] = []): SavedRunState {
-  return {
-    format: "wavepool-state", version: 1, fingerprint: "f".repeat(64), runId: "run", task: "t", inputs: {}, outputs: new Map(),
-    steps, pendingApprovals: [], approvals: {}, savedAt: 1,
-  };
-}
+import { decodeState, readStateFile } from "../src/run/state-file.js";
+import { header, record, tempDir } from "./fixtures/saved-state.js";
 
 /** A journal of the header and one record per [stepId, output], as a run appends them. */
 function journalOf(outputs: [string, unknown][]): Buffer {

@@ -4,35 +4,17 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, unlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ParallelOrchestrator, ParallelOrchestratorConfig, type StateFileError } from "wavepool";
 import { encodeParts } from "../src/pool/value-codec.js";
-import type { StepRecord } from "../src/run/result.js";
-import { decodeState, readStateFile, type SavedRunState } from "../src/run/state-file.js";
+import { decodeState, readStateFile } from "../src/run/state-file.js";
 import { StateJournal } from "../src/run/state-journal.js";
 import { FAN_STEPS } from "./fixtures/fan-strategy.js";
 import { agent, strategyOf } from "./helpers.js";
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "wavepool-journal-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function record(stepId: string, status: StepRecord["status"] = "completed"): StepRecord {
-  return { stepId, agent: "A", outputKey: `${stepId}_out`, status, wave: 0, threadId: 1, durationMs: 1, attempts: 1, history: [] };
-}
-
-function header(steps: StepRecord[] = []): SavedRunState {
-  return {
-    format: "wavepool-state", version: 1, fingerprint: "f".repeat(64), runId: "run", task: "t", inputs: {}, outputs: new Map(),
-    steps, pendingApprovals: [], approvals: {}, savedAt: 1,
-  };
-}
+import { header, record, tempDir } from "./fixtures/saved-state.js";
 
 test("whenWritten calls back in order once the records before are in the file; two journals write at once", async (t) => {
   const dir = await tempDir(t);
