@@ -2,7 +2,8 @@
 // registration, and loaded once in a worker (preflight) before the first step that needs it.
 import { setMaxListeners } from "node:events";
 import type { Piscina } from "piscina";
-import { AgentLoadError, AgentNotShareableError } from "../errors.js";
+import { AgentLoadError, AgentNotShareableError, UnknownAgentError } from "../errors.js";
+import type { DependencyGraph } from "../graph/dependency-graph.js";
 import { didYouMean } from "../suggest.js";
 import { checkBeforeImport, importFailed } from "./agent-load-error.js";
 import { threadDiedLoading } from "./load-failure.js";
@@ -59,6 +60,23 @@ export class AgentRegistry {
   names(): string[] {
     return [...this.#specs.keys()];
   }
+  /** The agent of each step of `graph`, by step index; throws `UnknownAgentError` for one not registered. */
+  specsFor(graph: DependencyGraph): AgentSpec[] {
+    return graph.steps.map((step, i) => {
+      const spec = this.get(step.assignedAgent);
+      if (spec !== undefined) return spec;
+      const known = this.names();
+      const guess = didYouMean(step.assignedAgent, known);
+      throw new UnknownAgentError(
+        `step ${step.stepId} uses agent ${step.assignedAgent}, which is not registered; ` +
+          (guess === undefined ? "" : `did you mean ${guess}? Otherwise `) +
+          `call orchestrator.addAgent(${JSON.stringify(step.assignedAgent)}, moduleUrl)` +
+          (known.length ? ` (registered: ${known.join(", ")})` : ""),
+        { path: `steps[${i}].agent`, stepId: step.stepId, agent: step.assignedAgent },
+      );
+    });
+  }
+
 
   /**
    * Loads the named agents (once per registration) on every thread, and resolves as soon as one

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
-import { errorInfo, OrchestratorClosedError, UnknownAgentError } from "../errors.js";
+import { errorInfo, OrchestratorClosedError } from "../errors.js";
 import { bottomLevels } from "../graph/critical-path.js";
 import { checkInputs } from "../graph/dependency-graph.js";
 import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
@@ -14,14 +14,12 @@ import { growPool, onUsable, usableThreads } from "../pool/warm-up.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { priorityRule, rankOrder } from "../schedule/priority.js";
 import { simulate, type SimulateOptions, type Simulation } from "../schedule/simulate.js";
-import { didYouMean } from "../suggest.js";
-import { StrategyMap, type StrategyPlan } from "../strategy/strategy-map.js";
-import { describeValue } from "../strategy/describe-value.js";
+import type { StrategyMap, StrategyPlan } from "../strategy/strategy-map.js";
 import type { ApprovalDecision } from "../agent.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { AgentSpec } from "../pool/protocol.js";
 import type { AttemptRunner } from "./attempt-runner.js";
-import { keptState } from "./redesign.js";
+import { keptState, redesignProblem } from "./redesign.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
 import { defaultLogger } from "./logger.js";
 import type { ParallelOrchestrationResult, Redesign } from "./result.js";
@@ -186,7 +184,7 @@ export class ParallelOrchestrator {
     from: { restored: SavedRunState | undefined; approvals: Record<string, ApprovalDecision>; durable: boolean; runId: string | undefined; listeners: RunListener[] },
   ): Promise<Run> {
     const graph = strategy.graph();
-    const agents = this.#agentsOf(graph);
+    const agents = this.#registry.specsFor(graph);
     const fingerprint = from.durable ? strategyFingerprint(strategy.toJSON()) : "";
     checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
     const journal = options.saveStateTo !== undefined ? new StateJournal(options.saveStateTo, { syncEveryMs: this.config.stateSyncMs }) : undefined;
@@ -214,7 +212,7 @@ export class ParallelOrchestrator {
         this.#learned.set(stepId, old === undefined ? ms : old + LEARNING_RATE * (ms - old));
       },
       approvals: from.approvals, fingerprint, listeners: from.listeners,
-      checkRedesign: (next) => this.#redesignProblem(next, inputs),
+      checkRedesign: (next) => redesignProblem(next, (g) => this.#registry.specsFor(g), inputs),
       runId,
       ...(from.restored ? { restored: from.restored } : {}),
       ...(journal ? { journal } : {}),
@@ -267,38 +265,6 @@ export class ParallelOrchestrator {
       if (!options.signal?.aborted) throw error;
     }
     return { pool };
-  }
-
-  /** The agent of each step of `graph`; throws `UnknownAgentError` for one not registered. */
-  #agentsOf(graph: DependencyGraph): AgentSpec[] {
-    return graph.steps.map((step, i) => {
-      const spec = this.#registry.get(step.assignedAgent);
-      if (spec === undefined) {
-        const known = this.#registry.names();
-        const guess = didYouMean(step.assignedAgent, known);
-        throw new UnknownAgentError(
-          `step ${step.stepId} uses agent ${step.assignedAgent}, which is not registered; ` +
-            (guess === undefined ? "" : `did you mean ${guess}? Otherwise `) +
-            `call orchestrator.addAgent(${JSON.stringify(step.assignedAgent)}, moduleUrl)` +
-            (known.length ? ` (registered: ${known.join(", ")})` : ""),
-          { path: `steps[${i}].agent`, stepId: step.stepId, agent: step.assignedAgent },
-        );
-      }
-      return spec;
-    });
-  }
-
-  /** Why `next` (what `onStepFailed` returned) cannot replace a run's strategy, or undefined if it can. */
-  #redesignProblem(next: unknown, inputs: Record<string, unknown>): string | undefined {
-    if (!(next instanceof StrategyMap)) return `${describeValue(next)}, not a StrategyMap`;
-    try {
-      const graph = next.graph();
-      this.#agentsOf(graph);
-      checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
-    } catch (error) {
-      return `a strategy that cannot run: ${(error as Error)?.message ?? String(error)}`;
-    }
-    return undefined;
   }
 
   /**

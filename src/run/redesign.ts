@@ -1,7 +1,10 @@
 // What a run hands to the strategy `onStepFailed` gave: the completed steps the new strategy has
 // unchanged (same id, agent and intent template), with their outputs and records, and the
 // completed items of such fan-out steps, under the new strategy's output keys.
-import type { StrategyMap } from "../strategy/strategy-map.js";
+import type { DependencyGraph } from "../graph/dependency-graph.js";
+import { checkInputs } from "../graph/check-inputs.js";
+import { describeValue } from "../strategy/describe-value.js";
+import { StrategyMap } from "../strategy/strategy-map.js";
 import type { ParallelOrchestrationResult, StepRecord } from "./result.js";
 import type { SavedRunState } from "./state-file.js";
 
@@ -35,4 +38,20 @@ export function keptState(result: ParallelOrchestrationResult, before: StrategyM
     outputs.set(outputKey, result.context.get(record.outputKey));
   }
   return { kept, state: { format: "wavepool-state", version: 1, steps, outputs, pendingApprovals: [] } };
+}
+
+/**
+ * Why `next` (what `onStepFailed` returned) cannot replace a run's strategy, or undefined if it can:
+ * it must be a `StrategyMap` whose graph builds, whose agents `agentsOf` knows, and whose inputs exist.
+ */
+export function redesignProblem(next: unknown, agentsOf: (graph: DependencyGraph) => unknown, inputs: Record<string, unknown>): string | undefined {
+  if (!(next instanceof StrategyMap)) return `${describeValue(next)}, not a StrategyMap`;
+  try {
+    const graph = next.graph();
+    agentsOf(graph);
+    checkInputs(graph, new Set(["task", ...Object.keys(inputs)]));
+  } catch (error) {
+    return `a strategy that cannot run: ${(error as Error)?.message ?? String(error)}`;
+  }
+  return undefined;
 }
