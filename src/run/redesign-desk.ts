@@ -4,6 +4,8 @@
 // the new strategy); anything else lets the failure stand, with a log line that says why.
 import type { ErrorInfo } from "../errors.js";
 import type { StrategyMap } from "../strategy/strategy-map.js";
+import { preciseNow } from "../pool/precise-time.js";
+import type { ParallelOrchestrationResult, StepRecord } from "./result.js";
 import type { RunReporter } from "./run-reporter.js";
 import type { ExecuteOptions, StepFailure } from "./run-setup.js";
 
@@ -24,7 +26,9 @@ export interface RedesignParts {
   /** Runs a callback of the run's loop (a bug in it cancels the run). */
   guard(fn: () => void): void;
   /** A valid redesign: the run takes it (true) unless it is stopping already. */
-  decided(redesign: Omit<Redesigned, "at">): boolean;
+  decided(): boolean;
+  /** The run as it is now, for `onStepFailed`. */
+  snapshot(): ParallelOrchestrationResult;
   /** An answer came (whatever it was): the loop may go on, or end. */
   answered(): void;
 }
@@ -32,6 +36,8 @@ export interface RedesignParts {
 export class RedesignDesk {
   readonly #p: RedesignParts;
   #deciding = 0;
+  /** The redesign the run took, once it took one. */
+  #taken: Redesigned | undefined;
 
   constructor(parts: RedesignParts) {
     this.#p = parts;
@@ -47,10 +53,16 @@ export class RedesignDesk {
     return this.#deciding;
   }
 
-  /** Asks `onStepFailed` about `failure`. */
-  ask(failure: StepFailure): void {
+  /** The redesign the run took, if it took one. */
+  get taken(): Redesigned | undefined {
+    return this.#taken;
+  }
+
+  /** Step `record` failed for good: asks `onStepFailed` what to do, with the run as it is now. */
+  failed(record: StepRecord): void {
     const { ask, report, guard } = this.#p;
     if (ask === undefined) return;
+    const failure: StepFailure = { stepId: record.stepId, error: record.error!, result: this.#p.snapshot() };
     this.#deciding++;
     const answered = (strategy: unknown): void => guard(() => {
       this.#deciding--;
@@ -58,7 +70,8 @@ export class RedesignDesk {
         const why = this.#p.check?.(strategy);
         if (why !== undefined) {
           report.log("error", `onStepFailed answered the failure of step ${failure.stepId} with ${why}; the failure stands`);
-        } else if (this.#p.decided({ strategy: strategy as StrategyMap, stepId: failure.stepId, error: failure.error })) {
+        } else if (this.#taken === undefined && this.#p.decided()) {
+          this.#taken = { strategy: strategy as StrategyMap, stepId: failure.stepId, error: failure.error, at: preciseNow() };
           report.log("warn", `step ${failure.stepId} failed; onStepFailed gave a new strategy (${(strategy as StrategyMap).goal}): the run goes on with it once the steps running now have ended`);
         }
       }

@@ -66,7 +66,6 @@ export class Run {
   #stop: Stop;
   #terminationReason: string | undefined;
   readonly #desk: RedesignDesk;
-  #redesign: Redesigned | undefined;
   #finished = false;
 
   constructor(setup: RunSetup, options: ExecuteOptions) {
@@ -85,7 +84,8 @@ export class Run {
     }));
     this.#desk = new RedesignDesk({
       ask: options.onStepFailed, check: setup.checkRedesign, report: this.#report,
-      guard: (fn) => this.#guard(fn), decided: (r) => this.#redesigned(r), answered: () => this.#pump(),
+      guard: (fn) => this.#guard(fn), decided: () => this.#redesigned(), answered: () => this.#pump(),
+      snapshot: () => runResult(this.#state, { runId: this.runId, stop: undefined, startedAt: this.#epoch, endedAt: preciseNow(), stateError: undefined }),
     });
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
   }
@@ -234,16 +234,12 @@ export class Run {
 
   /** Step `i` failed for good: `onStepFailed` may answer with a strategy to go on with. */
   #askRedesign(i: number): void {
-    if (!this.#desk.asks || this.#stop !== undefined) return;
-    const record = this.#state.records[i]!;
-    const result = runResult(this.#state, { runId: this.runId, stop: undefined, startedAt: this.#epoch, endedAt: preciseNow(), stateError: undefined });
-    this.#desk.ask({ stepId: record.stepId, error: record.error!, result });
+    if (this.#stop === undefined) this.#desk.failed(this.#state.records[i]!);
   }
 
   /** `onStepFailed` gave a valid strategy: nothing new starts, what runs ends, then the run hands over. */
-  #redesigned(redesign: Omit<Redesigned, "at">): boolean {
+  #redesigned(): boolean {
     if (this.#stop !== undefined) return false;
-    this.#redesign = { ...redesign, at: preciseNow() };
     this.#stop = "redesigned";
     this.#startNothing();
     return true;
@@ -251,7 +247,7 @@ export class Run {
 
   /** The strategy `onStepFailed` gave, once the run has handed over to it. */
   get redesign(): Redesigned | undefined {
-    return this.#stop === "redesigned" ? this.#redesign : undefined;
+    return this.#stop === "redesigned" ? this.#desk.taken : undefined;
   }
 
   /** Step `i` is ready: it (or its items) waits for a thread, unless its `when` is false (it and its dependents are skipped). */

@@ -106,15 +106,16 @@ export class UnitTasks {
   make(u: number, attempt: number): Placed | WavepoolError {
     const i = this.#units.stepOf[u]!;
     const fan = this.#gate.fanOutOf(u);
+    // Made on the unit's first dispatch, reused by its retries and iterations (an item's id is a new string).
+    const where = (this.#where[u] ??= { stepId: this.#units.idOf(u), agent: this.#source.graph.steps[i]!.assignedAgent, module: this.#agents[i]!.module });
     const at = fan === undefined
-      ? { callId: this.#run.callId(), slot: u, stepId: this.#source.graph.steps[i]!.stepId }
-      : { callId: fan.callId, slot: fan.slotOf(u), stepId: this.#units.idOf(u) };
+      ? { callId: this.#run.callId(), slot: u, stepId: where.stepId }
+      : { callId: fan.callId, slot: fan.slotOf(u), stepId: where.stepId };
     const locals = fan !== undefined ? () => fan.locals(u) : this.#repeats.repeats(i) ? () => this.#repeats.begin(i, attempt) : undefined;
     const task = stepTask(this.#source, i, attempt, at, locals);
     if (task instanceof Error) return task;
     const attempts = fan?.attempts ?? this.#run.attempts();
     resetSlot(attempts.clock, at.slot);
-    const where = (this.#where[u] ??= { stepId: at.stepId, agent: this.#source.graph.steps[i]!.assignedAgent, module: this.#agents[i]!.module });
     return { task, step: i, agent: this.#agents[i]!, where, attempts };
   }
 }
