@@ -23,3 +23,12 @@ test("no table for an empty run or past the limit", () => {
   assert.equal(stepTable(fakeResult(0).result), "");
   assert.equal(stepTable(fakeResult(50).result, 40), "");
 });
+
+test("a step that ran on a worker of a distributed run names the worker with its thread", () => {
+  const { result } = fakeResult(4, [1]);
+  result.steps[0]!.worker = "host-a:100";
+  const lines = stepTable(result).trimEnd().split("\n");
+  assert.match(lines[2]!, / host-a:100\/1 /);
+  assert.match(lines[3]!, / 1 /);
+  assert.doesNotMatch(lines[3]!, /host-a/);
+});

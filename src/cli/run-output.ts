@@ -4,7 +4,7 @@
 import { formatDuration } from "../report/duration.js";
 import { isItem, runOutcome, STATUS_WORDS, statusTally, statusText } from "../report/outcome.js";
 import { toPlain } from "../report/result-json.js";
-import type { ParallelOrchestrationResult } from "../run/result.js";
+import type { ParallelOrchestrationResult, StepRecord } from "../run/result.js";
 import type { StrategyMap } from "../strategy/strategy-map.js";
 import type { Palette } from "./ansi.js";
 import { EXIT } from "./cli-errors.js";
@@ -120,9 +120,15 @@ function arg(text: string): string {
 
 /**
  * A table of the steps (agent, wave, thread, status, duration) for the summary; none past `limit`
- * steps. A fan-out is one row, `research[*]`, whose attempts are its items' and whose duration
+ * steps. In a distributed run the thread is named with its worker process (`host:pid/3`). A fan-out is one row, `research[*]`, whose attempts are its items' and whose duration
  * spans them; its items are not rows.
  */
+/** The thread a step last ran on: `3`, `host:pid/3` on a worker of a distributed run, `-` for none. */
+function threadCell(s: StepRecord): string {
+  if (s.threadId < 0) return "-";
+  return s.worker === undefined ? String(s.threadId) : `${t(s.worker)}/${s.threadId}`;
+}
+
 export function stepTable(result: ParallelOrchestrationResult, limit = 40): string {
   const steps = result.steps.filter((s) => !isItem(s));
   if (steps.length === 0 || steps.length > limit) return "";
@@ -132,7 +138,7 @@ export function stepTable(result: ParallelOrchestrationResult, limit = 40): stri
   for (const s of steps) {
     const fanOut = s.items !== undefined;
     const attempts = fanOut ? (itemAttempts.get(s.stepId) ?? 0) : s.attempts;
-    rows.push([t(fanOut ? `${s.stepId}[*]` : s.stepId), t(s.agent), String(s.wave), s.threadId < 0 ? "-" : String(s.threadId), statusText(s),
+    rows.push([t(fanOut ? `${s.stepId}[*]` : s.stepId), t(s.agent), String(s.wave), threadCell(s), statusText(s),
       String(attempts), attempts === 0 ? "-" : formatDuration(s.durationMs)]);
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));

@@ -13,6 +13,7 @@ export function attemptsOf(record: StepRecord): AttemptRecord[] {
     attempt: Math.max(1, record.attempts), status: record.status, threadId: record.threadId,
     startedAt: record.startedAt, endedAt: record.endedAt,
   };
+  if (record.worker !== undefined) last.worker = record.worker;
   if (record.error !== undefined) last.error = record.error;
   return [last];
 }
@@ -20,4 +21,39 @@ export function attemptsOf(record: StepRecord): AttemptRecord[] {
 /** Orders thread ids for display: ascending, with -1 (an attempt that never got a thread) last. */
 export function byThread(a: number, b: number): number {
   return (a < 0 ? 1 : 0) - (b < 0 ? 1 : 0) || a - b;
+}
+
+/**
+ * Where an attempt ran: a thread of this process, or of a worker process of a distributed run
+ * (`worker`, `host:pid`), whose thread ids are its own and repeat across workers.
+ */
+export interface Track {
+  /** The worker process (`host:pid`); absent for this process's own threads. */
+  worker?: string;
+  threadId: number;
+}
+
+export function trackOf(attempt: { threadId: number; worker?: string }): Track {
+  return attempt.worker === undefined ? { threadId: attempt.threadId } : { worker: attempt.worker, threadId: attempt.threadId };
+}
+
+/** A key that tells tracks apart (a thread id alone does not, across workers). */
+export function trackKey(track: Track): string {
+  return track.worker === undefined ? String(track.threadId) : `${track.worker}/${track.threadId}`;
+}
+
+/** Orders tracks: this process's threads first, then each worker's in name order; threads by `byThread`. */
+export function byTrack(a: Track, b: Track): number {
+  if (a.worker !== b.worker) {
+    if (a.worker === undefined) return -1;
+    if (b.worker === undefined) return 1;
+    return a.worker < b.worker ? -1 : 1;
+  }
+  return byThread(a.threadId, b.threadId);
+}
+
+/** "thread 3", "host:1234 · thread 3", "no thread". */
+export function trackLabel(track: Track): string {
+  const thread = track.threadId < 0 ? "no thread" : `thread ${track.threadId}`;
+  return track.worker === undefined ? thread : `${track.worker} · ${thread}`;
 }

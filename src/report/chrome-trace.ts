@@ -2,7 +2,7 @@
 // Perfetto and chrome://tracing open: a track per worker thread, a slice per step attempt (an item
 // of a fan-out, an iteration of a repeat step), and a span per fan-out over its items.
 import type { AttemptRecord, ParallelOrchestrationResult, SkipReason, StepRecord, StepStatus } from "../run/result.js";
-import { attemptsOf, byThread } from "./attempts.js";
+import { attemptsOf, byTrack, trackKey, trackLabel, trackOf, type Track } from "./attempts.js";
 import { isItem, runOutcome, type RunOutcome } from "./outcome.js";
 
 /** A slice: one step attempt on one thread (`ph: "X"`, a complete event). Times are microseconds. */
@@ -112,14 +112,17 @@ export interface ChromeTraceOptions {
   title?: string;
 }
 
-/** Trace events share one process; Chrome requires a pid, and the run is one process either way. */
+/**
+ * The run's own process. A distributed run's attempts ran in worker processes: each gets a pid of
+ * its own (2, 3, ... in name order), named after the worker, its threads under it.
+ */
 const PID = 1;
 
 /**
  * Converts a run result to a Chrome trace: one complete event per step attempt (from each
  * step's `history`), `ts`/`dur` in fractional microseconds from the run's start, `tid` = the
- * worker's `threadId`, threads named "thread N" and sorted by id, and a global instant event
- * where each wave after the first began.
+ * worker's `threadId`, threads named "thread N" and sorted by id (in a distributed run, under a
+ * process per worker), and a global instant event where each wave after the first began.
  * @example await writeFile("run.json", JSON.stringify(toChromeTrace(result, { title: strategy.goal })));
  */
 export function toChromeTrace(result: ParallelOrchestrationResult, options: ChromeTraceOptions = {}): ChromeTrace {
@@ -138,16 +141,20 @@ export function toChromeTrace(result: ParallelOrchestrationResult, options: Chro
   const micros = (ms: number): number => Math.max(0, Math.round(ms * 10_000) / 10);
 
   const slices: TraceEvent[] = [];
-  const threads: number[] = [];
+  const tracks = new Map<string, Track>();
+  const workers = [...new Set(ran.flatMap(({ attempt }) => attempt.worker === undefined ? [] : [attempt.worker]))].sort();
+  const pidOf = (worker: string | undefined): number => worker === undefined ? PID : PID + 1 + workers.indexOf(worker);
   const waveStarts = new Map<number, number>();
   for (const { record, attempt } of ran) {
-    if (!threads.includes(attempt.threadId)) threads.push(attempt.threadId);
+    const track = trackOf(attempt);
+    const key = trackKey(track);
+    if (!tracks.has(key)) tracks.set(key, track);
     if (record.wave > 0) waveStarts.set(record.wave, Math.min(waveStarts.get(record.wave) ?? Infinity, attempt.startedAt));
     const event: TraceCompleteEvent = {
       ph: "X",
       name: record.stepId,
       cat: attempt.status,
-      pid: PID,
+      pid: pidOf(attempt.worker),
       tid: attempt.threadId,
       ts: micros(attempt.startedAt - origin),
       dur: micros(attempt.endedAt - attempt.startedAt),
@@ -162,10 +169,13 @@ export function toChromeTrace(result: ParallelOrchestrationResult, options: Chro
     }
     slices.push(event);
   }
+  const sorted = [...tracks.values()].sort(byTrack);
+  // Global events and fan-out spans sit on the first track of the run's own process.
+  const firstTid = sorted.find((t) => t.worker === undefined)?.threadId ?? 0;
   for (const [wave, start] of [...waveStarts].sort((a, b) => a[1] - b[1] || a[0] - b[0])) {
-    slices.push({ ph: "i", s: "g", name: `wave ${wave}`, cat: "wave", pid: PID, tid: threads[0] ?? 0, ts: micros(start - origin), args: { wave } });
+    slices.push({ ph: "i", s: "g", name: `wave ${wave}`, cat: "wave", pid: PID, tid: firstTid, ts: micros(start - origin), args: { wave } });
   }
-  slices.push(...fanOutSpans(result, micros, origin, threads[0] ?? 0));
+  slices.push(...fanOutSpans(result, micros, origin, firstTid));
   slices.sort((a, b) => a.ts - b.ts);
 
   const title = options.title?.trim() ?? "";
@@ -173,10 +183,15 @@ export function toChromeTrace(result: ParallelOrchestrationResult, options: Chro
   const meta: TraceMetadataEvent[] = [
     { ph: "M", name: "process_name", cat: "__metadata", pid: PID, tid: 0, ts: 0, args: { name: processName } },
   ];
-  threads.sort(byThread).forEach((tid, index) => {
-    const name = tid < 0 ? "no thread" : `thread ${tid}`;
-    meta.push({ ph: "M", name: "thread_name", cat: "__metadata", pid: PID, tid, ts: 0, args: { name } });
-    meta.push({ ph: "M", name: "thread_sort_index", cat: "__metadata", pid: PID, tid, ts: 0, args: { sort_index: index } });
+  for (const worker of workers) {
+    meta.push({ ph: "M", name: "process_name", cat: "__metadata", pid: pidOf(worker), tid: 0, ts: 0, args: { name: `worker ${worker}` } });
+  }
+  sorted.forEach((track, index) => {
+    const pid = pidOf(track.worker);
+    const tid = track.threadId;
+    const name = trackLabel({ threadId: tid });
+    meta.push({ ph: "M", name: "thread_name", cat: "__metadata", pid, tid, ts: 0, args: { name } });
+    meta.push({ ph: "M", name: "thread_sort_index", cat: "__metadata", pid, tid, ts: 0, args: { sort_index: index } });
   });
 
   const drawn = new Set(ran.map((r) => r.record));

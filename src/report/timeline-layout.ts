@@ -1,14 +1,14 @@
 // Where things go in the timeline picture, before any SVG is written: attempts into rows (one per
-// thread) and lanes, and the wave labels into a few lines above the plot where none overlaps
+// thread, of each worker process in a distributed run) and lanes, and the wave labels into a few lines above the plot where none overlaps
 // another or runs off the picture.
 import type { AttemptRecord, ParallelOrchestrationResult, StepRecord } from "../run/result.js";
-import { attemptsOf, byThread } from "./attempts.js";
+import { attemptsOf, byTrack, trackKey, trackOf, type Track } from "./attempts.js";
 import { textWidth } from "./svg-text.js";
 
 export interface Bar { record: StepRecord; attempt: AttemptRecord; lane: number }
-export interface Row { threadId: number; bars: Bar[]; laneEnds: number[] }
+export interface Row { track: Track; bars: Bar[]; laneEnds: number[] }
 
-/** Every attempt that ran in this run, in rows by thread id and lanes within a row. */
+/** Every attempt that ran in this run, in rows by thread (of a worker, in a distributed run) and lanes within a row. */
 export function layoutRows(result: ParallelOrchestrationResult): { rows: Row[]; bars: Bar[]; earlier: number } {
   const all: { record: StepRecord; attempt: AttemptRecord }[] = [];
   let earlier = 0;
@@ -22,11 +22,13 @@ export function layoutRows(result: ParallelOrchestrationResult): { rows: Row[]; 
   }
   // Stable sort: attempts that start at the same time keep definition order.
   all.sort((a, b) => a.attempt.startedAt - b.attempt.startedAt);
-  const rows = new Map<number, Row>();
+  const rows = new Map<string, Row>();
   const bars: Bar[] = [];
   for (const { record, attempt } of all) {
-    let row = rows.get(attempt.threadId);
-    if (row === undefined) rows.set(attempt.threadId, (row = { threadId: attempt.threadId, bars: [], laneEnds: [] }));
+    const track = trackOf(attempt);
+    const key = trackKey(track);
+    let row = rows.get(key);
+    if (row === undefined) rows.set(key, (row = { track, bars: [], laneEnds: [] }));
     // A thread runs one step at a time, but a pool with concurrentTasksPerWorker > 1 need not.
     let lane = row.laneEnds.findIndex((e) => e <= attempt.startedAt);
     if (lane < 0) lane = row.laneEnds.length;
@@ -35,7 +37,7 @@ export function layoutRows(result: ParallelOrchestrationResult): { rows: Row[]; 
     row.bars.push(bar);
     bars.push(bar);
   }
-  return { rows: [...rows.values()].sort((a, b) => byThread(a.threadId, b.threadId)), bars, earlier };
+  return { rows: [...rows.values()].sort((a, b) => byTrack(a.track, b.track)), bars, earlier };
 }
 
 /** The earliest start of each wave after the first, in time order. */

@@ -1,6 +1,7 @@
 // Draws a finished run as a standalone SVG Gantt chart (`wavepool run --timeline`): a row per
 // worker thread and a bar per step attempt, so idle threads and the steps that held a wave up show.
 import type { ParallelOrchestrationResult, StepStatus } from "../run/result.js";
+import { trackLabel, trackOf } from "./attempts.js";
 import { describeDuration } from "./duration.js";
 import { isItem, runOutcome, STATUS_WORDS, statusText } from "./outcome.js";
 import { charsIn, num, textWidth, truncateEnd, truncateMiddle, wrapText, xml } from "./svg-text.js";
@@ -53,7 +54,7 @@ const LEAST_LABEL = 6;
 
 /**
  * Renders the run as a standalone SVG document (no scripts, no external fonts or ids): the title
- * (`options.title`, the run's goal) over the run id, a row per thread in thread order, a bar per
+ * (`options.title`, the run's goal) over the run id, a row per thread in thread order (a distributed run: per worker process, then thread), a bar per
  * attempt in each step's `history` coloured by status (never narrower than 3 px, failed and
  * timed-out ones marked above), dashed lines where waves began; skipped steps are counted under
  * the legend instead, by reason. A `forEach` step is drawn as its items' attempts (`research[3]`),
@@ -65,7 +66,7 @@ export function renderTimeline(result: ParallelOrchestrationResult, options: Tim
   const width = Math.max(480, Math.round(options.width ?? 1200));
   const laneHeight = Math.max(14, Math.round(options.rowHeight ?? 26));
   const { rows, bars, earlier } = layoutRows(result);
-  const left = Math.max(92, MARGIN + Math.max(0, ...rows.map((r) => textWidth(threadLabel(r.threadId), LABEL_FONT))) + 10);
+  const left = Math.max(92, MARGIN + Math.max(0, ...rows.map((r) => textWidth(trackLabel(r.track), LABEL_FONT))) + 10);
   // Loops, not spreads: a run of many items has more bars than a call has room for arguments.
   let origin = result.startedAt;
   let end = result.endedAt;
@@ -96,7 +97,7 @@ export function renderTimeline(result: ParallelOrchestrationResult, options: Tim
     const top = rowTops[i] ?? plotTop;
     const height = Math.max(1, row.laneEnds.length) * laneHeight;
     out.push(`<rect class="row" x="${num(left)}" y="${top}" width="${num(plotWidth)}" height="${height}" fill="${i % 2 === 0 ? "#f8f9fa" : "#eef1f4"}"/>`);
-    out.push(`<text class="row-label" x="${num(left - 10)}" y="${num(top + height / 2 + 4)}" text-anchor="end">${threadLabel(row.threadId)}</text>`);
+    out.push(`<text class="row-label" x="${num(left - 10)}" y="${num(top + height / 2 + 4)}" text-anchor="end">${xml(trackLabel(row.track))}</text>`);
   });
   if (rows.length === 0) {
     out.push(`<text x="${num(left + plotWidth / 2)}" y="${num(plotTop + laneHeight / 2 + 4)}" text-anchor="middle" fill="#868e96">no step ran in this run</text>`);
@@ -190,7 +191,7 @@ function barSvg(bar: Bar, xOf: (t: number) => number, lane: { top: number; heigh
     `agent: ${record.agent}`,
     ...(attempt.iteration !== undefined ? [`iteration ${attempt.iteration} of ${Math.max(record.iterations ?? 0, attempt.iteration)}`] : []),
     `attempt ${attempt.attempt} of ${Math.max(record.attempts, attempt.attempt)} · ${STATUS_WORDS[attempt.status]} · ${describeDuration(duration)}`,
-    `wave ${record.wave} · ${threadLabel(attempt.threadId)} · started at +${describeDuration(attempt.startedAt - origin)}`,
+    `wave ${record.wave} · ${trackLabel(trackOf(attempt))} · started at +${describeDuration(attempt.startedAt - origin)}`,
     ...(attempt.error ? [`${attempt.error.name} (${attempt.error.code}): ${truncateMiddle(attempt.error.message, 300)}`] : []),
   ].join("\n");
   // An iteration is named by its number (`polish ↻2`), a retry by its attempt's (`step_3 #2`).
@@ -248,6 +249,3 @@ function footnote(result: ParallelOrchestrationResult, bars: Bar[], counts: {
   return notes;
 }
 
-function threadLabel(threadId: number): string {
-  return threadId < 0 ? "no thread" : `thread ${threadId}`;
-}
