@@ -24,6 +24,8 @@ export interface RemoteParts {
   queueName: string;
   /** Flights in progress by job id: the backend routes the queue's events to them. */
   flights: Map<string, RemoteFlight>;
+  /** The backend's runs not closed yet: a run is in it from its start to its close. */
+  runs: Set<RemoteRun>;
   /** How many times a unit's attempt may be lost with its worker and run again. */
   maxLost: number;
   /** A new connection of the run's own, for reading its calls stream (blocking reads). */
@@ -37,8 +39,11 @@ export class RemoteRun implements AttemptRunner {
   readonly #hashes: ReadonlyMap<string, string>;
   /** The key each stored output came from: a step that reads it gets the key, not the bytes. */
   readonly #stored = new WeakMap<EncodedParts, string>();
-  /** Every output key of the run, deleted when it ends. */
+  /** Every key of the run beside its jobs (outputs, cancels), deleted when it ends. */
   readonly #keys = new Set<string>();
+  /** Writes of keys in `#keys` still under way: the run's end waits for them before it deletes. */
+  readonly #writes = new Set<Promise<unknown>>();
+  #closed: Promise<void> | undefined;
   /** Lost attempts, by unit. */
   readonly #lost = new Map<number, number>();
 
@@ -49,6 +54,7 @@ export class RemoteRun implements AttemptRunner {
     this.#p = parts;
     this.#run = run;
     this.#hashes = hashes;
+    parts.runs.add(this);
     this.#calls = new CallReader(parts.connect(), callsKey(parts.queueName, run.runId), (jobId, call) => this.#called(jobId, call));
   }
 
@@ -64,6 +70,11 @@ export class RemoteRun implements AttemptRunner {
       case "output": return listener.output(slot, call[1], call[2]);
       case "stray": return listener.stray(slot, call[1], call[2]);
     }
+  }
+
+  #write(write: Promise<unknown>): void {
+    const settled = write.catch(() => undefined).finally(() => this.#writes.delete(settled));
+    this.#writes.add(settled);
   }
 
   start(placed: Placed, unit: number, onEnd: OnFlightEnd): Flight {
@@ -92,7 +103,7 @@ export class RemoteRun implements AttemptRunner {
     const flight = new RemoteFlight(this, jobId, placed, unit, onEnd);
     this.#p.flights.set(jobId, flight);
     const priority = Math.min(MAX_PRIORITY, this.#run.rank[placed.step]! + 1);
-    this.#p.queue.add("step", data, { jobId, priority, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch((error: unknown) => {
+    flight.enqueued = this.#p.queue.add("step", data, { jobId, priority, removeOnComplete: true, removeOnFail: true, attempts: 1 }).then(() => undefined, (error: unknown) => {
       flight.end(failedEnd({
         status: "failed", retryable: false,
         error: new BackendUnavailableError(`step ${where.stepId} could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { stepId: where.stepId, agent: where.agent, cause: error }),
@@ -142,10 +153,20 @@ export class RemoteRun implements AttemptRunner {
   }
 
   /** Stops `flight`: a job no worker took yet is removed; a running one is told through the cancel channel. */
-  async cancel(flight: RemoteFlight, reason: string): Promise<void> {
+  cancel(flight: RemoteFlight, reason: string): void {
+    this.#write(this.#cancel(flight, reason));
+  }
+
+  async #cancel(flight: RemoteFlight, reason: string): Promise<void> {
     const { queue, client, queueName } = this.#p;
+    // A job still being added would not be found to remove, and then wait for a worker.
+    await flight.enqueued;
     if ((await queue.remove(flight.jobId)) === 1) return flight.end(failedEnd(fromAbort({ kind: "cancel", reason }, flight.where)));
-    await client.set(cancelKey(queueName, flight.jobId), reason, "PX", 600_000);
+    // Running (or about to): its worker hears the message, or finds the key if it has not subscribed
+    // the job yet. Both outlive the job at most until the run ends.
+    const key = cancelKey(queueName, flight.jobId);
+    this.#keys.add(key);
+    await client.set(key, reason, "PX", 600_000);
     await client.publish(cancelChannel(queueName), `${flight.jobId} ${reason}`);
   }
 
@@ -153,11 +174,17 @@ export class RemoteRun implements AttemptRunner {
     this.#p.flights.delete(jobId);
   }
 
-  async close(): Promise<void> {
-    this.#calls.close();
-    const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
-    this.#keys.clear();
-    await this.#p.client.del(...keys).catch(() => undefined);
+  /** Deletes what the run kept in Redis, once the writes under way have landed. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#calls.close();
+      while (this.#writes.size > 0) await Promise.all([...this.#writes]);
+      const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
+      this.#keys.clear();
+      await this.#p.client.del(...keys).catch(() => undefined);
+      this.#p.runs.delete(this);
+    })();
+    return this.#closed;
   }
 }
 
@@ -175,6 +202,8 @@ export class RemoteFlight implements Flight {
   readonly #onEnd: OnFlightEnd;
   #over = false;
   #cancelled = false;
+  /** Settles once the job is added (or failed to be). */
+  enqueued: Promise<void> = Promise.resolve();
   /** When a worker took the job (the queue's `active` event). */
   startedAt: number | undefined;
 
@@ -201,7 +230,7 @@ export class RemoteFlight implements Flight {
   cancel(reason: string): void {
     if (this.#over || this.#cancelled) return;
     this.#cancelled = true;
-    this.#run.cancel(this, reason).catch(() => undefined);
+    this.#run.cancel(this, reason);
   }
 
   end(end: AttemptEnd): void {
