@@ -6,12 +6,14 @@ import type { Redis } from "ioredis";
 import { BackendUnavailableError, WorkerCrashedError } from "../errors.js";
 import { decodeParts, unframeParts, type EncodedParts } from "../pool/value-codec.js";
 import { isEncoded, type WireValue } from "../pool/wire-value.js";
+import type { CallListener } from "../pool/host-channel.js";
 import type { AttemptEnd } from "../run/attempt.js";
 import type { AttemptRunner, BackendRun, Flight, OnFlightEnd } from "../run/attempt-runner.js";
 import { fromAbort, fromUnreadableOutput, type Failure } from "../run/step-failure.js";
 import type { Placed } from "../run/step-task.js";
 import { CallReader, type ForwardedCall } from "./call-stream.js";
-import { callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
+import { answerKey, callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
+import { errorAnswer, sendAnswer, type ApprovalAnswer } from "./remote-approval.js";
 import { rebuildError } from "./remote-end.js";
 
 /** BullMQ's highest priority number (the lowest priority). */
@@ -39,7 +41,7 @@ export class RemoteRun implements AttemptRunner {
   readonly #hashes: ReadonlyMap<string, string>;
   /** The key each stored output came from: a step that reads it gets the key, not the bytes. */
   readonly #stored = new WeakMap<EncodedParts, string>();
-  /** Every key of the run beside its jobs (outputs, cancels), deleted when it ends. */
+  /** Every key of the run beside its jobs (outputs, cancels, approval answers), deleted when it ends. */
   readonly #keys = new Set<string>();
   /** Writes of keys in `#keys` still under way: the run's end waits for them before it deletes. */
   readonly #writes = new Set<Promise<unknown>>();
@@ -62,6 +64,7 @@ export class RemoteRun implements AttemptRunner {
   #called(jobId: string, call: ForwardedCall): void {
     const flight = this.#p.flights.get(jobId);
     const listener = flight === undefined ? undefined : this.#run.calls(flight.task.callId);
+    if (call[0] === "approval") return this.#ask(jobId, listener, flight?.task.slot ?? -1, call);
     if (listener === undefined) return;
     const slot = flight!.task.slot;
     switch (call[0]) {
@@ -70,6 +73,21 @@ export class RemoteRun implements AttemptRunner {
       case "output": return listener.output(slot, call[1], call[2]);
       case "stray": return listener.stray(slot, call[1], call[2]);
     }
+  }
+
+  /**
+   * An agent's approval request: asked as a thread's is (the run's onApproval, or a pause that keeps
+   * the request for the step's end), and the answer sent back to the worker where the agent waits.
+   */
+  #ask(jobId: string, listener: CallListener | undefined, slot: number, [, attempt, n, request]: Extract<ForwardedCall, { 0: "approval" }>): void {
+    const key = answerKey(this.#p.queueName, jobId, n);
+    this.#keys.add(key);
+    const answer = (value: ApprovalAnswer): void => {
+      // A run that ended has deleted its keys; its agent was stopped and waits for nothing.
+      if (this.#closed === undefined) this.#write(sendAnswer(this.#p.client, key, value));
+    };
+    if (listener === undefined) return answer(errorAnswer(new Error("the run asking for approval has ended")));
+    listener.requestApproval(slot, attempt, request).then(answer, (error: unknown) => answer(errorAnswer(error)));
   }
 
   #write(write: Promise<unknown>): void {
