@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ParallelOrchestrator, ParallelOrchestratorConfig, type ApprovalRequestEvent, type StrategyMap } from "wavepool";
 import { redisBackend } from "wavepool/distributed";
+import { Redis } from "ioredis";
+import { callSender } from "../src/distributed/call-stream.js";
 import { readStateFile } from "../src/run/state-file.js";
 import { agent, strategyOf } from "./helpers.js";
 import { leftovers, type Leftovers } from "./fixtures/redis-keys.js";
@@ -229,4 +231,21 @@ describe("distributed runs: approval, cancel, and nothing left in Redis", { skip
     assert.deepEqual(await leftovers(redis.url, queue, [result.runId]), NOTHING);
   });
 
+  test("calls a worker writes after its run deleted the calls stream still expire", async (t) => {
+    const key = `wavepool:late-${randomUUID().slice(0, 8)}:calls:run`;
+    const writer = new Redis(redis.url);
+    t.after(() => writer.disconnect());
+    const sender = callSender(writer, key, "job-1", 60_000, () => undefined);
+    sender.send(["progress", 1, 0, "before"]);
+    await sender.flushed();
+    // The run ended (its worker had been stopped, SIGSTOP) and its coordinator deleted the stream...
+    await writer.del(key);
+    // ...then the worker went on with the step.
+    sender.send(["progress", 1, 0.5, "after"]);
+    sender.send(["progress", 1, 1, "done"]);
+    await sender.flushed();
+    assert.equal(await writer.xlen(key), 2);
+    const ttl = await writer.pttl(key);
+    assert.ok(ttl > 0 && ttl <= 60_000, `the stream expires (pttl ${ttl})`);
+  });
 });

@@ -53,6 +53,9 @@ export function callSender(client: Redis, key: string, jobId: string, ttlMs: num
     },
     async flushed() {
       await Promise.all(writes);
+      // Again at the end: a job whose run ended before it (its worker was stopped, then went on) may
+      // have written to a stream its coordinator had already deleted, which the first expiry left.
+      if (writes.length > 1) await client.pexpire(key, ttlMs).catch(() => undefined);
       return last;
     },
   };
