@@ -4,7 +4,8 @@
 // is over, however it ended. Real Redis, real `wavepool worker` processes.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { watch } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -22,6 +23,25 @@ const dir = mkdtempSync(join(tmpdir(), "wavepool-control-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const NOTHING: Leftovers = { keys: [], jobs: {} };
+
+/** The first line of file `path` (in `dir`), once it is written (fs.watch: no polling). */
+async function firstLine(path: string): Promise<string> {
+  const read = (): string | undefined => (existsSync(path) ? readFileSync(path, "utf8").split("\n").find(Boolean) : undefined);
+  const stop = new AbortController();
+  const watching = watch(dir, { signal: stop.signal })[Symbol.asyncIterator]();
+  // Watching from now on (the first next() starts the watcher), then reading: no write is missed.
+  let changed = watching.next();
+  try {
+    for (let line = read(); line === undefined; line = read()) {
+      await changed;
+      changed = watching.next();
+    }
+    return read()!;
+  } finally {
+    stop.abort();
+    changed.catch(() => undefined);
+  }
+}
 
 /** pre -> a (asks) -> after_a; b (asks); independent: the approval strategy of approval.test.ts, with typed payloads. */
 function approvalStrategy(): StrategyMap {
@@ -133,6 +153,53 @@ describe("distributed runs: approval, cancel, and nothing left in Redis", { skip
     assert.deepEqual(await leftovers(redis.url, queue, [resumed.runId]), NOTHING);
   });
 
+  test("an onApproval that throws fails the remote step as it fails a local one", async (t) => {
+    const queue = `throws-${randomUUID().slice(0, 8)}`;
+    await workerOn(queue);
+    const strategy = strategyOf(["ask", "Ask", "x"]);
+    const local = new ParallelOrchestrator(strategy, { threads: 1 }).addAgent("Ask", agent("ask-typed"));
+    t.after(() => local.close());
+    const o = remote(strategy, queue).addAgent("Ask", agent("ask-typed"));
+    t.after(() => o.close());
+    // A malformed answer: the run's approval desk rejects it with a TypeError saying what to return.
+    const onApproval = () => ({ approved: "yes" }) as unknown as { approved: boolean };
+    const expected = (await local.execute("go", { onApproval })).steps[0]!;
+    const step = (await o.execute("go", { onApproval })).steps[0]!;
+    assert.equal(step.status, "failed");
+    assert.equal(step.status, expected.status);
+    assert.equal(step.error?.code, expected.error?.code);
+    assert.match(step.error!.message, /onApproval must return \{ approved: boolean, note\?: string \}/);
+    assert.equal(step.error!.message, expected.error!.message);
+  });
+
+  test("a cancel reaches a remote agent that waits for its approval; the worker lets go of the wait and serves the next run", async (t) => {
+    const queue = `waiting-${randomUUID().slice(0, 8)}`;
+    const worker = await workerOn(queue);
+    const o = remote(strategyOf(["ask", "Ask", "x"]), queue).addAgent("Ask", agent("ask-typed"));
+    t.after(() => o.close());
+    const stop = new AbortController();
+    // Nobody answers: the request is cancelled with its run.
+    const result = await o.execute("go", {
+      signal: stop.signal,
+      onApproval: () => {
+        stop.abort();
+        return new Promise(() => undefined);
+      },
+    });
+    assert.equal(result.cancelled, true);
+    assert.equal(result.steps[0]!.status, "cancelled");
+    assert.deepEqual(await leftovers(redis.url, queue, [result.runId]), NOTHING);
+    // The worker's wait for the answer (a BLPOP on a connection of its own) ended with the step.
+    const admin = new Redis(redis.url);
+    t.after(() => admin.disconnect());
+    assert.doesNotMatch(String(await admin.client("LIST")), /cmd=blpop/);
+    const next = remote(strategyOf(["nap", "Sleep", "sleep 1"]), queue).addAgent("Sleep", agent("sleep"));
+    t.after(() => next.close());
+    const again = await next.execute("go");
+    assert.equal(again.steps[0]!.status, "completed");
+    assert.ok(again.steps[0]!.worker!.endsWith(`:${worker.pid}`));
+  });
+
   test("a cancel stops a remote busy loop; the run ends cancelled and the worker serves the next run's step", async (t) => {
     const queue = `cancel-${randomUUID().slice(0, 8)}`;
     const worker = await workerOn(queue);
@@ -210,6 +277,24 @@ describe("distributed runs: approval, cancel, and nothing left in Redis", { skip
     t.after(() => o.close());
     const result = await o.execute("go");
     assert.deepEqual(result.steps.map((s) => s.status), ["completed", "completed", "failed", "timed_out"]);
+    assert.deepEqual(await leftovers(redis.url, queue, [result.runId]), NOTHING);
+  });
+
+  test("nothing of a run is left in Redis after a step whose worker was killed ran again on another", async (t) => {
+    const queue = `killed-${randomUUID().slice(0, 8)}`;
+    const fast = ["--lock", "1500ms", "--stalled-interval", "500ms"];
+    const pair = [await workerOn(queue, fast), await workerOn(queue, fast)];
+    const ran = join(dir, `${queue}.ran`);
+    const o = remote(strategyOf(["slow", "PidMark", "slow"]), queue).addAgent("PidMark", { module: agent("pid-mark"), options: { ran, ms: 1500 } });
+    t.after(() => o.close());
+    const running = o.execute("go");
+    const victim = Number((await firstLine(ran)).split(" ")[1]);
+    await pair.find((w) => w.pid === victim)!.stop("SIGKILL");
+    const result = await running;
+    const slow = result.steps[0]!;
+    assert.equal(slow.status, "completed", JSON.stringify(slow.error));
+    assert.equal(slow.attempts, 2);
+    assert.equal(slow.history[0]!.error?.code, "WAVEPOOL_WORKER_CRASHED");
     assert.deepEqual(await leftovers(redis.url, queue, [result.runId]), NOTHING);
   });
 
