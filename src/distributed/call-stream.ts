@@ -1,9 +1,10 @@
-// The calls a remote step's agent makes (ctx.log, ctx.progress, ctx.emit, stray errors) on their way
-// back to the coordinator: a Redis stream per run. The worker appends each call, in order, as the
-// bytes of ../pool/value-codec.ts (a Map, a Date, a BigInt arrive as they left); the coordinator reads
-// the stream on a connection of its own, and applies a job's end only once it has read up to the
-// job's last entry, so every call of an attempt is reported before its `step:end`.
+// The calls a remote step's agent makes (ctx.log, ctx.progress, ctx.emit, approval requests, stray
+// errors) on their way back to the coordinator: a Redis stream per run. The worker appends each call,
+// in order, as the bytes of ../pool/value-codec.ts (a Map, a Date, a BigInt arrive as they left); the
+// coordinator reads the stream on a connection of its own, and applies a job's end only once it has
+// read up to the job's last entry, so every call of an attempt is reported before its `step:end`.
 import type { Redis } from "ioredis";
+import type { ApprovalRequest } from "../agent.js";
 import type { LogLevel, StrayError } from "../pool/protocol.js";
 import { decodeValue, encodeValue } from "../pool/value-codec.js";
 
@@ -12,6 +13,8 @@ export type ForwardedCall =
   | ["log", number, LogLevel, string, Record<string, unknown> | undefined]
   | ["progress", number, number, string | undefined]
   | ["output", number, unknown]
+  /** Request `n` (0, 1, ...) of the job's agent: its answer comes back at `answerKey(queue, jobId, n)`. */
+  | ["approval", number, number, ApprovalRequest]
   | ["stray", number, StrayError];
 
 /** Entries a run's stream keeps at most (about: trimmed with `~`). */
@@ -21,7 +24,8 @@ export const DRAIN_TIMEOUT_MS = 5_000;
 
 /** The worker's side, for one job: `send` appends in call order; `flushed` resolves once all are written. */
 export interface CallSender {
-  send(call: ForwardedCall): void;
+  /** False if the call cannot be encoded (it was not sent, a warning says why). */
+  send(call: ForwardedCall): boolean;
   /** The id of the job's last entry written, once every entry sent is written (undefined: none). */
   flushed(): Promise<string | undefined>;
 }
@@ -36,7 +40,7 @@ export function callSender(client: Redis, key: string, jobId: string, ttlMs: num
         bytes = encodeValue(call);
       } catch (error) {
         warn(`a ${call[0]} call of job ${jobId} cannot be sent to the coordinator: ${(error as Error)?.message ?? String(error)}`);
-        return;
+        return false;
       }
       // Commands on one connection run in the order they are sent: entries keep the calls' order.
       writes.push(client.xadd(key, "MAXLEN", "~", CALLS_MAXLEN, "*", "j", jobId, "c", bytes).then(
@@ -45,9 +49,13 @@ export function callSender(client: Redis, key: string, jobId: string, ttlMs: num
       ));
       // A stream whose coordinator is gone does not stay forever.
       if (writes.length === 1) client.pexpire(key, ttlMs).catch(() => undefined);
+      return true;
     },
     async flushed() {
       await Promise.all(writes);
+      // Again at the end: a job whose run ended before it (its worker was stopped, then went on) may
+      // have written to a stream its coordinator had already deleted, which the first expiry left.
+      if (writes.length > 1) await client.pexpire(key, ttlMs).catch(() => undefined);
       return last;
     },
   };

@@ -82,6 +82,8 @@ export const callsKey = (queue: string, runId: string): string => `${PREFIX}:${q
 export const cancelChannel = (queue: string): string => `${PREFIX}:${queue}:cancel`;
 /** Set when a job is cancelled, for a worker that takes it before it heard the message. */
 export const cancelKey = (queue: string, jobId: string): string => `${PREFIX}:${queue}:cancelled:${jobId}`;
+/** The list the answer to approval request `n` (0, 1, ...) of a job's agent comes back in (./remote-approval.ts). */
+export const answerKey = (queue: string, jobId: string, n: number): string => `${PREFIX}:${queue}:answer:${jobId}:${n}`;
 
 export function encodePayload(payload: StepPayload): string {
   return encodeValue(payload).toString("base64");

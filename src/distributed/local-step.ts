@@ -2,9 +2,10 @@
 // one-slot clock of its own (timeouts terminate the step's thread, a cancel aborts `ctx.signal`
 // then terminates it), with the constants a worker thread asks for answered by a lane on the pool's hub.
 import type { Piscina } from "piscina";
+import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
 import type { HostHub } from "../pool/host-channel.js";
 import { preciseNow } from "../pool/precise-time.js";
-import type { AgentSpec, StepTask, WireValue } from "../pool/protocol.js";
+import type { AgentSpec, PauseAnswer, StepTask, WireValue } from "../pool/protocol.js";
 import { clockTimes, createClock, markRunEnded, resetSlot } from "../pool/step-clock.js";
 import { Attempt, type AttemptEnd } from "../run/attempt.js";
 import { runConstants } from "../run/run-constants.js";
@@ -29,6 +30,8 @@ export interface StepOnPool {
   inputs: Record<string, WireValue>;
   /** Where the agent's calls go (./call-stream.ts), in the order it made them. */
   forward(call: ForwardedCall): void;
+  /** Asks the coordinator to approve; resolves with its answer (./remote-approval.ts). */
+  ask(attempt: number, request: ApprovalRequest): Promise<ApprovalDecision | PauseAnswer>;
 }
 
 export function runOnPool(s: StepOnPool): LocalStep {
@@ -40,8 +43,8 @@ export function runOnPool(s: StepOnPool): LocalStep {
     log: (_slot, attempt, level, message, meta) => s.forward(["log", attempt, level, message, meta]),
     progress: (_slot, attempt, value, message) => s.forward(["progress", attempt, value, message]),
     output: (_slot, attempt, chunk) => s.forward(["output", attempt, chunk]),
-    // Approvals do not travel to the coordinator yet: the step pauses, as when nobody can answer.
-    requestApproval: () => Promise.resolve({ pause: true as const }),
+    // Answered by the coordinator as a local run answers: its onApproval, or a pause with the request kept.
+    requestApproval: (_slot, attempt, request) => s.ask(attempt, request),
     stray: (_slot, attempt, report) => s.forward(["stray", attempt, report]),
     constants: () => constants,
   });

@@ -44,6 +44,8 @@ class RedisBackend implements Backend {
   readonly #o: RedisBackendOptions;
   readonly #queueName: string;
   readonly #flights = new Map<string, RemoteFlight>();
+  /** Runs not closed yet: closing the backend closes them first (what they kept in Redis is deleted). */
+  readonly #runs = new Set<RemoteRun>();
   readonly #clients: Redis[] = [];
   #connected: Promise<{ queue: Queue; events: QueueEvents; client: Redis }> | undefined;
 
@@ -76,7 +78,7 @@ class RedisBackend implements Backend {
         throw new AgentLoadError(`agent ${agent.name}: its module ${agent.module} cannot be read to hash it for the workers (${(error as Error)?.message ?? String(error)})`, { agent: agent.name, cause: error });
       }
     }
-    return new RemoteRun({ queue, client, queueName: this.#queueName, flights: this.#flights, maxLost: this.#o.maxLostAttempts ?? 1, connect: () => this.#reader() }, run, hashes);
+    return new RemoteRun({ queue, client, queueName: this.#queueName, flights: this.#flights, runs: this.#runs, maxLost: this.#o.maxLostAttempts ?? 1, connect: () => this.#reader() }, run, hashes);
   }
 
   /** A connection for one run's calls stream; closed by the run (or with the others). */
@@ -132,6 +134,7 @@ class RedisBackend implements Backend {
     if (connected === undefined) return;
     const parts = await connected.catch(() => undefined);
     if (parts === undefined) return;
+    await Promise.all([...this.#runs].map((run) => run.close()));
     await Promise.allSettled([parts.events.close(), parts.queue.close()]);
     for (const client of this.#clients.splice(0)) client.disconnect();
   }

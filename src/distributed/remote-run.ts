@@ -6,12 +6,14 @@ import type { Redis } from "ioredis";
 import { BackendUnavailableError, WorkerCrashedError } from "../errors.js";
 import { decodeParts, unframeParts, type EncodedParts } from "../pool/value-codec.js";
 import { isEncoded, type WireValue } from "../pool/wire-value.js";
+import type { CallListener } from "../pool/host-channel.js";
 import type { AttemptEnd } from "../run/attempt.js";
 import type { AttemptRunner, BackendRun, Flight, OnFlightEnd } from "../run/attempt-runner.js";
 import { fromAbort, fromUnreadableOutput, type Failure } from "../run/step-failure.js";
 import type { Placed } from "../run/step-task.js";
 import { CallReader, type ForwardedCall } from "./call-stream.js";
-import { callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
+import { answerKey, callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
+import { errorAnswer, sendAnswer, type ApprovalAnswer } from "./remote-approval.js";
 import { rebuildError } from "./remote-end.js";
 
 /** BullMQ's highest priority number (the lowest priority). */
@@ -24,6 +26,8 @@ export interface RemoteParts {
   queueName: string;
   /** Flights in progress by job id: the backend routes the queue's events to them. */
   flights: Map<string, RemoteFlight>;
+  /** The backend's runs not closed yet: a run is in it from its start to its close. */
+  runs: Set<RemoteRun>;
   /** How many times a unit's attempt may be lost with its worker and run again. */
   maxLost: number;
   /** A new connection of the run's own, for reading its calls stream (blocking reads). */
@@ -37,8 +41,11 @@ export class RemoteRun implements AttemptRunner {
   readonly #hashes: ReadonlyMap<string, string>;
   /** The key each stored output came from: a step that reads it gets the key, not the bytes. */
   readonly #stored = new WeakMap<EncodedParts, string>();
-  /** Every output key of the run, deleted when it ends. */
+  /** Every key of the run beside its jobs (outputs, cancels, approval answers), deleted when it ends. */
   readonly #keys = new Set<string>();
+  /** Writes of keys in `#keys` still under way: the run's end waits for them before it deletes. */
+  readonly #writes = new Set<Promise<unknown>>();
+  #closed: Promise<void> | undefined;
   /** Lost attempts, by unit. */
   readonly #lost = new Map<number, number>();
 
@@ -49,6 +56,7 @@ export class RemoteRun implements AttemptRunner {
     this.#p = parts;
     this.#run = run;
     this.#hashes = hashes;
+    parts.runs.add(this);
     this.#calls = new CallReader(parts.connect(), callsKey(parts.queueName, run.runId), (jobId, call) => this.#called(jobId, call));
   }
 
@@ -56,6 +64,7 @@ export class RemoteRun implements AttemptRunner {
   #called(jobId: string, call: ForwardedCall): void {
     const flight = this.#p.flights.get(jobId);
     const listener = flight === undefined ? undefined : this.#run.calls(flight.task.callId);
+    if (call[0] === "approval") return this.#ask(jobId, listener, flight?.task.slot ?? -1, call);
     if (listener === undefined) return;
     const slot = flight!.task.slot;
     switch (call[0]) {
@@ -64,6 +73,26 @@ export class RemoteRun implements AttemptRunner {
       case "output": return listener.output(slot, call[1], call[2]);
       case "stray": return listener.stray(slot, call[1], call[2]);
     }
+  }
+
+  /**
+   * An agent's approval request: asked as a thread's is (the run's onApproval, or a pause that keeps
+   * the request for the step's end), and the answer sent back to the worker where the agent waits.
+   */
+  #ask(jobId: string, listener: CallListener | undefined, slot: number, [, attempt, n, request]: Extract<ForwardedCall, { 0: "approval" }>): void {
+    const key = answerKey(this.#p.queueName, jobId, n);
+    this.#keys.add(key);
+    const answer = (value: ApprovalAnswer): void => {
+      // A run that ended has deleted its keys; its agent was stopped and waits for nothing.
+      if (this.#closed === undefined) this.#write(sendAnswer(this.#p.client, key, value));
+    };
+    if (listener === undefined) return answer(errorAnswer(new Error("the run asking for approval has ended")));
+    listener.requestApproval(slot, attempt, request).then(answer, (error: unknown) => answer(errorAnswer(error)));
+  }
+
+  #write(write: Promise<unknown>): void {
+    const settled = write.catch(() => undefined).finally(() => this.#writes.delete(settled));
+    this.#writes.add(settled);
   }
 
   start(placed: Placed, unit: number, onEnd: OnFlightEnd): Flight {
@@ -92,7 +121,7 @@ export class RemoteRun implements AttemptRunner {
     const flight = new RemoteFlight(this, jobId, placed, unit, onEnd);
     this.#p.flights.set(jobId, flight);
     const priority = Math.min(MAX_PRIORITY, this.#run.rank[placed.step]! + 1);
-    this.#p.queue.add("step", data, { jobId, priority, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch((error: unknown) => {
+    flight.enqueued = this.#p.queue.add("step", data, { jobId, priority, removeOnComplete: true, removeOnFail: true, attempts: 1 }).then(() => undefined, (error: unknown) => {
       flight.end(failedEnd({
         status: "failed", retryable: false,
         error: new BackendUnavailableError(`step ${where.stepId} could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { stepId: where.stepId, agent: where.agent, cause: error }),
@@ -142,10 +171,20 @@ export class RemoteRun implements AttemptRunner {
   }
 
   /** Stops `flight`: a job no worker took yet is removed; a running one is told through the cancel channel. */
-  async cancel(flight: RemoteFlight, reason: string): Promise<void> {
+  cancel(flight: RemoteFlight, reason: string): void {
+    this.#write(this.#cancel(flight, reason));
+  }
+
+  async #cancel(flight: RemoteFlight, reason: string): Promise<void> {
     const { queue, client, queueName } = this.#p;
+    // A job still being added would not be found to remove, and then wait for a worker.
+    await flight.enqueued;
     if ((await queue.remove(flight.jobId)) === 1) return flight.end(failedEnd(fromAbort({ kind: "cancel", reason }, flight.where)));
-    await client.set(cancelKey(queueName, flight.jobId), reason, "PX", 600_000);
+    // Running (or about to): its worker hears the message, or finds the key if it has not subscribed
+    // the job yet. Both outlive the job at most until the run ends.
+    const key = cancelKey(queueName, flight.jobId);
+    this.#keys.add(key);
+    await client.set(key, reason, "PX", 600_000);
     await client.publish(cancelChannel(queueName), `${flight.jobId} ${reason}`);
   }
 
@@ -153,11 +192,17 @@ export class RemoteRun implements AttemptRunner {
     this.#p.flights.delete(jobId);
   }
 
-  async close(): Promise<void> {
-    this.#calls.close();
-    const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
-    this.#keys.clear();
-    await this.#p.client.del(...keys).catch(() => undefined);
+  /** Deletes what the run kept in Redis, once the writes under way have landed. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#calls.close();
+      while (this.#writes.size > 0) await Promise.all([...this.#writes]);
+      const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
+      this.#keys.clear();
+      await this.#p.client.del(...keys).catch(() => undefined);
+      this.#p.runs.delete(this);
+    })();
+    return this.#closed;
   }
 }
 
@@ -175,6 +220,8 @@ export class RemoteFlight implements Flight {
   readonly #onEnd: OnFlightEnd;
   #over = false;
   #cancelled = false;
+  /** Settles once the job is added (or failed to be). */
+  enqueued: Promise<void> = Promise.resolve();
   /** When a worker took the job (the queue's `active` event). */
   startedAt: number | undefined;
 
@@ -201,7 +248,7 @@ export class RemoteFlight implements Flight {
   cancel(reason: string): void {
     if (this.#over || this.#cancelled) return;
     this.#cancelled = true;
-    this.#run.cancel(this, reason).catch(() => undefined);
+    this.#run.cancel(this, reason);
   }
 
   end(end: AttemptEnd): void {

@@ -13,8 +13,9 @@ import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { allowedRoots, checkAgentModule } from "./agent-check.js";
 import { redisClient, probe, type RedisConnection } from "./connection.js";
 import { callSender } from "./call-stream.js";
-import { callsKey, cancelChannel, cancelKey, decodePayload, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
-import { runOnPool, type LocalStep } from "./local-step.js";
+import { answerKey, callsKey, cancelChannel, cancelKey, decodePayload, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
+import { runOnPool, type LocalStep, type StepOnPool } from "./local-step.js";
+import { awaitAnswer } from "./remote-approval.js";
 import { failedResult, refusedResult } from "./remote-end.js";
 
 export interface StepWorkerOptions {
@@ -87,7 +88,26 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       return refusedResult(refused, id);
     }
     const calls = callSender(store, callsKey(queue, data.runId), jobId, ttl, warn);
-    const step = runOnPool({ pool, hub, runId: data.runId, stepId: data.stepId, attempt: data.attempt, spec, payload, inputs, forward: calls.send });
+    // An approval request waits for its answer on a connection of its own (a blocking read), closed
+    // when the step ends however it ends (a cancel or a timeout may stop the agent while it waits).
+    const waiting = new Set<ReturnType<typeof redisClient>>();
+    let asked = 0;
+    const ask: StepOnPool["ask"] = async (attempt, request) => {
+      const n = asked++;
+      if (!calls.send(["approval", attempt, n, request])) {
+        throw new WavepoolError(`the approval request of step ${data.stepId} cannot be sent to the coordinator: its payload could not be encoded (the worker's warning says why)`);
+      }
+      const client = redisClient(connection);
+      client.on("error", (error: Error) => warn(`Redis: ${error.message}`));
+      waiting.add(client);
+      try {
+        return await awaitAnswer(client, answerKey(queue, jobId, n));
+      } finally {
+        waiting.delete(client);
+        client.disconnect();
+      }
+    };
+    const step = runOnPool({ pool, hub, runId: data.runId, stepId: data.stepId, attempt: data.attempt, spec, payload, inputs, forward: calls.send, ask });
     running.set(jobId, step);
     try {
       const why = await store.get(cancelKey(queue, jobId));
@@ -103,6 +123,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       return { kind: "completed", ref: key, threadId: end.threadId, startedAt: end.startedAt, endedAt: end.endedAt, worker: id, ...sent };
     } finally {
       running.delete(jobId);
+      for (const client of waiting) client.disconnect();
     }
   };
 
