@@ -36,19 +36,30 @@ test("the default limit is the pool size", async () => {
   assert.equal(Atomics.load(cells, 1), 2);
 });
 
-test("waves keeps the barrier; eager starts a step as soon as its inputs exist", async () => {
-  // A spins long; B is quick and C reads B. Eager starts C while A runs; waves waits for A.
+test("eager starts a step as soon as its inputs exist, while a step of the wave before still runs", async () => {
+  // A waits (on a shared cell) until C has started; B is quick and C reads B. Only a scheduler that
+  // starts C while A runs completes A with true, however slowly the machine starts its threads.
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const strategy = strategyOf(["A", "Barrier", "a", "a"], ["B", "Echo", "b", "b"], ["C", "Barrier", "{{ b }}", "c"]);
+  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(2).withScheduling("eager"))
+    .addAgent("Barrier", { module: agent("barrier"), options: { cell, parties: 2 } }).addAgent("Echo", agent("echo"));
+  after(() => o.close());
+  const result = await o.execute("t");
+  assert.deepEqual(result.waves, [["A", "B"], ["C"]]);
+  assert.equal(result.context.get("a"), true, "A saw C start while it ran");
+  const [a, , c] = result.steps;
+  assert.ok(c!.startedAt! < a!.endedAt!);
+});
+
+test("waves keeps the barrier: a step of the next wave waits for the whole wave before", async () => {
   const strategy = strategyOf(["A", "Spin", "spin 400", "a"], ["B", "Echo", "b", "b"], ["C", "Echo", "{{ b }}", "c"]);
-  for (const mode of ["eager", "waves"] as Scheduling[]) {
-    const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(2).withScheduling(mode))
-      .addAgent("Spin", agent("spin")).addAgent("Echo", agent("echo"));
-    const result = await o.execute("t");
-    await o.close();
-    const [a, , c] = result.steps;
-    assert.deepEqual(result.waves, [["A", "B"], ["C"]]);
-    if (mode === "eager") assert.ok(c!.startedAt! < a!.endedAt!, "eager: C starts while A is still running");
-    else assert.ok(c!.startedAt! >= a!.endedAt!, "waves: C waits for the whole first wave");
-  }
+  const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withThreads(2).withScheduling("waves"))
+    .addAgent("Spin", agent("spin")).addAgent("Echo", agent("echo"));
+  after(() => o.close());
+  const result = await o.execute("t");
+  const [a, , c] = result.steps;
+  assert.deepEqual(result.waves, [["A", "B"], ["C"]]);
+  assert.ok(c!.startedAt! >= a!.endedAt!, "waves: C waits for the whole first wave");
 });
 
 test("eager dispatches the ready step with the longest remaining critical path first", async () => {
