@@ -10,9 +10,10 @@ import { clockTimes, markRunEnded } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import type { ReadyQueue } from "../schedule/ready-queue.js";
 import type { ApprovalDesk } from "./approvals.js";
-import { Attempt, type AttemptContext, type AttemptEnd } from "./attempt.js";
+import { Attempt, withOutput, type AttemptContext, type AttemptEnd } from "./attempt.js";
 import type { Flight, OnFlightEnd } from "./attempt-runner.js";
 import type { Conditions, Fired } from "./conditions.js";
+import { EndQueue } from "./end-queue.js";
 import type { Gate } from "./gate.js";
 import type { InPool } from "./in-pool.js";
 import type { Lanes } from "./lanes.js";
@@ -175,14 +176,17 @@ export class Run {
     if (!queued) this.#started(u, attempt);
   }
 
+  // Ends are applied in arrival order, in bounded slices of the event loop (./end-queue.ts).
+  readonly #onAttemptEnd: OnFlightEnd = (flight, end) => this.#ends.push(flight, end);
+
   // #guard, without a closure per step.
-  readonly #onAttemptEnd: OnFlightEnd = (flight, end) => {
+  readonly #ends = new EndQueue<Flight, AttemptEnd>((flight, end) => {
     try {
-      this.#ended(flight.unit, flight, end);
+      this.#ended(flight.unit, flight, withOutput(end, this.#tasks.where(flight.unit)));
     } catch (bug) {
       this.#bug(bug);
     }
-  };
+  });
 
   /** Step `i`'s attempt reached a thread. */
   #started(i: number, attempt: number): void {
