@@ -6,8 +6,13 @@
 // (`setImmediate`), so timers, I/O and the caller's own callbacks run between slices. The order in
 // which ends are applied, and so every scheduling decision, is the same either way.
 
-/** How long the ends of a burst may hold the event loop before the rest wait for its next turn, ms. */
-export const END_SLICE_MS = 5;
+/**
+ * How long the ends of a burst may hold the event loop before the rest wait for its next turn, ms.
+ * Shorter slices cost throughput: while the rest of a burst waits, no step is dispatched and the
+ * threads may run dry (saved runs of 256 KiB outputs took a fifth longer with 5 ms, under a tenth
+ * with 10 ms, for about the same longest stall; benchmarks/state-journal.ts).
+ */
+export const END_SLICE_MS = 10;
 
 /**
  * A gap longer than this between two ends means the loop turned in between (the second end came
