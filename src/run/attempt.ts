@@ -13,8 +13,12 @@ import { watch } from "./watchdog.js";
 
 /** How an attempt ended. Times are epoch ms; `startedAt` is undefined if the agent never ran. */
 export type AttemptEnd =
-  /** `wire`: the output as it crossed (its bytes, for the steps that read it); `output`: decoded from it. */
-  | { kind: "completed"; output: unknown; wire: WireValue; threadId: number; startedAt: number; endedAt: number; worker?: string }
+  /**
+   * `wire`: the output as it crossed (its bytes, for the steps that read it); `output`: decoded from
+   * it, or absent until the end is applied (`withOutput`): a burst of ends arrives in one go, and
+   * the run decodes each in its turn, in bounded slices (./end-queue.ts), not all at once on arrival.
+   */
+  | { kind: "completed"; output?: unknown; wire: WireValue; threadId: number; startedAt: number; endedAt: number; worker?: string }
   | { kind: "paused"; threadId: number; startedAt: number; endedAt: number; worker?: string }
   /**
    * `lost`: a backend lost the attempt with its worker process (`kill -9`, a lost machine) and runs
@@ -126,7 +130,8 @@ export class Attempt implements Flight {
 
   /** Stops the attempt for its run: its `ctx.signal` aborts now, its thread is terminated after a grace. */
   cancel(reason: string): void {
-    if (this.#aborted !== undefined) return;
+    // Over already (its end waits to be applied): nothing runs, and its slot may be another attempt's soon.
+    if (this.#aborted !== undefined || this.#over) return;
     this.#aborted = { kind: "cancel", reason };
     requestAbort(this.#c.clock, this.task.slot);
     // Not on a thread yet: it skips itself when one takes it, nothing to be graceful with.
@@ -158,14 +163,8 @@ export class Attempt implements Flight {
 
   #fromOutcome(outcome: StepOutcome, where: Where): AttemptEnd {
     const { threadId, startedAt: started, endedAt } = outcome;
-    if (outcome.ok) {
-      try {
-        // Decoded now, once, whoever reads it: a value the main thread cannot read fails its own step.
-        return { kind: "completed", output: fromWire(outcome.output), wire: outcome.output, threadId, startedAt: started, endedAt };
-      } catch (error) {
-        return { kind: "failed", failure: fromUnreadableOutput(error, where), threadId, startedAt: started, endedAt };
-      }
-    }
+    // Decoded when the run applies the end (`withOutput`), not on arrival.
+    if (outcome.ok) return { kind: "completed", wire: outcome.output, threadId, startedAt: started, endedAt };
     if (outcome.reason === "paused") return { kind: "paused", threadId, startedAt: started, endedAt };
     // An agent that gave up because we aborted it (its ctx.signal) ends as what we aborted it for.
     const stopped = this.#aborted !== undefined && (outcome.reason === "agent" || outcome.reason === "stopped");
@@ -189,6 +188,20 @@ export class Attempt implements Flight {
       ? fromLoadCrash(reason, where, where.module)
       : fromRejection(reason, this.#aborted, where);
     return { kind: "failed", failure, threadId: threadOf(clock, slot), startedAt: startedAt(clock, slot, epoch), endedAt: preciseNow() };
+  }
+}
+
+/**
+ * `end` with its output decoded, once, whoever reads it: a value the main thread cannot read fails
+ * its own step. Ends of other kinds, and outputs decoded already, are returned as they are.
+ */
+export function withOutput(end: AttemptEnd, where: Where): AttemptEnd {
+  if (end.kind !== "completed" || "output" in end) return end;
+  const { wire, threadId, startedAt: started, endedAt } = end;
+  try {
+    return { kind: "completed", output: fromWire(wire), wire, threadId, startedAt: started, endedAt };
+  } catch (error) {
+    return { kind: "failed", failure: fromUnreadableOutput(error, where), threadId, startedAt: started, endedAt };
   }
 }
 

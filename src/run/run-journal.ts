@@ -36,7 +36,7 @@ export class RunJournal {
    * Steps `indices` settled: their records as they are now. A completed step (the first index) gives
    * its output, in the bytes its worker sent (`wire`) or encoded here for a primitive; a paused one its request.
    */
-  settled(indices: readonly number[], completed?: { output: unknown; wire: WireValue }, pending?: PendingApproval): void {
+  settled(indices: readonly number[], completed?: { output?: unknown; wire: WireValue }, pending?: PendingApproval): void {
     if (indices.length === 0) return;
     const { records } = this.#state;
     const meta = { steps: indices.map((i) => records[i]!), at: Date.now() };

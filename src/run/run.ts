@@ -6,13 +6,14 @@
 import { randomUUID } from "node:crypto";
 import { RunCancelledError } from "../errors.js";
 import { preciseNow } from "../pool/precise-time.js";
-import { clockTimes, markRunEnded } from "../pool/step-clock.js";
+import { clockTimes } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
 import type { ReadyQueue } from "../schedule/ready-queue.js";
 import type { ApprovalDesk } from "./approvals.js";
-import { Attempt, type AttemptContext, type AttemptEnd } from "./attempt.js";
+import { Attempt, withOutput, type AttemptContext, type AttemptEnd } from "./attempt.js";
 import type { Flight, OnFlightEnd } from "./attempt-runner.js";
 import type { Conditions, Fired } from "./conditions.js";
+import { EndQueue } from "./end-queue.js";
 import type { Gate } from "./gate.js";
 import type { InPool } from "./in-pool.js";
 import type { Lanes } from "./lanes.js";
@@ -24,6 +25,7 @@ import type { RunJournal } from "./run-journal.js";
 import { runParts } from "./run-parts.js";
 import type { RunReporter } from "./run-reporter.js";
 import { runResult } from "./run-result.js";
+import { finishRun, resultNow } from "./run-finish.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
 import type { RunState, Stop } from "./run-state.js";
 import type { Settled, Settlement } from "./settlement.js";
@@ -175,14 +177,17 @@ export class Run {
     if (!queued) this.#started(u, attempt);
   }
 
+  // Ends are applied in arrival order, in bounded slices of the event loop (./end-queue.ts).
+  readonly #onAttemptEnd: OnFlightEnd = (flight, end) => this.#ends.push(flight, end);
+
   // #guard, without a closure per step.
-  readonly #onAttemptEnd: OnFlightEnd = (flight, end) => {
+  readonly #ends = new EndQueue<Flight, AttemptEnd>((flight, end) => {
     try {
-      this.#ended(flight.unit, flight, end);
+      this.#ended(flight.unit, flight, withOutput(end, this.#tasks.where(flight.unit)));
     } catch (bug) {
       this.#bug(bug);
     }
-  };
+  });
 
   /** Step `i`'s attempt reached a thread. */
   #started(i: number, attempt: number): void {
@@ -330,31 +335,18 @@ export class Run {
     return this.#flights.get(i)?.task.attempt === attempt;
   }
 
-  /** Finishes the run; a bug on the way still resolves `execute`, with what the state holds. */
+  /** Finishes the run (./run-finish.ts); a bug on the way still resolves `execute`, with what the state holds. */
   #end(): void {
-    this.#finish().catch((bug: unknown) => {
-      this.#report.log("error", `wavepool bug while finishing the run: ${(bug as Error)?.stack ?? String(bug)}`);
-      const endedAt = preciseNow();
-      this.#resolve(runResult(this.#state, { runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError: undefined }));
-    });
-  }
-
-  async #finish(): Promise<void> {
     this.#finished = true;
-    // Learned once, at the end: a call per step would cost the loop as much as a no-op step's bookkeeping.
-    const { graph, learn } = this.#s;
-    this.#settle.measured.forEach((ms, i) => Number.isNaN(ms) || learn(graph.steps[i]!.stepId, ms));
-    this.#lanes.close();
-    markRunEnded(this.#clock);
-    this.#gate.close();
     this.#o.signal?.removeEventListener("abort", this.#onAbort);
-    const stateError = await this.#journal?.close();
-    if (stateError !== undefined) this.#report.log("error", `could not save the state to ${stateError.path}: ${stateError.message}; the file is stale`);
-    const endedAt = preciseNow();
-    const result = runResult(this.#state, { runId: this.runId, stop: this.#stop, startedAt: this.#epoch, endedAt, stateError, terminationReason: this.#terminationReason });
-    // A run that hands over to a redesign is not the end of `execute`: the run that goes on ends it.
-    if (this.#stop !== "redesigned") this.#report.emit({ type: "run:end", runId: this.runId, time: endedAt, result });
-    this.#resolve(result);
+    const run = {
+      runId: this.runId, setup: this.#s, state: this.#state, measured: this.#settle.measured, lanes: this.#lanes, clock: this.#clock,
+      gate: this.#gate, journal: this.#journal, report: this.#report, startedAt: this.#epoch,
+    };
+    finishRun(run, () => ({ stop: this.#stop, terminationReason: this.#terminationReason })).then(this.#resolve, (bug: unknown) => {
+      this.#report.log("error", `wavepool bug while finishing the run: ${(bug as Error)?.stack ?? String(bug)}`);
+      this.#resolve(resultNow(run, this.#stop));
+    });
   }
 
   /** Runs a callback of the loop; a bug in it is logged and cancels the run instead of escaping. */

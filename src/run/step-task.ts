@@ -102,6 +102,11 @@ export class UnitTasks {
     this.#run = run;
   }
 
+  /** Unit `u` as its failures name it, once it has been dispatched. */
+  where(u: number): Where {
+    return this.#where[u]!;
+  }
+
   /** Attempt `attempt` of unit `u`, its clock slot reset; or why it fails before it reaches a thread. */
   make(u: number, attempt: number): Placed | WavepoolError {
     const i = this.#units.stepOf[u]!;
