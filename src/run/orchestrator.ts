@@ -141,7 +141,9 @@ export class ParallelOrchestrator {
     const redesigns: Redesign[] = [];
     let executed = 0;
     let startedAt: number | undefined;
-    let runId: string | undefined;
+    // A resumed run goes on under its saved id (a distributed run finds its queued and running jobs
+    // by it), unless a run of this orchestrator has that id now: the same state resumed twice at once.
+    let runId = restored !== undefined && ![...this.#runs].some((r) => r.runId === restored!.runId) ? restored.runId : undefined;
     let last: ParallelOrchestrationResult | undefined;
     // One tracer listener for the whole call (its module loaded only when a tracer is configured):
     // a redesign's run continues the same trace.
