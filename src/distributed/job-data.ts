@@ -78,6 +78,8 @@ export function jobIdOf(runId: string, stepId: string, attempt: number): string 
 export const outputKey = (queue: string, jobId: string): string => `${PREFIX}:${queue}:out:${jobId}`;
 /** The stream the calls of a run's agents come back on (./call-stream.ts). */
 export const callsKey = (queue: string, runId: string): string => `${PREFIX}:${queue}:calls:${runId}`;
+/** The set of every job id a run added, across coordinators (a resumed run removes its predecessor's too). */
+export const jobsKey = (queue: string, runId: string): string => `${PREFIX}:${queue}:jobs:${runId}`;
 /** The channel cancels are published on (the job id, a space, the reason). */
 export const cancelChannel = (queue: string): string => `${PREFIX}:${queue}:cancel`;
 /** Set when a job is cancelled, for a worker that takes it before it heard the message. */

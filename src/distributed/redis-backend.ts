@@ -4,7 +4,7 @@
 // concurrency limit at once.
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
-import { AgentLoadError } from "../errors.js";
+import { AgentLoadError, StateMismatchError } from "../errors.js";
 import type { AttemptRunner, Backend, BackendRun } from "../run/attempt-runner.js";
 import { moduleHash } from "./agent-check.js";
 import { probe, redisClient, type RedisConnection } from "./connection.js";
@@ -47,6 +47,8 @@ class RedisBackend implements Backend {
   /** Runs not closed yet: closing the backend closes them first (what they kept in Redis is deleted). */
   readonly #runs = new Set<RemoteRun>();
   readonly #clients: Redis[] = [];
+  /** The ids of the runs open on this backend: two runs of one id would share their jobs. */
+  readonly #runIds = new Set<string>();
   #connected: Promise<{ queue: Queue; events: QueueEvents; client: Redis }> | undefined;
 
   constructor(options: RedisBackendOptions) {
@@ -69,6 +71,23 @@ class RedisBackend implements Backend {
 
   async open(run: BackendRun): Promise<AttemptRunner> {
     const { queue, client } = await this.#connect();
+    if (this.#runIds.has(run.runId)) {
+      throw new StateMismatchError(`run ${run.runId} is in flight on this backend already: its saved state was resumed twice at once; resume a state once, after its run ended`);
+    }
+    this.#runIds.add(run.runId);
+    try {
+      return new RemoteRun({
+        queue, client, queueName: this.#queueName, flights: this.#flights, runs: this.#runs, maxLost: this.#o.maxLostAttempts ?? 1,
+        connect: () => this.#reader(), closed: () => this.#runIds.delete(run.runId),
+      }, run, await this.#hashes(run));
+    } catch (error) {
+      this.#runIds.delete(run.runId);
+      throw error;
+    }
+  }
+
+  /** The sha256 of each agent module of `run`, by module URL: what workers check their copies against. */
+  async #hashes(run: BackendRun): Promise<Map<string, string>> {
     const hashes = new Map<string, string>();
     for (const agent of run.agents) {
       if (hashes.has(agent.module)) continue;
@@ -78,7 +97,7 @@ class RedisBackend implements Backend {
         throw new AgentLoadError(`agent ${agent.name}: its module ${agent.module} cannot be read to hash it for the workers (${(error as Error)?.message ?? String(error)})`, { agent: agent.name, cause: error });
       }
     }
-    return new RemoteRun({ queue, client, queueName: this.#queueName, flights: this.#flights, runs: this.#runs, maxLost: this.#o.maxLostAttempts ?? 1, connect: () => this.#reader() }, run, hashes);
+    return hashes;
   }
 
   /** A connection for one run's calls stream; closed by the run (or with the others). */
@@ -124,6 +143,8 @@ class RedisBackend implements Backend {
     });
     events.on("completed", ({ jobId, returnvalue }) => flights.get(jobId)?.completed(returnvalue as unknown as JobResult));
     events.on("failed", ({ jobId, failedReason }) => flights.get(jobId)?.failed(failedReason));
+    // A job added again by a resumed run (the same id) was there already.
+    events.on("duplicated", ({ jobId }) => flights.get(jobId)?.attached());
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     return { queue, events, client };
   }

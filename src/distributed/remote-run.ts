@@ -1,6 +1,10 @@
 // The coordinator's side of one distributed run: each attempt the run's loop starts becomes a BullMQ
 // job (a deterministic id, a priority from the step's rank on the critical path), and its end, heard
 // through the queue's events, becomes the `AttemptEnd` a local attempt would have given.
+// A run resumed after its coordinator died has the same run id, so the same job ids: adding a job
+// that is still there is a no-op that BullMQ reports as `duplicated`, and the run then takes the
+// job's end from Redis if it ended while no coordinator listened, or from the events if it has not.
+// For that, finished jobs are kept until their run ends (not removed on completion).
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { BackendUnavailableError, WorkerCrashedError } from "../errors.js";
@@ -12,12 +16,18 @@ import type { AttemptRunner, BackendRun, Flight, OnFlightEnd } from "../run/atte
 import { fromAbort, fromUnreadableOutput, type Failure } from "../run/step-failure.js";
 import type { Placed } from "../run/step-task.js";
 import { CallReader, type ForwardedCall } from "./call-stream.js";
-import { answerKey, callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
+import { answerKey, callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, jobsKey, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
 import { errorAnswer, sendAnswer, type ApprovalAnswer } from "./remote-approval.js";
 import { rebuildError } from "./remote-end.js";
+import { handedBack } from "./hand-back.js";
 
 /** BullMQ's highest priority number (the lowest priority). */
 const MAX_PRIORITY = 2 ** 21;
+/**
+ * How long a finished job stays in Redis at most (s) if its run never removes it (its coordinator
+ * died and was not resumed): BullMQ removes older ones as later jobs finish.
+ */
+const FINISHED_JOB_AGE_S = 86_400;
 
 /** What a run's flights share with their backend. */
 export interface RemoteParts {
@@ -32,6 +42,8 @@ export interface RemoteParts {
   maxLost: number;
   /** A new connection of the run's own, for reading its calls stream (blocking reads). */
   connect(): Redis;
+  /** Called once the run is closed. */
+  closed(): void;
 }
 
 export class RemoteRun implements AttemptRunner {
@@ -48,6 +60,8 @@ export class RemoteRun implements AttemptRunner {
   #closed: Promise<void> | undefined;
   /** Lost attempts, by unit. */
   readonly #lost = new Map<number, number>();
+  /** Whether the run's set of job ids has had its expiry set by this coordinator. */
+  #listed = false;
 
   /** The calls of the run's agents, coming back from the workers. */
   readonly #calls: CallReader;
@@ -118,16 +132,60 @@ export class RemoteRun implements AttemptRunner {
       agent: { name: agent.name, module: agent.module, export: agent.export, sha256: this.#hashes.get(agent.module)! },
       payload: encodePayload(payload), refs,
     };
-    const flight = new RemoteFlight(this, jobId, placed, unit, onEnd);
-    this.#p.flights.set(jobId, flight);
     const priority = Math.min(MAX_PRIORITY, this.#run.rank[placed.step]! + 1);
-    flight.enqueued = this.#p.queue.add("step", data, { jobId, priority, removeOnComplete: true, removeOnFail: true, attempts: 1 }).then(() => undefined, (error: unknown) => {
+    const flight = new RemoteFlight(this, jobId, placed, unit, onEnd, { data, priority });
+    // Listening for the job's end (the backend's events) before it is added.
+    this.#p.flights.set(jobId, flight);
+    this.#list(jobId);
+    flight.enqueued = this.#add(flight);
+    return flight;
+  }
+
+  /**
+   * Lists `jobId` among the run's jobs (in Redis: a resumed run removes the jobs of steps its state
+   * has as done, which it never adds itself). Not waited for: a list that fails leaves jobs to expire.
+   */
+  #list(jobId: string): void {
+    const { client, queueName } = this.#p;
+    const key = jobsKey(queueName, this.#run.runId);
+    client.sadd(key, jobId).catch(() => undefined);
+    if (this.#listed) return;
+    this.#listed = true;
+    client.pexpire(key, FINISHED_JOB_AGE_S * 1000).catch(() => undefined);
+  }
+
+  /** Adds the job of `flight`; settles once it is added (or failed to be, which ends the flight). */
+  #add(flight: RemoteFlight): Promise<void> {
+    const { data, priority } = flight.job;
+    const keep = { age: FINISHED_JOB_AGE_S };
+    return this.#p.queue.add("step", data, { jobId: flight.jobId, priority, removeOnComplete: keep, removeOnFail: keep, attempts: 1 }).then(() => undefined, (error: unknown) => {
       flight.end(failedEnd({
         status: "failed", retryable: false,
-        error: new BackendUnavailableError(`step ${where.stepId} could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { stepId: where.stepId, agent: where.agent, cause: error }),
+        error: new BackendUnavailableError(`step ${flight.where.stepId} could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { stepId: flight.where.stepId, agent: flight.where.agent, cause: error }),
       }));
     });
-    return flight;
+  }
+
+  /**
+   * The job of `flight` was in the queue already (BullMQ's `duplicated`: the run was resumed): a job
+   * that ended has its end read from Redis; one waiting or running ends through the queue's events,
+   * which the backend listened to before the job was added (an end both ways is applied once).
+   */
+  async attach(flight: RemoteFlight): Promise<void> {
+    const { client, queue } = this.#p;
+    const [finishedOn, returnvalue, failedReason, processedOn] = await client.hmget(queue.toKey(flight.jobId), "finishedOn", "returnvalue", "failedReason", "processedOn");
+    if (processedOn != null) flight.startedAt ??= Number(processedOn);
+    if (finishedOn == null) return;
+    if (returnvalue == null) return flight.failed(failedReason ?? "the job failed without a reason");
+    const result = JSON.parse(returnvalue) as JobResult;
+    if (result.kind === "paused" && flight.task.approval !== undefined) {
+      // The attempt that paused, kept by a coordinator that died before its run ended: this one
+      // carries the approval, and runs as a job of its own.
+      await queue.remove(flight.jobId);
+      flight.enqueued = this.#add(flight);
+      return;
+    }
+    flight.completed(result);
   }
 
   /** The end a job's result stands for; a completed one's output is read from Redis. */
@@ -156,6 +214,15 @@ export class RemoteRun implements AttemptRunner {
   /** The job failed without a result: its worker died (its lock expired) or BullMQ gave up on it. */
   lostEnd(flight: RemoteFlight, reason: string, startedAt: number | undefined): AttemptEnd {
     const { stepId, agent } = flight.where;
+    const back = handedBack(reason);
+    if (back !== undefined) {
+      // Its worker stopped (SIGTERM) and handed the step back: not a crash, and not counted as one.
+      const error = new WorkerCrashedError(
+        `the worker ${back.worker} running step ${stepId} (agent ${agent}) was stopped, and handed the step back after its grace period of ${back.graceMs} ms; the step runs again on another worker`,
+        { stepId, agent },
+      );
+      return { ...failedEnd({ status: "failed", retryable: true, error }, startedAt), worker: back.worker, lost: true };
+    }
     const stalled = /stalled/.test(reason);
     const lost = (this.#lost.get(flight.unit) ?? 0) + 1;
     this.#lost.set(flight.unit, lost);
@@ -199,8 +266,13 @@ export class RemoteRun implements AttemptRunner {
       while (this.#writes.size > 0) await Promise.all([...this.#writes]);
       const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
       this.#keys.clear();
-      await this.#p.client.del(...keys).catch(() => undefined);
+      // The run's state is saved by now: its finished jobs are no longer needed to resume it.
+      const { client, queue, queueName } = this.#p;
+      const listed = jobsKey(queueName, this.#run.runId);
+      const jobs = await client.smembers(listed).catch(() => [] as string[]);
+      await Promise.allSettled([client.del(...keys, listed), ...jobs.map((jobId) => queue.remove(jobId))]);
       this.#p.runs.delete(this);
+      this.#p.closed();
     })();
     return this.#closed;
   }
@@ -218,23 +290,38 @@ export class RemoteFlight implements Flight {
   readonly where: Placed["where"];
   readonly #run: RemoteRun;
   readonly #onEnd: OnFlightEnd;
+  /** What the job is added with. */
+  readonly job: { data: StepJobData; priority: number };
   #over = false;
   #cancelled = false;
+  /** Whether the job's end arrived (from the events, or read from Redis: whichever came first counts). */
+  #heard = false;
   /** Settles once the job is added (or failed to be). */
   enqueued: Promise<void> = Promise.resolve();
   /** When a worker took the job (the queue's `active` event). */
   startedAt: number | undefined;
 
-  constructor(run: RemoteRun, jobId: string, placed: Placed, unit: number, onEnd: OnFlightEnd) {
+  constructor(run: RemoteRun, jobId: string, placed: Placed, unit: number, onEnd: OnFlightEnd, job: { data: StepJobData; priority: number }) {
     this.#run = run;
     this.jobId = jobId;
+    this.job = job;
     this.task = placed.task;
     this.where = placed.where;
     this.unit = unit;
     this.#onEnd = onEnd;
   }
 
+  /** BullMQ said the job was there already. */
+  attached(): void {
+    this.#run.attach(this).catch((error: unknown) => this.end(failedEnd({
+      status: "failed", retryable: true,
+      error: new BackendUnavailableError(`the job of step ${this.where.stepId} could not be looked up: ${(error as Error)?.message ?? String(error)}`, { stepId: this.where.stepId, cause: error }),
+    })));
+  }
+
   completed(result: JobResult): void {
+    if (this.#heard) return;
+    this.#heard = true;
     this.#run.endOf(this, result).then((end) => this.end(end), (error: unknown) => this.end(failedEnd({
       status: "failed", retryable: true,
       error: new BackendUnavailableError(`the output of step ${this.where.stepId} could not be read: ${(error as Error)?.message ?? String(error)}`, { stepId: this.where.stepId, cause: error }),
@@ -242,6 +329,8 @@ export class RemoteFlight implements Flight {
   }
 
   failed(reason: string): void {
+    if (this.#heard) return;
+    this.#heard = true;
     this.end(this.#run.lostEnd(this, reason, this.startedAt));
   }
 

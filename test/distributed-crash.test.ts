@@ -1,0 +1,162 @@
+// A coordinator or a worker that stops in the middle of a distributed run, on a real Redis with real
+// processes: a coordinator killed with -9 and resumed from its state file re-attaches to the jobs it
+// left (queued, running, finished while nobody listened) and no step runs twice; a worker stopped with
+// SIGTERM finishes what it can within its grace period and hands back the rest, then exits 0.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { watch } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { ParallelOrchestrator, ParallelOrchestratorConfig, type StrategyMap } from "wavepool";
+import { redisBackend } from "wavepool/distributed";
+import { CRASH_STEPS, crashStrategy, gateAgent } from "./fixtures/crash-strategy.js";
+import { redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
+
+const missing = redisMissing();
+const dir = mkdtempSync(join(tmpdir(), "wavepool-crash-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const coordinator = fileURLToPath(new URL("./fixtures/crash-coordinator.js", import.meta.url));
+
+/** The lines of file `path` once it has `count` of them (fs.watch on its folder: no polling). */
+async function linesOnce(path: string, count: number): Promise<string[]> {
+  const read = (): string[] => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : []);
+  if (read().length >= count) return read();
+  const stop = new AbortController();
+  try {
+    for await (const _ of watch(dir, { signal: stop.signal })) if (read().length >= count) return read();
+  } finally {
+    stop.abort();
+  }
+  return read();
+}
+
+/** Resolves with the first match of `pattern` in what `stream` writes from now on. */
+function seen(stream: Readable, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve) => {
+    let text = "";
+    const onData = (chunk: Buffer | string): void => {
+      text += chunk.toString();
+      const found = pattern.exec(text);
+      if (found === null) return;
+      stream.off("data", onData);
+      resolve(found);
+    };
+    stream.on("data", onData);
+  });
+}
+
+/** The events of queue `queue` as they come, and a way to wait for enough of one kind. */
+async function queueEvents(url: string, queue: string): Promise<{ count(events: string[], n: number): Promise<string[]>; close(): Promise<void> }> {
+  const events = new QueueEvents(queue, { connection: { url } as never, prefix: "wavepool", lastEventId: "0-0" });
+  const heard = new Map<string, string[]>();
+  const waiters = new Set<() => void>();
+  for (const name of ["waiting", "duplicated", "completed"] as const) {
+    events.on(name, ({ jobId }: { jobId: string }) => {
+      heard.set(name, [...(heard.get(name) ?? []), jobId]);
+      for (const wake of [...waiters]) wake();
+    });
+  }
+  await events.waitUntilReady();
+  return {
+    count: (names, n) => new Promise((resolve) => {
+      const check = (): void => {
+        const ids = names.flatMap((name) => heard.get(name) ?? []);
+        if (ids.length < n) return;
+        waiters.delete(check);
+        resolve(ids);
+      };
+      waiters.add(check);
+      check();
+    }),
+    close: () => events.close(),
+  };
+}
+
+describe("a coordinator or a worker that stops mid-run", { skip: missing }, () => {
+  let redis: RedisServer;
+  let client: Redis;
+  const workers: WorkerProcess[] = [];
+  const children: ChildProcess[] = [];
+  before(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.url);
+  });
+  after(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await Promise.all(workers.map((w) => w.stop("SIGKILL")));
+    client?.disconnect();
+    await redis?.stop();
+  });
+
+  async function workersOn(queue: string, n: number, args: string[] = []): Promise<WorkerProcess[]> {
+    const started = await Promise.all(Array.from({ length: n }, () => startWorker(redis.url, queue, args)));
+    workers.push(...started);
+    return started;
+  }
+
+  function orchestrator(strategy: StrategyMap, queue: string, options: { ran: string; gates: string }): ParallelOrchestrator {
+    const config = new ParallelOrchestratorConfig().withBackend(redisBackend({ connection: redis.url, queue }));
+    return new ParallelOrchestrator(strategy, config).addAgent("Gate", { module: gateAgent, options });
+  }
+
+  /** A fresh folder of gates, with `open` opened. */
+  function gatesWith(...open: string[]): string {
+    const gates = mkdtempSync(join(dir, "gates-"));
+    for (const id of open) writeFileSync(join(gates, id), "");
+    return gates;
+  }
+
+  test("kill -9 of the coordinator, then resume: queued, running and unseen finished steps are attached to, none runs twice", async (t) => {
+    const queue = `crash-${randomUUID().slice(0, 8)}`;
+    // One worker thread: one of a, b, c runs at a time, the others wait in the queue.
+    await workersOn(queue, 1);
+    const events = await queueEvents(redis.url, queue);
+    t.after(() => events.close());
+    const ran = join(dir, `${queue}.ran`);
+    const state = join(dir, `${queue}.state`);
+    const gates = gatesWith("first");
+    const child = spawn(process.execPath, [coordinator, redis.url, queue, state, ran, gates], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(child);
+    const runId = (await seen(child.stdout!, /^run (\S+)$/m))[1]!;
+    // `first` is in the state file, a, b and c are enqueued, and one of them runs on the worker.
+    await seen(child.stdout!, /^end first$/m);
+    await events.count(["waiting"], 4);
+    const running = (await linesOnce(ran, 2))[1]!.split(" ")[0]!;
+    const killed = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await killed;
+
+    // With no coordinator: the running step finishes, and the worker takes the next queued one.
+    writeFileSync(join(gates, running), "");
+    const next = (await linesOnce(ran, 3))[2]!.split(" ")[0]!;
+    assert.notEqual(next, running);
+
+    // Resumed in another process (this one): once it added a, b and c (no-ops that BullMQ reports
+    // as duplicated, or new jobs if it did not find them), every gate opens.
+    const o = orchestrator(crashStrategy(), queue, { ran, gates });
+    t.after(() => o.close());
+    const resumed = o.execute("go", { resumeFrom: state });
+    await events.count(["waiting", "duplicated"], 4 + 3);
+    for (const id of CRASH_STEPS) writeFileSync(join(gates, id), "");
+    const result = await resumed;
+
+    assert.equal(result.success, true, JSON.stringify(result.steps.map((s) => [s.stepId, s.status, s.error?.message])));
+    const runs = readFileSync(ran, "utf8").split("\n").filter(Boolean).map((line) => line.split(" ")[0]!);
+    assert.deepEqual([...runs].sort(), [...CRASH_STEPS].sort(), `every step ran exactly once: ${runs.join(", ")}`);
+    assert.equal(result.runId, runId, "the resumed run goes on under its saved id");
+    assert.deepEqual(result.steps.map((s) => [s.stepId, s.status, s.attempts]), CRASH_STEPS.map((id) => [id, "completed", 1]));
+
+    const local = new ParallelOrchestrator(crashStrategy()).addAgent("Gate", { module: gateAgent, options: { ran: join(dir, `${queue}.local.ran`), gates: gatesWith(...CRASH_STEPS) } });
+    t.after(() => local.close());
+    assert.deepEqual(result.context, (await local.execute("go")).context);
+    // The run's jobs, kept until it ended so that a resume could find them, are gone with it.
+    assert.deepEqual(await client.keys(`wavepool:${queue}:${runId}:*`), []);
+  });
+});
