@@ -15,7 +15,9 @@ import { fileURLToPath } from "node:url";
 import { QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { ParallelOrchestrator, ParallelOrchestratorConfig, type StrategyMap } from "wavepool";
-import { redisBackend } from "wavepool/distributed";
+import { redisBackend, startStepWorker } from "wavepool/distributed";
+import { cli } from "./cli-process.js";
+import { strategyOf } from "./helpers.js";
 import { CRASH_STEPS, crashStrategy, gateAgent } from "./fixtures/crash-strategy.js";
 import { redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
 
@@ -158,5 +160,71 @@ describe("a coordinator or a worker that stops mid-run", { skip: missing }, () =
     assert.deepEqual(result.context, (await local.execute("go")).context);
     // The run's jobs, kept until it ended so that a resume could find them, are gone with it.
     assert.deepEqual(await client.keys(`wavepool:${queue}:${runId}:*`), []);
+  });
+
+  test("SIGTERM: a step that does not finish within --grace is handed back and runs at once on the other worker; the worker exits 0", async (t) => {
+    const queue = `handback-${randomUUID().slice(0, 8)}`;
+    // Locks of 30 s: a step recovered as stalled would say so, and take that long.
+    const pair = await workersOn(queue, 2, ["--grace", "300ms"]);
+    const ran = join(dir, `${queue}.ran`);
+    const gates = gatesWith();
+    const o = orchestrator(strategyOf(["long", "Gate", "long"], ["after", "Gate", "after {{ long_out.intent }}"]), queue, { ran, gates });
+    t.after(() => o.close());
+    writeFileSync(join(gates, "after"), "");
+    const running = o.execute("go");
+    const victim = Number((await linesOnce(ran, 1))[0]!.split(" ")[1]);
+    const stopped = pair.find((w) => w.pid === victim)!;
+    assert.equal(await stopped.stop("SIGTERM"), 0);
+    assert.match(stopped.stderr(), /stopping/);
+    writeFileSync(join(gates, "long"), "");
+    const result = await running;
+
+    assert.equal(result.success, true, JSON.stringify(result.steps.map((s) => s.error)));
+    const [long, next] = result.steps;
+    assert.equal(long!.attempts, 2);
+    const [first, second] = long!.history;
+    assert.equal(first!.status, "failed");
+    assert.equal(first!.error?.code, "WAVEPOOL_WORKER_CRASHED");
+    assert.match(first!.error!.message, /was stopped, and handed the step back after its grace period of 300 ms/);
+    assert.ok(first!.worker!.endsWith(`:${victim}`), `the first attempt names the stopped worker: ${first!.worker}`);
+    assert.equal(second!.status, "completed");
+    assert.ok(!second!.worker!.endsWith(`:${victim}`), `the step ran again on the other worker, not on ${second!.worker}`);
+    assert.equal(next!.attempts, 1);
+    assert.deepEqual(readFileSync(ran, "utf8").split("\n").filter(Boolean).map((l) => l.split(" ")[0]), ["long", "long", "after"]);
+  });
+
+  test("SIGTERM: a step that finishes within --grace completes on the stopping worker, which takes no new step", async (t) => {
+    const queue = `drain-${randomUUID().slice(0, 8)}`;
+    const pair = await workersOn(queue, 2, ["--grace", "60s"]);
+    const ran = join(dir, `${queue}.ran`);
+    const gates = gatesWith("two");
+    const o = orchestrator(strategyOf(["one", "Gate", "one"], ["two", "Gate", "two {{ one_out.intent }}"]), queue, { ran, gates });
+    t.after(() => o.close());
+    const running = o.execute("go");
+    const victim = Number((await linesOnce(ran, 1))[0]!.split(" ")[1]);
+    const stopping = pair.find((w) => w.pid === victim)!;
+    const said = seen(stopping.child.stderr!, /stopping/);
+    const exited = stopping.stop("SIGTERM");
+    await said;
+    writeFileSync(join(gates, "one"), "");
+    const result = await running;
+    assert.equal(await exited, 0);
+
+    assert.equal(result.success, true, JSON.stringify(result.steps.map((s) => s.error)));
+    const [one, two] = result.steps;
+    assert.equal(one!.attempts, 1);
+    assert.ok(one!.worker!.endsWith(`:${victim}`), `one finished where it started: ${one!.worker}`);
+    assert.ok(!two!.worker!.endsWith(`:${victim}`), `the stopping worker took no new step: two ran on ${two!.worker}`);
+  });
+
+  test("a grace period that is not a duration is refused, by the command and by startStepWorker", async () => {
+    const exit = await cli(["worker", "--redis", redis.url, "--grace", "soon"]);
+    assert.equal(exit.code, 2, exit.stderr);
+    assert.match(exit.stderr, /--grace expects a duration such as 500ms, 30s or 2m, got "soon"/);
+    await assert.rejects(startStepWorker({ connection: redis.url, graceMs: -1 }), (error: unknown) => {
+      assert.ok(error instanceof RangeError);
+      assert.match(error.message, /`graceMs`.*got `-1`/);
+      return true;
+    });
   });
 });

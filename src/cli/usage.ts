@@ -125,7 +125,12 @@ Options:
   --stalled-interval DURATION
                          how often to look for steps whose worker died
                          (default: 30s)
+  --grace DURATION       on SIGTERM, how long running steps may take to finish
+                         before they are handed back to run on another
+                         worker (default: 10s)
   -h, --help             show this help
 
-SIGTERM or Ctrl-C: stop taking steps, finish the running ones, exit 0.
+SIGTERM or Ctrl-C: stop taking steps, let the running ones finish within
+--grace, hand back those that did not (each runs again at once on another
+worker), exit 0.
 `;

@@ -1,10 +1,13 @@
 // `wavepool worker`: a worker process of distributed runs. SIGTERM or Ctrl-C stops it taking steps,
-// lets the running ones finish, and exits 0.
+// lets the running ones finish within its grace period, hands back those that did not, and exits 0.
 import { once } from "node:events";
 import { parseCount, parseDuration, parseFlags, string, strings } from "./args.js";
 import { EXIT, UsageError, type CommandContext } from "./cli-errors.js";
 import { checkRedisUrl, loadDistributed, redisUrl } from "./redis-flags.js";
 import { WORKER_HELP } from "./usage.js";
+
+/** `--grace` when not given: what `startStepWorker`'s `graceMs` defaults to. */
+const DEFAULT_GRACE_MS = 10_000;
 
 const FLAGS = {
   redis: { type: "string" },
@@ -14,6 +17,7 @@ const FLAGS = {
   allow: { type: "string", multiple: true },
   lock: { type: "string" },
   "stalled-interval": { type: "string" },
+  grace: { type: "string" },
 } as const;
 
 export async function workerCommand(argv: string[], _ctx: CommandContext): Promise<number> {
@@ -38,6 +42,7 @@ export async function workerCommand(argv: string[], _ctx: CommandContext): Promi
   const concurrency = count("concurrency");
   const lockDurationMs = duration("lock");
   const stalledIntervalMs = duration("stalled-interval");
+  const graceMs = duration("grace");
   const queue = string(v.queue);
   const allow = strings(v.allow);
   const { startStepWorker } = await loadDistributed("worker");
@@ -49,11 +54,12 @@ export async function workerCommand(argv: string[], _ctx: CommandContext): Promi
     ...(allow.length > 0 ? { allow } : {}),
     ...(lockDurationMs !== undefined ? { lockDurationMs } : {}),
     ...(stalledIntervalMs !== undefined ? { stalledIntervalMs } : {}),
+    ...(graceMs !== undefined ? { graceMs } : {}),
   });
   // One line a supervisor (or a test) can wait for: the worker takes steps from now on.
   process.stdout.write(`wavepool worker ${worker.id} ready on queue ${queue ?? "wavepool"}\n`);
   await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
-  process.stderr.write(`wavepool worker ${worker.id}: stopping (finishing running steps)\n`);
+  process.stderr.write(`wavepool worker ${worker.id}: stopping (running steps have ${graceMs ?? DEFAULT_GRACE_MS}ms to finish, then are handed back)\n`);
   await worker.close();
   return EXIT.ok;
 }

@@ -14,9 +14,10 @@ import { allowedRoots, checkAgentModule } from "./agent-check.js";
 import { redisClient, probe, type RedisConnection } from "./connection.js";
 import { callSender } from "./call-stream.js";
 import { answerKey, callsKey, cancelChannel, cancelKey, decodePayload, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
-import { runOnPool, type LocalStep, type StepOnPool } from "./local-step.js";
+import { runOnPool, type StepOnPool } from "./local-step.js";
 import { awaitAnswer } from "./remote-approval.js";
 import { failedResult, refusedResult } from "./remote-end.js";
+import { handBackReason, RunningSteps } from "./hand-back.js";
 
 export interface StepWorkerOptions {
   connection: RedisConnection;
@@ -34,6 +35,11 @@ export interface StepWorkerOptions {
   stalledIntervalMs?: number;
   /** How long an output, or a run's calls stream, stays in Redis (ms) if its run never deletes it. @default 86400000 (a day) */
   outputTtlMs?: number;
+  /**
+   * How long `close()` lets running steps finish (ms) before it hands them back: each is stopped and
+   * its step runs again at once on another worker. @default 10000
+   */
+  graceMs?: number;
   /** Where warnings go. @default stderr */
   warn?: (message: string) => void;
 }
@@ -41,7 +47,11 @@ export interface StepWorkerOptions {
 export interface StepWorker {
   /** `host:pid`, what step records name as `worker`. */
   readonly id: string;
-  /** Stops taking jobs, lets the running ones finish, then closes the pool and the connections. */
+  /**
+   * Stops taking jobs and lets the running ones finish for up to `graceMs`; those still running then
+   * are handed back (stopped, and run again at once on another worker). Then closes the pool and the
+   * connections.
+   */
   close(): Promise<void>;
 }
 
@@ -50,6 +60,10 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const { connection } = options;
   const queue = options.queue ?? "wavepool";
   const warn = options.warn ?? ((message: string) => process.stderr.write(`wavepool worker: ${message}\n`));
+  const graceMs = options.graceMs ?? 10_000;
+  if (!Number.isInteger(graceMs) || graceMs < 0 || graceMs > 2_147_483_647) {
+    throw new RangeError(`Expected \`graceMs\` to be a whole number of milliseconds from 0 to 2147483647, got \`${String(graceMs)}\` (${typeof graceMs})`);
+  }
   await probe(connection);
   const roots = await allowedRoots(options.allow ?? [process.cwd()]);
   const id = `${hostname()}:${process.pid}`;
@@ -59,7 +73,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const store = redisClient(connection);
   const listener = redisClient(connection);
   for (const client of [store, listener]) client.on("error", (error: Error) => warn(`Redis: ${error.message}`));
-  const running = new Map<string, LocalStep>();
+  const running = new RunningSteps();
   const ttl = options.outputTtlMs ?? 86_400_000;
 
   // Cancels reach running steps through a channel; one published before the step started is in a key.
@@ -141,10 +155,18 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     return Object.fromEntries(Object.entries(refs).map(([name, key]) => [name, parts.get(key)!]));
   }
 
+  // A step stopped because this worker stops fails its job with a reason that makes the coordinator
+  // enqueue its next attempt at once (./hand-back.ts); one that ended otherwise keeps its end.
+  const processor = async (job: Job<StepJobData>): Promise<JobResult> => {
+    const result = await process_(job);
+    if (running.takeHandedBack(job.id!) && result.kind === "failed" && result.status === "cancelled") throw new Error(handBackReason(id, graceMs));
+    return result;
+  };
+
   const threads = pool.options.maxThreads;
   // BullMQ leaves a connection it was given open: closed with the others.
   const taking = redisClient(connection);
-  const worker = new Worker<StepJobData, JobResult>(queue, process_, {
+  const worker = new Worker<StepJobData, JobResult>(queue, processor, {
     connection: taking,
     prefix: PREFIX,
     name: id,
@@ -161,7 +183,11 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   return {
     id,
     async close() {
+      // BullMQ's close takes no job from now on and resolves once the running ones ended; past the
+      // grace period they are handed back. The lock of a step stays renewed until its job ended.
+      const late = setTimeout(() => running.handBack(`the worker ${id} is stopping and hands its steps back to run elsewhere`), graceMs);
       await worker.close();
+      clearTimeout(late);
       await destroyPool(pool);
       listener.disconnect();
       taking.disconnect();
