@@ -14,10 +14,10 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { ParallelOrchestrator, ParallelOrchestratorConfig, type StrategyMap } from "wavepool";
+import { ParallelOrchestrator, ParallelOrchestratorConfig, readStateFile, type StrategyMap } from "wavepool";
 import { redisBackend, startStepWorker } from "wavepool/distributed";
 import { cli } from "./cli-process.js";
-import { strategyOf } from "./helpers.js";
+import { agent, strategyOf } from "./helpers.js";
 import { CRASH_STEPS, crashStrategy, gateAgent } from "./fixtures/crash-strategy.js";
 import { redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
 
@@ -80,6 +80,21 @@ async function queueEvents(url: string, queue: string): Promise<{ count(events: 
     close: () => events.close(),
   };
 }
+
+test("a resumed run keeps its saved run id, which a second resume of the same state at once does not take", async (t) => {
+  const state = join(dir, "keeps-id.state");
+  const o = new ParallelOrchestrator(strategyOf(["a", "Echo", "a"], ["b", "Fail", "b {{ a_out.intent }}"]), { threads: 1 })
+    .addAgent("Echo", agent("echo")).addAgent("Fail", agent("fail"));
+  t.after(() => o.close());
+  const saved = await o.execute("go", { saveStateTo: state });
+  assert.equal(saved.steps[1]!.status, "failed");
+  // The state read once: both runs reach the choice of their id before either has started.
+  const read = await readStateFile(state);
+  const [one, two] = await Promise.all([o.execute("go", { resumeFrom: read }), o.execute("go", { resumeFrom: read })]);
+  assert.deepEqual([one.runId, two.runId].filter((id) => id === saved.runId), [saved.runId], "exactly one of two runs at once has the saved id");
+  assert.notEqual(one.runId, two.runId);
+  assert.equal((await o.execute("go", { resumeFrom: state })).runId, saved.runId, "once they ended, a resume has it again");
+});
 
 describe("a coordinator or a worker that stops mid-run", { skip: missing }, () => {
   let redis: RedisServer;

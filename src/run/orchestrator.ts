@@ -49,6 +49,8 @@ export class ParallelOrchestrator {
   #pool: Piscina | undefined;
   #closed = false;
   readonly #runs = new Set<Run>();
+  /** The saved ids of resumed runs being launched (see `execute`). */
+  readonly #resumed = new Set<string>();
   /** The backend's runner of each run in flight, when a backend executes them. */
   readonly #runners = new Map<Run, AttemptRunner>();
   readonly #closing = new AbortController();
@@ -143,7 +145,10 @@ export class ParallelOrchestrator {
     let startedAt: number | undefined;
     // A resumed run goes on under its saved id (a distributed run finds its queued and running jobs
     // by it), unless a run of this orchestrator has that id now: the same state resumed twice at once.
-    let runId = restored !== undefined && ![...this.#runs].some((r) => r.runId === restored!.runId) ? restored.runId : undefined;
+    const saved = restored?.runId;
+    let runId = saved !== undefined && !this.#resumed.has(saved) && ![...this.#runs].some((r) => r.runId === saved) ? saved : undefined;
+    // Held until the run started (a second resume in the same tick sees it); its run is in #runs then.
+    if (runId !== undefined) this.#resumed.add(runId);
     let last: ParallelOrchestrationResult | undefined;
     // One tracer listener for the whole call (its module loaded only when a tracer is configured):
     // a redesign's run continues the same trace.
@@ -153,11 +158,13 @@ export class ParallelOrchestrator {
       try {
         run = await this.#launch(strategy, task, inputs, options, { restored, approvals, durable, runId, listeners });
       } catch (error) {
+        if (runId !== undefined) this.#resumed.delete(runId);
         // The orchestrator closed, or an agent of the new strategy did not load: the work done so far stands.
         if (last === undefined) throw error;
         (this.config.logger ?? defaultLogger()).error(`the run could not go on with the strategy onStepFailed gave: ${(error as Error)?.message ?? String(error)}`, { runId });
         return Object.assign(last, { redesigns, stepsExecuted: executed, startedAt, durationMs: last.endedAt - startedAt! });
       }
+      this.#resumed.delete(run.runId);
       const result = await run.ended;
       // What the run left with its backend (stored outputs) goes before `execute` resolves.
       await this.#runners.get(run)?.close();
