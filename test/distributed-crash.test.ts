@@ -14,7 +14,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { ParallelOrchestrator, ParallelOrchestratorConfig, readStateFile, type StrategyMap } from "wavepool";
+import { ParallelOrchestrator, ParallelOrchestratorConfig, readStateFile, StateMismatchError, type StrategyMap } from "wavepool";
 import { redisBackend, startStepWorker } from "wavepool/distributed";
 import { cli } from "./cli-process.js";
 import { agent, strategyOf } from "./helpers.js";
@@ -175,6 +175,30 @@ describe("a coordinator or a worker that stops mid-run", { skip: missing }, () =
     assert.deepEqual(result.context, (await local.execute("go")).context);
     // The run's jobs, kept until it ended so that a resume could find them, are gone with it.
     assert.deepEqual(await client.keys(`wavepool:${queue}:${runId}:*`), []);
+  });
+
+  test("one backend refuses a second run of an id in flight on it (one state resumed by two orchestrators at once) with StateMismatchError", async (t) => {
+    const queue = `twice-${randomUUID().slice(0, 8)}`;
+    await workersOn(queue, 1);
+    const strategy = strategyOf(["a", "Echo", "a"], ["b", "Fail", "b {{ a_out.intent }}"]);
+    const local = new ParallelOrchestrator(strategy, { threads: 1 }).addAgent("Echo", agent("echo")).addAgent("Fail", agent("fail"));
+    t.after(() => local.close());
+    const state = join(dir, `${queue}.state`);
+    const saved = await local.execute("go", { saveStateTo: state });
+    const read = await readStateFile(state);
+    const backend = redisBackend({ connection: redis.url, queue });
+    const [o1, o2] = [0, 1].map(() => new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withBackend(backend)).addAgent("Echo", agent("echo")).addAgent("Fail", agent("fail")));
+    t.after(() => Promise.all([o1!.close(), o2!.close()]));
+    const settled = await Promise.allSettled([o1!.execute("go", { resumeFrom: read }), o2!.execute("go", { resumeFrom: read })]);
+    const ran = settled.filter((s) => s.status === "fulfilled");
+    const refused = settled.filter((s) => s.status === "rejected");
+    assert.deepEqual(ran.map((s) => s.value.runId), [saved.runId]);
+    assert.equal(refused.length, 1);
+    const error = refused[0]!.reason as Error;
+    assert.ok(error instanceof StateMismatchError, String(error));
+    assert.match(error.message, new RegExp(`run ${saved.runId} is in flight on this backend already.*resume a state once, after its run ended`));
+    // Once that run ended, the id is free again.
+    assert.equal((await o2!.execute("go", { resumeFrom: read })).runId, saved.runId);
   });
 
   test("SIGTERM: a step that does not finish within --grace is handed back and runs at once on the other worker; the worker exits 0", async (t) => {
