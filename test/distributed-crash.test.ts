@@ -14,7 +14,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { ParallelOrchestrator, ParallelOrchestratorConfig, readStateFile, StateMismatchError, type StrategyMap } from "wavepool";
+import { ParallelOrchestrator, ParallelOrchestratorConfig, readStateFile, StateMismatchError, StrategyMap, StrategyStep } from "wavepool";
 import { redisBackend, startStepWorker } from "wavepool/distributed";
 import { cli } from "./cli-process.js";
 import { agent, strategyOf } from "./helpers.js";
@@ -25,6 +25,7 @@ const missing = redisMissing();
 const dir = mkdtempSync(join(tmpdir(), "wavepool-crash-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const coordinator = fileURLToPath(new URL("./fixtures/crash-coordinator.js", import.meta.url));
+const pauser = fileURLToPath(new URL("./fixtures/pause-coordinator.js", import.meta.url));
 
 /** The lines of file `path` once it has `count` of them (fs.watch on its folder: no polling). */
 async function linesOnce(path: string, count: number): Promise<string[]> {
@@ -174,6 +175,29 @@ describe("a coordinator or a worker that stops mid-run", { skip: missing }, () =
     t.after(() => local.close());
     assert.deepEqual(result.context, (await local.execute("go")).context);
     // The run's jobs, kept until it ended so that a resume could find them, are gone with it.
+    assert.deepEqual(await client.keys(`wavepool:${queue}:${runId}:*`), []);
+  });
+
+  test("a paused run whose coordinator died before cleaning up, resumed with the approval: the step runs anew instead of taking the old pause", async (t) => {
+    const queue = `paused-${randomUUID().slice(0, 8)}`;
+    await workersOn(queue, 1);
+    const state = join(dir, `${queue}.state`);
+    const child = spawn(process.execPath, [pauser, redis.url, queue, state], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(child);
+    const said = seen(child.stdout!, /^paused (\S+)$/m);
+    const [, signal] = (await new Promise((resolve) => child.once("exit", (...args) => resolve(args)))) as [number | null, string | null];
+    assert.equal(signal, "SIGKILL");
+    assert.equal((await said)[1], "true");
+    const runId = (await readStateFile(state)).runId;
+    assert.equal(await client.exists(`wavepool:${queue}:${runId}:ask:1`), 1, "the paused attempt's job is still there");
+
+    const strategy = new StrategyMap("one step that asks for approval").addStep(new StrategyStep("ask", "ask", "Approve", "the draft", "ask_out"));
+    const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withBackend(redisBackend({ connection: redis.url, queue }))).addAgent("Approve", agent("approve"));
+    t.after(() => o.close());
+    const result = await o.execute("go", { resumeFrom: state, approvals: { ask: { approved: true, note: "ship it" } } });
+    assert.equal(result.paused, false);
+    assert.equal(result.success, true, JSON.stringify(result.steps[0]!.error));
+    assert.deepEqual(result.context.get("ask_out"), { approved: true, note: "ship it" });
     assert.deepEqual(await client.keys(`wavepool:${queue}:${runId}:*`), []);
   });
 
