@@ -9,7 +9,8 @@ import type { AttemptRunner, Backend, BackendRun } from "../run/attempt-runner.j
 import { moduleHash } from "./agent-check.js";
 import { probe, redisClient, type RedisConnection } from "./connection.js";
 import { PREFIX, type JobResult } from "./job-data.js";
-import { RemoteRun, type RemoteFlight } from "./remote-run.js";
+import type { RemoteFlight } from "./remote-flight.js";
+import { RemoteRun } from "./remote-run.js";
 
 export interface RedisBackendOptions {
   /**

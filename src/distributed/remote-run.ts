@@ -20,6 +20,7 @@ import { answerKey, callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, 
 import { errorAnswer, sendAnswer, type ApprovalAnswer } from "./remote-approval.js";
 import { rebuildError } from "./remote-end.js";
 import { handedBack } from "./hand-back.js";
+import { failedEnd, RemoteFlight } from "./remote-flight.js";
 
 /** BullMQ's highest priority number (the lowest priority). */
 const MAX_PRIORITY = 2 ** 21;
@@ -275,75 +276,5 @@ export class RemoteRun implements AttemptRunner {
       this.#p.closed();
     })();
     return this.#closed;
-  }
-}
-
-function failedEnd(failure: Failure, startedAt?: number): Extract<AttemptEnd, { kind: "failed" }> {
-  return { kind: "failed", failure, threadId: -1, startedAt, endedAt: Date.now() };
-}
-
-/** One attempt as a job; ends once, whatever arrives after. */
-export class RemoteFlight implements Flight {
-  readonly task: Placed["task"];
-  readonly unit: number;
-  readonly jobId: string;
-  readonly where: Placed["where"];
-  readonly #run: RemoteRun;
-  readonly #onEnd: OnFlightEnd;
-  /** What the job is added with. */
-  readonly job: { data: StepJobData; priority: number };
-  #over = false;
-  #cancelled = false;
-  /** Whether the job's end arrived (from the events, or read from Redis: whichever came first counts). */
-  #heard = false;
-  /** Settles once the job is added (or failed to be). */
-  enqueued: Promise<void> = Promise.resolve();
-  /** When a worker took the job (the queue's `active` event). */
-  startedAt: number | undefined;
-
-  constructor(run: RemoteRun, jobId: string, placed: Placed, unit: number, onEnd: OnFlightEnd, job: { data: StepJobData; priority: number }) {
-    this.#run = run;
-    this.jobId = jobId;
-    this.job = job;
-    this.task = placed.task;
-    this.where = placed.where;
-    this.unit = unit;
-    this.#onEnd = onEnd;
-  }
-
-  /** BullMQ said the job was there already. */
-  attached(): void {
-    this.#run.attach(this).catch((error: unknown) => this.end(failedEnd({
-      status: "failed", retryable: true,
-      error: new BackendUnavailableError(`the job of step ${this.where.stepId} could not be looked up: ${(error as Error)?.message ?? String(error)}`, { stepId: this.where.stepId, cause: error }),
-    })));
-  }
-
-  completed(result: JobResult): void {
-    if (this.#heard) return;
-    this.#heard = true;
-    this.#run.endOf(this, result).then((end) => this.end(end), (error: unknown) => this.end(failedEnd({
-      status: "failed", retryable: true,
-      error: new BackendUnavailableError(`the output of step ${this.where.stepId} could not be read: ${(error as Error)?.message ?? String(error)}`, { stepId: this.where.stepId, cause: error }),
-    })));
-  }
-
-  failed(reason: string): void {
-    if (this.#heard) return;
-    this.#heard = true;
-    this.end(this.#run.lostEnd(this, reason, this.startedAt));
-  }
-
-  cancel(reason: string): void {
-    if (this.#over || this.#cancelled) return;
-    this.#cancelled = true;
-    this.#run.cancel(this, reason);
-  }
-
-  end(end: AttemptEnd): void {
-    if (this.#over) return;
-    this.#over = true;
-    this.#run.forget(this.jobId);
-    this.#onEnd(this, end);
   }
 }

@@ -1,0 +1,81 @@
+// One attempt of a distributed run as a BullMQ job, on the coordinator's side: what it was added
+// with, when a worker took it, and its end, applied once whichever way it arrives (the queue's
+// events, a cancel, or read from Redis by a resumed run).
+import type { AttemptEnd } from "../run/attempt.js";
+import type { Flight, OnFlightEnd } from "../run/attempt-runner.js";
+import type { Failure } from "../run/step-failure.js";
+import type { Placed } from "../run/step-task.js";
+import { BackendUnavailableError } from "../errors.js";
+import type { JobResult, StepJobData } from "./job-data.js";
+import type { RemoteRun } from "./remote-run.js";
+
+/** An attempt that failed here, not on a worker (it ran on no thread). */
+export function failedEnd(failure: Failure, startedAt?: number): Extract<AttemptEnd, { kind: "failed" }> {
+  return { kind: "failed", failure, threadId: -1, startedAt, endedAt: Date.now() };
+}
+
+/** One attempt as a job; ends once, whatever arrives after. */
+export class RemoteFlight implements Flight {
+  readonly task: Placed["task"];
+  readonly unit: number;
+  readonly jobId: string;
+  readonly where: Placed["where"];
+  readonly #run: RemoteRun;
+  readonly #onEnd: OnFlightEnd;
+  /** What the job is added with. */
+  readonly job: { data: StepJobData; priority: number };
+  #over = false;
+  #cancelled = false;
+  /** Whether the job's end arrived (from the events, or read from Redis: whichever came first counts). */
+  #heard = false;
+  /** Settles once the job is added (or failed to be). */
+  enqueued: Promise<void> = Promise.resolve();
+  /** When a worker took the job (the queue's `active` event). */
+  startedAt: number | undefined;
+
+  constructor(run: RemoteRun, jobId: string, placed: Placed, unit: number, onEnd: OnFlightEnd, job: { data: StepJobData; priority: number }) {
+    this.#run = run;
+    this.jobId = jobId;
+    this.job = job;
+    this.task = placed.task;
+    this.where = placed.where;
+    this.unit = unit;
+    this.#onEnd = onEnd;
+  }
+
+  /** BullMQ said the job was there already. */
+  attached(): void {
+    this.#run.attach(this).catch((error: unknown) => this.end(failedEnd({
+      status: "failed", retryable: true,
+      error: new BackendUnavailableError(`the job of step ${this.where.stepId} could not be looked up: ${(error as Error)?.message ?? String(error)}`, { stepId: this.where.stepId, cause: error }),
+    })));
+  }
+
+  completed(result: JobResult): void {
+    if (this.#heard) return;
+    this.#heard = true;
+    this.#run.endOf(this, result).then((end) => this.end(end), (error: unknown) => this.end(failedEnd({
+      status: "failed", retryable: true,
+      error: new BackendUnavailableError(`the output of step ${this.where.stepId} could not be read: ${(error as Error)?.message ?? String(error)}`, { stepId: this.where.stepId, cause: error }),
+    })));
+  }
+
+  failed(reason: string): void {
+    if (this.#heard) return;
+    this.#heard = true;
+    this.end(this.#run.lostEnd(this, reason, this.startedAt));
+  }
+
+  cancel(reason: string): void {
+    if (this.#over || this.#cancelled) return;
+    this.#cancelled = true;
+    this.#run.cancel(this, reason);
+  }
+
+  end(end: AttemptEnd): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#run.forget(this.jobId);
+    this.#onEnd(this, end);
+  }
+}
