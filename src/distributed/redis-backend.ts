@@ -7,8 +7,8 @@ import type { Redis } from "ioredis";
 import { AgentLoadError } from "../errors.js";
 import type { AttemptRunner, Backend, BackendRun } from "../run/attempt-runner.js";
 import { moduleHash } from "./agent-check.js";
-import { probe, redisClient, type RedisConnection } from "./connection.js";
-import { PREFIX, type JobResult } from "./job-data.js";
+import { describeConnection, probe, redisClient, type RedisConnection } from "./connection.js";
+import { outputKey, PREFIX, type JobResult } from "./job-data.js";
 import { RemoteRun, type RemoteFlight } from "./remote-run.js";
 
 export interface RedisBackendOptions {
@@ -125,7 +125,19 @@ class RedisBackend implements Backend {
     events.on("completed", ({ jobId, returnvalue }) => flights.get(jobId)?.completed(returnvalue as unknown as JobResult));
     events.on("failed", ({ jobId, failedReason }) => flights.get(jobId)?.failed(failedReason));
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    // Connected now: a later "ready" is the server back after an outage, perhaps restarted empty.
+    client.on("ready", () => void this.#recheck(queue, client));
     return { queue, events, client };
+  }
+
+  /** Ends the flights whose job the server no longer has (nor its output, if it completed just before). */
+  async #recheck(queue: Queue, client: Redis): Promise<void> {
+    const url = describeConnection(this.#o.connection);
+    for (const flight of [...this.#flights.values()]) {
+      if (!flight.inRedis) continue;
+      const there = await client.exists(queue.toKey(flight.jobId), outputKey(this.#queueName, flight.jobId)).catch(() => 1);
+      if (there === 0) flight.vanished(url);
+    }
   }
 
   async close(): Promise<void> {

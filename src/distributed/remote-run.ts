@@ -121,7 +121,9 @@ export class RemoteRun implements AttemptRunner {
     const flight = new RemoteFlight(this, jobId, placed, unit, onEnd);
     this.#p.flights.set(jobId, flight);
     const priority = Math.min(MAX_PRIORITY, this.#run.rank[placed.step]! + 1);
-    flight.enqueued = this.#p.queue.add("step", data, { jobId, priority, removeOnComplete: true, removeOnFail: true, attempts: 1 }).then(() => undefined, (error: unknown) => {
+    flight.enqueued = this.#p.queue.add("step", data, { jobId, priority, removeOnComplete: true, removeOnFail: true, attempts: 1 }).then(() => {
+      flight.inRedis = true;
+    }, (error: unknown) => {
       flight.end(failedEnd({
         status: "failed", retryable: false,
         error: new BackendUnavailableError(`step ${where.stepId} could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { stepId: where.stepId, agent: where.agent, cause: error }),
@@ -224,6 +226,8 @@ export class RemoteFlight implements Flight {
   enqueued: Promise<void> = Promise.resolve();
   /** When a worker took the job (the queue's `active` event). */
   startedAt: number | undefined;
+  /** Once the job is in Redis: from then on, a job not there is one the server lost. */
+  inRedis = false;
 
   constructor(run: RemoteRun, jobId: string, placed: Placed, unit: number, onEnd: OnFlightEnd) {
     this.#run = run;
@@ -243,6 +247,25 @@ export class RemoteFlight implements Flight {
 
   failed(reason: string): void {
     this.end(this.#run.lostEnd(this, reason, this.startedAt));
+  }
+
+  /**
+   * The job is gone from the server (`url`), neither waiting, running nor finished: a server that
+   * restarted without its data. Its end can never come; the step fails (not retryable: the outputs
+   * it reads went with it), and a worker still running it is told to stop.
+   */
+  vanished(url: string): void {
+    if (this.#over) return;
+    const { stepId, agent } = this.where;
+    const reason = `its job is gone from Redis at ${url}`;
+    this.cancel(reason);
+    this.end(failedEnd({
+      status: "failed", retryable: false,
+      error: new BackendUnavailableError(
+        `step ${stepId} (agent ${agent}) cannot finish: ${reason} (the server restarted without its data, or the queue was emptied); run the strategy again (with resumeFrom, what finished is kept)`,
+        { stepId, agent, url },
+      ),
+    }));
   }
 
   cancel(reason: string): void {
