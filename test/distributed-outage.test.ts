@@ -1,6 +1,7 @@
 // Redis stopped and started again on the same port, without persistence (an empty server when it
-// is back). A worker idle through the outage reconnects and serves the next runs, from a new
-// coordinator and from one that lived through it. A run whose jobs went with the server cannot get
+// is back). A run started while it is down fails at once with BackendUnavailableError. A worker idle
+// through the outage reconnects and serves the next runs, from a new coordinator and from one that
+// lived through it. A run whose jobs went with the server cannot get
 // their results: it fails with BackendUnavailableError naming the step and the server (instead of
 // waiting forever), and the worker that was running the step goes on to serve the next run.
 import assert from "node:assert/strict";
@@ -9,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
+import { BackendUnavailableError, ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
 import { redisBackend } from "wavepool/distributed";
 import { agent, strategyOf } from "./helpers.js";
 import { redisMissing, startWorker, type WorkerProcess } from "./fixtures/redis-server.js";
@@ -36,7 +37,7 @@ describe("distributed runs: Redis restarted", { skip: missing }, () => {
       .addAgent("PidMark", { module: agent("pid-mark"), options: { ran, ms } });
   }
 
-  test("a worker idle while Redis is down reconnects and serves the next runs, of a new coordinator and of one that lived through it", async (t) => {
+  test("while Redis is down a run fails at once; a worker idle meanwhile reconnects and serves the next runs, of a new coordinator and of one that lived through it", async (t) => {
     const queue = `idle-${randomUUID().slice(0, 8)}`;
     const worker = await startWorker(redis.url, queue);
     workers.push(worker);
@@ -46,9 +47,17 @@ describe("distributed runs: Redis restarted", { skip: missing }, () => {
     const first = await before.execute("go");
     assert.deepEqual(first.steps.map((s) => s.status), ["completed", "completed"]);
 
+    // Every "error" of a client is heard: ioredis prints the ones nobody listens to.
+    const printed = t.mock.method(console, "error");
     const noticed = saidOnStderr(worker, /ECONNREFUSED/);
     await redis.stop();
     await noticed;
+    // A run while the server is down fails at once, as a first one would, instead of waiting for it.
+    await assert.rejects(before.execute("go"), (error: unknown) => {
+      assert.ok(error instanceof BackendUnavailableError, String(error));
+      assert.equal(error.url, redis.url);
+      return true;
+    });
     await redis.start();
 
     const fresh = orchestrator(queue, ran, 1);
@@ -60,6 +69,8 @@ describe("distributed runs: Redis restarted", { skip: missing }, () => {
     }
     assert.equal(worker.child.exitCode, null, "the worker is still up");
     assert.doesNotMatch(worker.stderr(), /Unhandled error/);
+    const unheard = printed.mock.calls.filter((call) => String(call.arguments[0]).includes("Unhandled error"));
+    assert.deepEqual(unheard.map((call) => String(call.arguments[1]).split("\n")[0]), [], "every client of the coordinator heard its errors");
   });
 
   test("a run whose server restarts empty under a running step fails with BackendUnavailableError naming the step; the worker serves the next run", async (t) => {

@@ -68,6 +68,9 @@ class RedisBackend implements Backend {
   }
 
   async open(run: BackendRun): Promise<AttemptRunner> {
+    // Every run, not only the first: connections made before an outage would wait for the server
+    // as long as it is down, and the run with them, with nothing said.
+    await probe(this.#o.connection);
     const { queue, client } = await this.#connect();
     const hashes = new Map<string, string>();
     for (const agent of run.agents) {
@@ -103,7 +106,6 @@ class RedisBackend implements Backend {
 
   async #start(): Promise<{ queue: Queue; events: QueueEvents; client: Redis }> {
     const { connection } = this.#o;
-    await probe(connection);
     const client = redisClient(connection);
     // Events from the server's now on, whenever the events connection starts reading.
     const [seconds, micros] = await client.time();
@@ -117,6 +119,8 @@ class RedisBackend implements Backend {
     queue.on("error", () => undefined);
     events.on("error", () => undefined);
     client.on("error", () => undefined);
+    // BullMQ does not listen on every connection it is given (QueueEvents' went unheard in an outage).
+    for (const c of own) c.on("error", () => undefined);
     const flights = this.#flights;
     events.on("active", ({ jobId }) => {
       const flight = flights.get(jobId);
