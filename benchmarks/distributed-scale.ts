@@ -64,6 +64,7 @@ async function throughputTable(redis: RedisServer, options: BenchOptions): Promi
     const samples = await interleave(rounds, variants);
     const rate = (key: string): number => steps / (median(samples[key]!) / 1000);
     const alone = median(work["local 1"]!) / steps;
+    const paired = median(work["local 2"]!) / steps;
     const rows = PROCESSES.map((n) => ({
       n: `${n}`,
       local: fixed(rate(`local ${n}`), 1),
@@ -89,6 +90,9 @@ async function throughputTable(redis: RedisServer, options: BenchOptions): Promi
         `Each worker process has one thread and takes one step at a time (\`wavepool worker --threads 1\`); the local run has as many threads. The coordinator enqueues all ${steps} steps at once (its concurrency limit is higher).`,
         `The machine has ${availableParallelism()} cores: past that, more processes share cores, the steps themselves take longer (last column), and the throughput stays flat — that is where it saturates.`,
         "Redis / local below 1 is the price of a job per step (added, taken, its output stored and read back: a few ms, see the per-step overhead table) and of the extra processes (coordinator, workers, redis-server) on the same cores; near 1, steps of this length hide it in the noise.",
+        ...(paired > 1.3 * alone
+          ? [`**Shared core:** on 2 threads a step took ${fixed(paired / alone, 2)}× as long as on 1: the threads did not get a core each (other processes held one), so no speedup past 1 can show here.`]
+          : []),
         ...(alone > 1.3 * STEP_MS
           ? [`**Contention:** a step took ${fixed(alone, 0)} ms on one thread with nothing else of ours running, for ~${STEP_MS} ms of work: other processes held the cores, so every rate here is lower and the speedups flatter than on a quiet machine.`]
           : []),
