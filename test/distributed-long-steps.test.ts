@@ -44,7 +44,6 @@ describe("distributed runs: long CPU steps", { skip: missing }, () => {
       assert.equal(step.status, "completed", `${step.stepId}: ${JSON.stringify(step.error)}`);
       assert.equal(step.attempts, 1, `${step.stepId} ran ${step.attempts} times`);
       assert.equal(step.history.length, 1);
-      assert.ok(step.endedAt! - step.startedAt! >= STEP_MS, `${step.stepId} took ${step.endedAt! - step.startedAt!} ms`);
     }
     assert.notEqual(result.steps[0]!.worker, result.steps[1]!.worker, "the two first steps computed at once, on both workers");
     assert.deepEqual(readFileSync(ran, "utf8").split("\n").filter(Boolean).sort(), ["one", "three", "two"]);
