@@ -4,6 +4,7 @@
 import { benchOptions, type BenchOptions } from "./bench-options.js";
 import { buildScale } from "./build-scale.js";
 import { dataOnce } from "./data-once.js";
+import { distributedScale } from "./distributed-scale.js";
 import { fanOutBench } from "./fan-out.js";
 import { firstStep } from "./first-step.js";
 import { overhead } from "./overhead.js";
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<Table[]>> = 
   "state-journal": stateJournal,
   "first-step": firstStep,
   "fan-out": fanOutBench,
+  "distributed-scale": distributedScale,
 };
 
 const options = benchOptions();

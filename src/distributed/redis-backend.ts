@@ -7,8 +7,8 @@ import type { Redis } from "ioredis";
 import { AgentLoadError, StateMismatchError } from "../errors.js";
 import type { AttemptRunner, Backend, BackendRun } from "../run/attempt-runner.js";
 import { moduleHash } from "./agent-check.js";
-import { probe, redisClient, type RedisConnection } from "./connection.js";
-import { PREFIX, type JobResult } from "./job-data.js";
+import { describeConnection, probe, redisClient, type RedisConnection } from "./connection.js";
+import { outputKey, PREFIX, type JobResult } from "./job-data.js";
 import type { RemoteFlight } from "./remote-flight.js";
 import { RemoteRun } from "./remote-run.js";
 
@@ -71,6 +71,9 @@ class RedisBackend implements Backend {
   }
 
   async open(run: BackendRun): Promise<AttemptRunner> {
+    // Every run, not only the first: connections made before an outage would wait for the server
+    // as long as it is down, and the run with them, with nothing said.
+    await probe(this.#o.connection);
     const { queue, client } = await this.#connect();
     if (this.#runIds.has(run.runId)) {
       throw new StateMismatchError(`run ${run.runId} is in flight on this backend already: its saved state was resumed twice at once; resume a state once, after its run ended`);
@@ -123,7 +126,6 @@ class RedisBackend implements Backend {
 
   async #start(): Promise<{ queue: Queue; events: QueueEvents; client: Redis }> {
     const { connection } = this.#o;
-    await probe(connection);
     const client = redisClient(connection);
     // Events from the server's now on, whenever the events connection starts reading.
     const [seconds, micros] = await client.time();
@@ -137,6 +139,8 @@ class RedisBackend implements Backend {
     queue.on("error", () => undefined);
     events.on("error", () => undefined);
     client.on("error", () => undefined);
+    // BullMQ does not listen on every connection it is given (QueueEvents' went unheard in an outage).
+    for (const c of own) c.on("error", () => undefined);
     const flights = this.#flights;
     events.on("active", ({ jobId }) => {
       const flight = flights.get(jobId);
@@ -147,7 +151,19 @@ class RedisBackend implements Backend {
     // A job added again by a resumed run (the same id) was there already.
     events.on("duplicated", ({ jobId }) => flights.get(jobId)?.attached());
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    // Connected now: a later "ready" is the server back after an outage, perhaps restarted empty.
+    client.on("ready", () => void this.#recheck(queue, client));
     return { queue, events, client };
+  }
+
+  /** Ends the flights whose job the server no longer has (nor its output, if it completed just before). */
+  async #recheck(queue: Queue, client: Redis): Promise<void> {
+    const url = describeConnection(this.#o.connection);
+    for (const flight of [...this.#flights.values()]) {
+      if (!flight.inRedis) continue;
+      const there = await client.exists(queue.toKey(flight.jobId), outputKey(this.#queueName, flight.jobId)).catch(() => 1);
+      if (there === 0) flight.vanished(url);
+    }
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,8 @@ export class RemoteFlight implements Flight {
   enqueued: Promise<void> = Promise.resolve();
   /** When a worker took the job (the queue's `active` event). */
   startedAt: number | undefined;
+  /** Once the job is in Redis: from then on, a job not there is one the server lost. */
+  inRedis = false;
 
   constructor(run: RemoteRun, jobId: string, placed: Placed, unit: number, onEnd: OnFlightEnd, job: { data: StepJobData; priority: number }) {
     this.#run = run;
@@ -64,6 +66,25 @@ export class RemoteFlight implements Flight {
     if (this.#heard) return;
     this.#heard = true;
     this.end(this.#run.lostEnd(this, reason, this.startedAt));
+  }
+
+  /**
+   * The job is gone from the server (`url`), neither waiting, running nor finished: a server that
+   * restarted without its data. Its end can never come; the step fails (not retryable: the outputs
+   * it reads went with it), and a worker still running it is told to stop.
+   */
+  vanished(url: string): void {
+    if (this.#over) return;
+    const { stepId, agent } = this.where;
+    const reason = `its job is gone from Redis at ${url}`;
+    this.cancel(reason);
+    this.end(failedEnd({
+      status: "failed", retryable: false,
+      error: new BackendUnavailableError(
+        `step ${stepId} (agent ${agent}) cannot finish: ${reason} (the server restarted without its data, or the queue was emptied); run the strategy again (with resumeFrom, what finished is kept)`,
+        { stepId, agent, url },
+      ),
+    }));
   }
 
   cancel(reason: string): void {

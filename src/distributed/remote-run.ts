@@ -159,7 +159,9 @@ export class RemoteRun implements AttemptRunner {
   #add(flight: RemoteFlight): Promise<void> {
     const { data, priority } = flight.job;
     const keep = { age: FINISHED_JOB_AGE_S };
-    return this.#p.queue.add("step", data, { jobId: flight.jobId, priority, removeOnComplete: keep, removeOnFail: keep, attempts: 1 }).then(() => undefined, (error: unknown) => {
+    return this.#p.queue.add("step", data, { jobId: flight.jobId, priority, removeOnComplete: keep, removeOnFail: keep, attempts: 1 }).then(() => {
+      flight.inRedis = true;
+    }, (error: unknown) => {
       flight.end(failedEnd({
         status: "failed", retryable: false,
         error: new BackendUnavailableError(`step ${flight.where.stepId} could not be enqueued: ${(error as Error)?.message ?? String(error)}`, { stepId: flight.where.stepId, agent: flight.where.agent, cause: error }),
@@ -182,6 +184,7 @@ export class RemoteRun implements AttemptRunner {
     if (result.kind === "paused" && flight.task.approval !== undefined) {
       // The attempt that paused, kept by a coordinator that died before its run ended: this one
       // carries the approval, and runs as a job of its own.
+      flight.inRedis = false;
       await queue.remove(flight.jobId);
       flight.enqueued = this.#add(flight);
       return;
