@@ -69,6 +69,11 @@ describe("distributed runs: Redis restarted", { skip: missing }, () => {
     }
     assert.equal(worker.child.exitCode, null, "the worker is still up");
     assert.doesNotMatch(worker.stderr(), /Unhandled error/);
+    // Its connections retried many times while the server was away: the worker said so once each way.
+    const lines = worker.stderr().split("\n").filter((line) => line !== "");
+    assert.deepEqual(lines.map((line) => line.replace(/ \(.*$/, "").replace(/; .*$/, "")), [
+      `wavepool worker: lost Redis at ${redis.url}`, `wavepool worker: Redis at ${redis.url} is back`,
+    ], worker.stderr());
     const unheard = printed.mock.calls.filter((call) => String(call.arguments[0]).includes("Unhandled error"));
     assert.deepEqual(unheard.map((call) => String(call.arguments[1]).split("\n")[0]), [], "every client of the coordinator heard its errors");
   });

@@ -11,7 +11,8 @@ import { encodeParts, frameParts, unframeParts, type EncodedParts } from "../poo
 import { isEncoded } from "../pool/wire-value.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { allowedRoots, checkAgentModule } from "./agent-check.js";
-import { redisClient, probe, type RedisConnection } from "./connection.js";
+import { describeConnection, redisClient, probe, type RedisConnection } from "./connection.js";
+import { OutageNotice } from "./outage-notice.js";
 import { callSender } from "./call-stream.js";
 import { answerKey, callsKey, cancelChannel, cancelKey, decodePayload, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
 import { runOnPool, type StepOnPool } from "./local-step.js";
@@ -72,7 +73,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const hub = HostHub.of(pool);
   const store = redisClient(connection);
   const listener = redisClient(connection);
-  for (const client of [store, listener]) client.on("error", (error: Error) => warn(`Redis: ${error.message}`));
+  const notice = new OutageNotice(describeConnection(connection), warn);
+  for (const client of [store, listener]) notice.watch(client);
   const running = new RunningSteps();
   const ttl = options.outputTtlMs ?? 86_400_000;
 
@@ -112,7 +114,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
         throw new WavepoolError(`the approval request of step ${data.stepId} cannot be sent to the coordinator: its payload could not be encoded (the worker's warning says why)`);
       }
       const client = redisClient(connection);
-      client.on("error", (error: Error) => warn(`Redis: ${error.message}`));
+      notice.watch(client);
       waiting.add(client);
       try {
         return await awaitAnswer(client, answerKey(queue, jobId, n));
@@ -177,7 +179,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     // the step's next attempt: every try is its own job, and its own record.
     maxStalledCount: 0,
   });
-  worker.on("error", (error) => warn(`${error.message}`));
+  notice.watch(taking);
+  worker.on("error", (error) => notice.error(error));
   await worker.waitUntilReady();
 
   return {
