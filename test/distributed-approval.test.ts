@@ -12,6 +12,8 @@ import { Redis } from "ioredis";
 import { ParallelOrchestrator, ParallelOrchestratorConfig, type ApprovalRequestEvent, type StrategyMap } from "wavepool";
 import { redisBackend } from "wavepool/distributed";
 import { readStateFile } from "../src/run/state-file.js";
+import { callSender } from "../src/distributed/call-stream.js";
+import { callsKey, jobIdOf } from "../src/distributed/job-data.js";
 import { agent, strategyOf } from "./helpers.js";
 import { leftovers, NOTHING } from "./fixtures/redis-keys.js";
 import { redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
@@ -178,5 +180,37 @@ describe("distributed runs: approval", { skip: missing }, () => {
     const again = await next.execute("go");
     assert.equal(again.steps[0]!.status, "completed");
     assert.ok(again.steps[0]!.worker!.endsWith(`:${worker.pid}`));
+  });
+  test("a request in the run's stream from before a resume (an agent of a killed coordinator, still waiting) is asked once its job starts, not refused", async (t) => {
+    const queue = `early-${randomUUID().slice(0, 8)}`;
+    await workerOn(queue);
+    const strategy = strategyOf(["a", "Ask", "first"], ["b", "Ask", "then {{ a_out.stepId }}"]);
+    const o = withApprovalAgents(remote(strategy, queue));
+    t.after(() => o.close());
+    const state = join(dir, `${queue}.state`);
+    const paused = await o.execute("go", { saveStateTo: state });
+    assert.equal(paused.paused, true);
+    // What b's agent would have asked under the coordinator that died: in the stream a resumed run
+    // reads from its start, before b (waiting for a) is started again.
+    const client = new Redis(redis.url);
+    t.after(() => client.disconnect());
+    const early = callSender(client, callsKey(queue, paused.runId), jobIdOf(paused.runId, "b", 1), 60_000, (m) => assert.fail(m));
+    assert.ok(early.send(["approval", 1, 0, { message: "asked before the resume", payload: { n: 1 } }]));
+    await early.flushed();
+
+    const asked: string[] = [];
+    const resumed = await o.execute("go", {
+      resumeFrom: state,
+      approvals: { a: { approved: true } },
+      onApproval: (request) => {
+        asked.push(`${request.stepId}: ${request.message}`);
+        return { approved: true, note: "yes" };
+      },
+    });
+    assert.equal(resumed.runId, paused.runId);
+    assert.equal(resumed.success, true, JSON.stringify(resumed.steps.map((s) => s.error)));
+    assert.deepEqual(resumed.context.get("b_out"), { stepId: "b", decision: { approved: true, note: "yes" } });
+    assert.deepEqual(asked.sort(), ["b: Publish b?", "b: asked before the resume"]);
+    assert.deepEqual(await leftovers(redis.url, queue, [resumed.runId]), NOTHING);
   });
 });

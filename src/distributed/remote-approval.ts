@@ -5,6 +5,7 @@
 import type { Redis } from "ioredis";
 import type { ApprovalDecision } from "../agent.js";
 import type { PauseAnswer } from "../pool/protocol.js";
+import type { ForwardedCall } from "./call-stream.js";
 
 /** What the coordinator answers: a decision, a pause (nobody can answer now), or why it could not ask. */
 export type ApprovalAnswer = ApprovalDecision | PauseAnswer | { error: { name: string; message: string } };
@@ -33,4 +34,44 @@ export async function awaitAnswer(client: Redis, key: string): Promise<ApprovalD
   const answer = JSON.parse(popped[1]) as ApprovalAnswer;
   if ("error" in answer) throw Object.assign(new Error(answer.error.message), { name: answer.error.name });
   return answer;
+}
+
+type ApprovalCall = Extract<ForwardedCall, { 0: "approval" }>;
+
+/**
+ * Approval requests of jobs a run has not started yet, kept until it starts them: a resumed run reads
+ * its calls stream from the start, where an agent still waiting on a worker (its coordinator was
+ * killed) asked before the run re-attached its job. A request of a job whose attempt ended is not
+ * kept: it is answered with an error at once.
+ */
+export class EarlyRequests {
+  readonly #held = new Map<string, ApprovalCall[]>();
+  readonly #ended = new Set<string>();
+
+  /** Keeps `call` if job `jobId` may still start; false if its attempt ended already. */
+  hold(jobId: string, call: ApprovalCall): boolean {
+    if (this.#ended.has(jobId)) return false;
+    const held = this.#held.get(jobId);
+    if (held === undefined) this.#held.set(jobId, [call]);
+    else held.push(call);
+    return true;
+  }
+
+  /** The requests kept for `jobId`, now that it starts. */
+  take(jobId: string): ApprovalCall[] | undefined {
+    const held = this.#held.get(jobId);
+    this.#held.delete(jobId);
+    return held;
+  }
+
+  ended(jobId: string): void {
+    this.#ended.add(jobId);
+  }
+
+  /** Every request still kept (the run ends): its agent waits for nothing more. */
+  drain(): [string, ApprovalCall][] {
+    const all = [...this.#held].flatMap(([jobId, calls]) => calls.map((call) => [jobId, call] as [string, ApprovalCall]));
+    this.#held.clear();
+    return all;
+  }
 }

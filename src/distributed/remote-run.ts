@@ -17,7 +17,7 @@ import { fromAbort, fromUnreadableOutput, type Failure } from "../run/step-failu
 import type { Placed } from "../run/step-task.js";
 import { CallReader, type ForwardedCall } from "./call-stream.js";
 import { answerKey, callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, jobsKey, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
-import { errorAnswer, sendAnswer, type ApprovalAnswer } from "./remote-approval.js";
+import { EarlyRequests, errorAnswer, sendAnswer, type ApprovalAnswer } from "./remote-approval.js";
 import { rebuildError } from "./remote-end.js";
 import { handedBack } from "./hand-back.js";
 import { failedEnd, RemoteFlight } from "./remote-flight.js";
@@ -59,6 +59,8 @@ export class RemoteRun implements AttemptRunner {
   /** Writes of keys in `#keys` still under way: the run's end waits for them before it deletes. */
   readonly #writes = new Set<Promise<unknown>>();
   #closed: Promise<void> | undefined;
+  /** Approval requests of jobs not started yet (a resumed run), asked once they start. */
+  readonly #early = new EarlyRequests();
   /** Lost attempts, by unit. */
   readonly #lost = new Map<number, number>();
   /** Whether the run's set of job ids has had its expiry set by this coordinator. */
@@ -79,7 +81,10 @@ export class RemoteRun implements AttemptRunner {
   #called(jobId: string, call: ForwardedCall): void {
     const flight = this.#p.flights.get(jobId);
     const listener = flight === undefined ? undefined : this.#run.calls(flight.task.callId);
-    if (call[0] === "approval") return this.#ask(jobId, listener, flight?.task.slot ?? -1, call);
+    if (call[0] === "approval") {
+      if (flight === undefined && this.#closed === undefined && this.#early.hold(jobId, call)) return;
+      return this.#ask(jobId, listener, flight?.task.slot ?? -1, call);
+    }
     if (listener === undefined) return;
     const slot = flight!.task.slot;
     switch (call[0]) {
@@ -139,6 +144,13 @@ export class RemoteRun implements AttemptRunner {
     this.#p.flights.set(jobId, flight);
     this.#list(jobId);
     flight.enqueued = this.#add(flight);
+    const early = this.#early.take(jobId);
+    if (early !== undefined) {
+      // Once the run has made the attempt its step's current one (right after this returns).
+      queueMicrotask(() => {
+        for (const call of early) this.#called(jobId, call);
+      });
+    }
     return flight;
   }
 
@@ -261,11 +273,14 @@ export class RemoteRun implements AttemptRunner {
 
   forget(jobId: string): void {
     this.#p.flights.delete(jobId);
+    this.#early.ended(jobId);
   }
 
   /** Deletes what the run kept in Redis, once the writes under way have landed. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      // Requests of jobs the run never started: their agents wait for nothing more.
+      for (const [jobId, call] of this.#early.drain()) this.#ask(jobId, undefined, -1, call);
       this.#calls.close();
       while (this.#writes.size > 0) await Promise.all([...this.#writes]);
       const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
