@@ -4,11 +4,11 @@
 // the step that reads both, one of its inputs was made by the other process.
 import assert from "node:assert/strict";
 import { createHash, randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
-import { ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
-import { redisBackend } from "wavepool/distributed";
+import { describe, test } from "node:test";
+import { ParallelOrchestrator } from "wavepool";
 import { agent, strategyOf } from "./helpers.js";
-import { redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
+import { redisMissing } from "./fixtures/redis-server.js";
+import { redisSuite } from "./fixtures/redis-suite.js";
 
 const missing = redisMissing();
 const MB = 50;
@@ -17,22 +17,14 @@ interface Bulky { stepId: string; pid: number; bytes: Uint8Array; sha256: string
 interface Seen { pid: number; bytes: number; sha256: string; when: string; nested: unknown; big: string; floats: string[] }
 
 describe("distributed runs: big outputs between workers", { skip: missing }, () => {
-  let redis: RedisServer;
-  const workers: WorkerProcess[] = [];
-  before(async () => {
-    redis = await startRedis();
-  });
-  after(async () => {
-    await Promise.all(workers.map((w) => w.stop("SIGKILL")));
-    await redis?.stop();
-  });
+  const redis = redisSuite();
 
   test(`a ${MB} MB output with Map, Date, BigInt and typed arrays reaches a step on another worker intact`, async (t) => {
     const queue = `big-${randomUUID().slice(0, 8)}`;
-    workers.push(...(await Promise.all([startWorker(redis.url, queue, ["--concurrency", "1"]), startWorker(redis.url, queue, ["--concurrency", "1"])])));
+    await redis.workersOn(queue, 2, ["--concurrency", "1"]);
     const options = { redis: redis.url, meet: `meet-${queue}`, parties: ["p1", "p2"], mb: MB };
     const strategy = strategyOf(["p1", "Bulky", "p1"], ["p2", "Bulky", "p2"], ["check", "Check", "{{ p1_out.stepId }} {{ p2_out.stepId }}"]);
-    const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withBackend(redisBackend({ connection: redis.url, queue })))
+    const o = new ParallelOrchestrator(strategy, redis.onQueue(queue))
       .addAgent("Bulky", { module: agent("bulky"), options })
       .addAgent("Check", agent("bulky-check"));
     t.after(() => o.close());

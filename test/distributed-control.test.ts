@@ -7,14 +7,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { watch } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import { ParallelOrchestrator, ParallelOrchestratorConfig, type StrategyMap } from "wavepool";
-import { redisBackend } from "wavepool/distributed";
 import { callSender } from "../src/distributed/call-stream.js";
 import { agent, strategyOf } from "./helpers.js";
 import { leftovers, NOTHING } from "./fixtures/redis-keys.js";
-import { redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
+import { redisMissing, type WorkerProcess } from "./fixtures/redis-server.js";
+import { redisSuite } from "./fixtures/redis-suite.js";
 
 const missing = redisMissing();
 const dir = mkdtempSync(join(tmpdir(), "wavepool-control-"));
@@ -40,24 +40,12 @@ async function firstLine(path: string): Promise<string> {
 }
 
 describe("distributed runs: cancel, and nothing left in Redis", { skip: missing }, () => {
-  let redis: RedisServer;
-  const workers: WorkerProcess[] = [];
-  before(async () => {
-    redis = await startRedis();
-  });
-  after(async () => {
-    await Promise.all(workers.map((w) => w.stop("SIGKILL")));
-    await redis?.stop();
-  });
+  const redis = redisSuite();
 
-  async function workerOn(queue: string, args: string[] = []): Promise<WorkerProcess> {
-    const worker = await startWorker(redis.url, queue, args);
-    workers.push(worker);
-    return worker;
-  }
+  const workerOn = (queue: string, args?: string[]): Promise<WorkerProcess> => redis.workerOn(queue, args);
 
   function remote(strategy: StrategyMap, queue: string, config = new ParallelOrchestratorConfig()): ParallelOrchestrator {
-    return new ParallelOrchestrator(strategy, config.withBackend(redisBackend({ connection: redis.url, queue })));
+    return new ParallelOrchestrator(strategy, redis.onQueue(queue, config));
   }
 
   test("a cancel stops a remote busy loop; the run ends cancelled and the worker serves the next run's step", async (t) => {

@@ -5,8 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { watch } from "node:fs/promises";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -19,26 +18,15 @@ import { redisBackend, startStepWorker } from "wavepool/distributed";
 import { cli } from "./cli-process.js";
 import { agent, strategyOf } from "./helpers.js";
 import { CRASH_STEPS, crashStrategy, gateAgent } from "./fixtures/crash-strategy.js";
-import { redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
+import { redisMissing, type WorkerProcess } from "./fixtures/redis-server.js";
+import { redisSuite } from "./fixtures/redis-suite.js";
+import { linesOnce } from "./fixtures/file-lines.js";
 
 const missing = redisMissing();
 const dir = mkdtempSync(join(tmpdir(), "wavepool-crash-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const coordinator = fileURLToPath(new URL("./fixtures/crash-coordinator.js", import.meta.url));
 const pauser = fileURLToPath(new URL("./fixtures/pause-coordinator.js", import.meta.url));
-
-/** The lines of file `path` once it has `count` of them (fs.watch on its folder: no polling). */
-async function linesOnce(path: string, count: number): Promise<string[]> {
-  const read = (): string[] => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : []);
-  if (read().length >= count) return read();
-  const stop = new AbortController();
-  try {
-    for await (const _ of watch(dir, { signal: stop.signal })) if (read().length >= count) return read();
-  } finally {
-    stop.abort();
-  }
-  return read();
-}
 
 /** Resolves with the first match of `pattern` in what `stream` writes from now on. */
 function seen(stream: Readable, pattern: RegExp): Promise<RegExpExecArray> {
@@ -98,29 +86,21 @@ test("a resumed run keeps its saved run id, which a second resume of the same st
 });
 
 describe("a coordinator or a worker that stops mid-run", { skip: missing }, () => {
-  let redis: RedisServer;
+  const redis = redisSuite();
   let client: Redis;
-  const workers: WorkerProcess[] = [];
   const children: ChildProcess[] = [];
-  before(async () => {
-    redis = await startRedis();
+  before(() => {
     client = new Redis(redis.url);
   });
-  after(async () => {
+  after(() => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await Promise.all(workers.map((w) => w.stop("SIGKILL")));
     client?.disconnect();
-    await redis?.stop();
   });
 
-  async function workersOn(queue: string, n: number, args: string[] = []): Promise<WorkerProcess[]> {
-    const started = await Promise.all(Array.from({ length: n }, () => startWorker(redis.url, queue, args)));
-    workers.push(...started);
-    return started;
-  }
+  const workersOn = (queue: string, n: number, args?: string[]): Promise<WorkerProcess[]> => redis.workersOn(queue, n, args);
 
   function orchestrator(strategy: StrategyMap, queue: string, options: { ran: string; gates: string }): ParallelOrchestrator {
-    const config = new ParallelOrchestratorConfig().withBackend(redisBackend({ connection: redis.url, queue }));
+    const config = redis.onQueue(queue);
     return new ParallelOrchestrator(strategy, config).addAgent("Gate", { module: gateAgent, options });
   }
 
@@ -192,7 +172,7 @@ describe("a coordinator or a worker that stops mid-run", { skip: missing }, () =
     assert.equal(await client.exists(`wavepool:${queue}:${runId}:ask:1`), 1, "the paused attempt's job is still there");
 
     const strategy = new StrategyMap("one step that asks for approval").addStep(new StrategyStep("ask", "ask", "Approve", "the draft", "ask_out"));
-    const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withBackend(redisBackend({ connection: redis.url, queue }))).addAgent("Approve", agent("approve"));
+    const o = new ParallelOrchestrator(strategy, redis.onQueue(queue)).addAgent("Approve", agent("approve"));
     t.after(() => o.close());
     const result = await o.execute("go", { resumeFrom: state, approvals: { ask: { approved: true, note: "ship it" } } });
     assert.equal(result.paused, false);

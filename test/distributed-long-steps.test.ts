@@ -6,11 +6,11 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
-import { redisBackend } from "wavepool/distributed";
+import { after, describe, test } from "node:test";
+import { ParallelOrchestrator } from "wavepool";
 import { agent, strategyOf } from "./helpers.js";
-import { redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
+import { redisMissing } from "./fixtures/redis-server.js";
+import { redisSuite } from "./fixtures/redis-suite.js";
 
 const missing = redisMissing();
 const LOCK_MS = 500;
@@ -19,24 +19,16 @@ const dir = mkdtempSync(join(tmpdir(), "wavepool-long-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("distributed runs: long CPU steps", { skip: missing }, () => {
-  let redis: RedisServer;
-  const workers: WorkerProcess[] = [];
-  before(async () => {
-    redis = await startRedis();
-  });
-  after(async () => {
-    await Promise.all(workers.map((w) => w.stop("SIGKILL")));
-    await redis?.stop();
-  });
+  const redis = redisSuite();
 
   test(`busy steps of ${STEP_MS} ms on workers with a ${LOCK_MS} ms lock and stalled check are never declared stalled: each runs once, one attempt`, async (t) => {
     const queue = `long-${randomUUID().slice(0, 8)}`;
     const fast = ["--lock", `${LOCK_MS}ms`, "--stalled-interval", `${LOCK_MS}ms`];
     // Two workers, each checking the other's locks while both compute.
-    workers.push(...(await Promise.all([startWorker(redis.url, queue, fast), startWorker(redis.url, queue, fast)])));
+    const workers = await redis.workersOn(queue, 2, fast);
     const ran = join(dir, `${queue}.ran`);
     const strategy = strategyOf(["one", "Mark", "one"], ["two", "Mark", "two"], ["three", "Mark", "three {{ one_out.digest }} {{ two_out.digest }}"]);
-    const o = new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withBackend(redisBackend({ connection: redis.url, queue })))
+    const o = new ParallelOrchestrator(strategy, redis.onQueue(queue))
       .addAgent("Mark", { module: agent("mark"), options: { ran, ms: STEP_MS } });
     t.after(() => o.close());
     const result = await o.execute("go");

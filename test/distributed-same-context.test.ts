@@ -6,11 +6,11 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { ParallelOrchestrator, ParallelOrchestratorConfig, type ParallelOrchestrationResult as RunResult, type StrategyMap } from "wavepool";
-import { redisBackend } from "wavepool/distributed";
 import { agent, strategyOf } from "./helpers.js";
-import { redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
+import { redisMissing } from "./fixtures/redis-server.js";
+import { redisSuite } from "./fixtures/redis-suite.js";
 
 const missing = redisMissing();
 const dir = mkdtempSync(join(tmpdir(), "wavepool-same-"));
@@ -25,19 +25,11 @@ function shape(result: RunResult): unknown[] {
 }
 
 describe("distributed runs: forEach and repeat", { skip: missing }, () => {
-  let redis: RedisServer;
-  const workers: WorkerProcess[] = [];
-  before(async () => {
-    redis = await startRedis();
-  });
-  after(async () => {
-    await Promise.all(workers.map((w) => w.stop("SIGKILL")));
-    await redis?.stop();
-  });
+  const redis = redisSuite();
 
   test("a forEach fan-out and a repeat step give the context and records a local run gives", async (t) => {
     const queue = `same-${randomUUID().slice(0, 8)}`;
-    workers.push(...(await Promise.all([startWorker(redis.url, queue), startWorker(redis.url, queue)])));
+    await redis.workersOn(queue, 2);
     const strategy: StrategyMap = strategyOf(
       ["plan", "Json", JSON.stringify({ topics: TOPICS }), "plan"],
       ["research", "Mark", "{{ item }}#{{ index }} for {{ task }}", "notes", { forEach: "plan.topics" }],
@@ -52,7 +44,7 @@ describe("distributed runs: forEach and repeat", { skip: missing }, () => {
       return { result, ran: readFileSync(ran, "utf8").split("\n").filter(Boolean).sort() };
     };
     const local = await run(new ParallelOrchestratorConfig().withThreads(2), "local");
-    const remote = await run(new ParallelOrchestratorConfig().withBackend(redisBackend({ connection: redis.url, queue })), "remote");
+    const remote = await run(redis.onQueue(queue), "remote");
 
     assert.equal(remote.result.success, true, JSON.stringify(remote.result.error));
     assert.deepEqual(remote.result.context, local.result.context);

@@ -4,54 +4,30 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { watch } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { BackendUnavailableError, ParallelOrchestrator, ParallelOrchestratorConfig, type StrategyMap } from "wavepool";
 import { redisBackend } from "wavepool/distributed";
 import { spawn } from "node:child_process";
 import { CLI, cli, finished, fixture, yaml } from "./cli-process.js";
 import { agent, strategyOf } from "./helpers.js";
-import { FIXTURES, freePort, redisMissing, startRedis, startWorker, type RedisServer, type WorkerProcess } from "./fixtures/redis-server.js";
+import { FIXTURES, freePort, redisMissing, type WorkerProcess } from "./fixtures/redis-server.js";
+import { redisSuite } from "./fixtures/redis-suite.js";
+import { linesOnce } from "./fixtures/file-lines.js";
 
 const missing = redisMissing();
 const dir = mkdtempSync(join(tmpdir(), "wavepool-distributed-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The lines of file `path` once it has `count` of them (fs.watch: no polling). */
-async function linesOnce(path: string, count: number): Promise<string[]> {
-  const read = (): string[] => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : []);
-  if (read().length >= count) return read();
-  const stop = new AbortController();
-  try {
-    for await (const _ of watch(dir, { signal: stop.signal })) if (read().length >= count) return read();
-  } finally {
-    stop.abort();
-  }
-  return read();
-}
-
 describe("distributed runs", { skip: missing }, () => {
-  let redis: RedisServer;
-  const workers: WorkerProcess[] = [];
-  before(async () => {
-    redis = await startRedis();
-  });
-  after(async () => {
-    await Promise.all(workers.map((w) => w.stop("SIGKILL")));
-    await redis?.stop();
-  });
+  const redis = redisSuite();
 
-  async function workersOn(queue: string, n: number, args: string[] = []): Promise<WorkerProcess[]> {
-    const started = await Promise.all(Array.from({ length: n }, () => startWorker(redis.url, queue, args)));
-    workers.push(...started);
-    return started;
-  }
+  const workersOn = (queue: string, n: number, args?: string[]): Promise<WorkerProcess[]> => redis.workersOn(queue, n, args);
 
   function orchestrator(strategy: StrategyMap, queue: string, config = new ParallelOrchestratorConfig()): ParallelOrchestrator {
-    return new ParallelOrchestrator(strategy, config.withBackend(redisBackend({ connection: redis.url, queue })));
+    return new ParallelOrchestrator(strategy, redis.onQueue(queue, config));
   }
 
   test("steps spread over three workers give the context a local run gives", async (t) => {
