@@ -8,7 +8,7 @@ import { bottomLevels } from "../graph/critical-path.js";
 import { checkInputs } from "../graph/dependency-graph.js";
 import { AgentRegistry, type AgentRef } from "../pool/agent-registry.js";
 import { HostHub, type CallListener } from "../pool/host-channel.js";
-import { findNotShareable, type Shareable } from "../pool/shareable.js";
+import type { Shareable } from "../pool/shareable.js";
 import { STACKED_PER_THREAD } from "../pool/pool-balancer.js";
 import { growPool, onUsable, usableThreads } from "../pool/warm-up.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
@@ -22,13 +22,12 @@ import type { AttemptRunner } from "./attempt-runner.js";
 import { keptState, redesignProblem } from "./redesign.js";
 import { ParallelOrchestratorConfig, type ParallelOrchestratorOptions } from "./config.js";
 import { defaultLogger } from "./logger.js";
+import { executeArgs } from "./execute-args.js";
 import type { ParallelOrchestrationResult, Redesign } from "./result.js";
-import { checkApprovals, loadResumeState } from "./resume.js";
 import { Run, type ExecuteOptions } from "./run.js";
 import { strayMessage, type RunListener } from "./run-reporter.js";
 import { strategyFingerprint, type SavedRunState } from "./state-file.js";
 import { StateJournal } from "./state-journal.js";
-import { checkStateTarget } from "./state-target.js";
 
 /** Weight of the newest measurement in the learned cost of a step (exponential moving average). */
 const LEARNING_RATE = 0.3;
@@ -116,28 +115,9 @@ export class ParallelOrchestrator {
    */
   async execute(task: string, options: ExecuteOptions = {}): Promise<ParallelOrchestrationResult> {
     if (this.#closed) throw new OrchestratorClosedError("execute() was called after close(); create a new ParallelOrchestrator");
-    if (typeof task !== "string") throw new TypeError(`Expected \`task\` to be a string, got ${typeof task}`);
-    const given = options.inputs ?? {};
-    if (typeof given !== "object" || given === null || Array.isArray(given)) {
-      throw new TypeError("Expected `inputs` to be a plain object of template variables");
-    }
-    // Own data only, whatever the names: an input called `__proto__` must stay an input.
-    let inputs = ownData(given);
-    const bad = findNotShareable(inputs, "inputs");
-    if (bad !== undefined) throw new TypeError(`${bad} cannot cross to a worker thread; pass plain data as inputs`);
-    const durable = options.saveStateTo !== undefined || options.resumeFrom !== undefined;
-    let restored: SavedRunState | undefined;
-    if (options.resumeFrom !== undefined) {
-      restored = await loadResumeState(options.resumeFrom, this.strategy, strategyFingerprint(this.strategy.toJSON()), task);
-      inputs = ownData(restored.inputs, given);
-    }
-    const approvals = checkApprovals(options.approvals ?? {}, restored);
-    if (options.saveStateTo !== undefined) {
-      if (typeof options.saveStateTo !== "string" || options.saveStateTo === "") {
-        throw new TypeError("Expected `saveStateTo` to be a file path");
-      }
-      await checkStateTarget(options.saveStateTo);
-    }
+    const args = await executeArgs(this.strategy, task, options);
+    const { inputs, approvals, durable } = args;
+    let restored = args.restored;
     // A redesign (`onStepFailed`) goes on as another run of the new strategy, from what the last kept.
     let strategy = this.strategy;
     const redesigns: Redesign[] = [];
@@ -316,11 +296,4 @@ export class ParallelOrchestrator {
     });
     return (this.#pool = pool);
   }
-}
-
-/** A null-prototype copy of the own enumerable data of `sources`, later sources winning. */
-function ownData(...sources: Record<string, unknown>[]): Record<string, unknown> {
-  const copy: Record<string, unknown> = Object.create(null);
-  for (const source of sources) for (const key of Object.keys(source)) copy[key] = source[key];
-  return copy;
 }
