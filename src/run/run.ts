@@ -1,10 +1,10 @@
 // The loop of one run: it connects the pure state (./run-state.ts), the scheduler (../schedule) and
 // attempts (./attempt.ts). Steps start in one place (#dispatch), built by ./step-task.ts, and every
-// attempt's end is applied in one place (#ended), by ./settlement.ts; every callback into the loop
-// goes through #guard, so a bug ends the run as cancelled with the bug logged, never as an unhandled
+// attempt's end is applied in one place (#ended), by ./settlement.ts; what follows a settled unit is
+// ./advance.ts, and how the run stops early is ./run-stop.ts. Every callback into the loop goes
+// through #guard, so a bug ends the run as cancelled with the bug logged, never as an unhandled
 // rejection or a run that never resolves.
 import { randomUUID } from "node:crypto";
-import { RunCancelledError } from "../errors.js";
 import { preciseNow } from "../pool/precise-time.js";
 import { clockTimes } from "../pool/step-clock.js";
 import { nextSteps } from "../schedule/next-steps.js";
@@ -12,13 +12,15 @@ import type { ReadyQueue } from "../schedule/ready-queue.js";
 import type { ApprovalDesk } from "./approvals.js";
 import { Attempt, withOutput, type AttemptContext, type AttemptEnd } from "./attempt.js";
 import type { Flight, OnFlightEnd } from "./attempt-runner.js";
-import type { Conditions, Fired } from "./conditions.js";
+import type { Conditions } from "./conditions.js";
+import { Advance } from "./advance.js";
 import { EndQueue } from "./end-queue.js";
 import type { Gate } from "./gate.js";
 import type { InPool } from "./in-pool.js";
 import type { Lanes } from "./lanes.js";
 import { RedesignDesk, type Redesigned } from "./redesign-desk.js";
 import type { Repeats } from "./repeats.js";
+import { RetryTimers } from "./retry-timers.js";
 import type { ParallelOrchestrationResult } from "./result.js";
 import { runConstants } from "./run-constants.js";
 import type { RunJournal } from "./run-journal.js";
@@ -27,8 +29,9 @@ import type { RunReporter } from "./run-reporter.js";
 import { runResult } from "./run-result.js";
 import { finishRun, resultNow } from "./run-finish.js";
 import type { ExecuteOptions, RunSetup } from "./run-setup.js";
-import type { RunState, Stop } from "./run-state.js";
-import type { Settled, Settlement } from "./settlement.js";
+import type { RunState } from "./run-state.js";
+import { RunStop } from "./run-stop.js";
+import type { Settlement } from "./settlement.js";
 import type { UnitTasks } from "./step-task.js";
 import type { Units } from "./units.js";
 
@@ -44,7 +47,7 @@ export class Run {
   readonly #state: RunState;
   readonly #ready: ReadyQueue;
   readonly #flights = new Map<number, Flight>();
-  readonly #retries = new Map<number, NodeJS.Timeout>();
+  readonly #retries = new RetryTimers();
   readonly #approvals: ApprovalDesk;
   readonly #clock: Int32Array;
   readonly #inPool: InPool;
@@ -65,9 +68,9 @@ export class Run {
   readonly #tasks: UnitTasks;
   /** The call id of the run's own clock (its steps' calls back), once it has started. */
   #callId = 0;
-  #stop: Stop;
-  #terminationReason: string | undefined;
+  readonly #stops: RunStop;
   readonly #desk: RedesignDesk;
+  readonly #advance: Advance;
   #finished = false;
 
   constructor(setup: RunSetup, options: ExecuteOptions) {
@@ -84,10 +87,20 @@ export class Run {
       attempts: () => this.#attempts,
       callId: () => this.#callId,
     }));
+    this.#stops = new RunStop({
+      state: this.#state, ready: this.#ready, retries: this.#retries, flights: this.#flights, journal: this.#journal,
+      report: this.#report, terminations: setup.graph.terminations,
+      parentsSettled: () => this.#advance.parentsSettled(), pump: () => this.#pump(), finished: () => this.#finished,
+    });
     this.#desk = new RedesignDesk({
       ask: options.onStepFailed, check: setup.checkRedesign, report: this.#report,
-      guard: (fn) => this.#guard(fn), decided: () => this.#redesigned(), answered: () => this.#pump(),
+      guard: (fn) => this.#guard(fn), decided: () => this.#stops.redesign(), answered: () => this.#pump(),
       snapshot: () => runResult(this.#state, { runId: this.runId, stop: undefined, startedAt: this.#epoch, endedAt: preciseNow(), stateError: undefined }),
+    });
+    this.#advance = new Advance({
+      state: this.#state, units: this.#units, gate: this.#gate, settle: this.#settle, conditions: this.#conditions, ready: this.#ready,
+      retries: this.#retries, report: this.#report, stops: this.#stops, desk: this.#desk, failFast: setup.config.failFast,
+      pump: () => this.#pump(), guard: (fn) => this.#guard(fn),
     });
     this.#result = new Promise((resolve) => (this.#resolve = resolve));
   }
@@ -106,8 +119,8 @@ export class Run {
       if (signal?.aborted) return this.cancel("the run's signal was aborted before it started", "info");
       signal?.addEventListener("abort", this.#onAbort, { once: true });
       const fired = this.#conditions.start(this.#state.status);
-      if (fired !== undefined) return this.#terminate(fired);
-      for (const i of this.#state.initiallyReady()) this.#admit(i);
+      if (fired !== undefined) return this.#stops.terminate(fired);
+      for (const i of this.#state.initiallyReady()) this.#advance.admit(i);
       this.#pump();
     });
     return this.#result;
@@ -115,11 +128,12 @@ export class Run {
 
   /** Cancels the run: nothing new starts, running steps stop, what finished is kept. A cancel the caller asked for is news to nobody: `info`. */
   cancel(reason: string, level: "warn" | "info" = "warn"): void {
-    // A cancel also stops a run that was handing over to a redesign.
-    if ((this.#stop !== undefined && this.#stop !== "redesigned") || this.#finished) return;
-    this.#stop = "cancelled";
-    this.#report.log(level, `run cancelled: ${reason}`);
-    this.#stopEverything(reason, `the run was cancelled before this step started (${reason})`);
+    this.#stops.cancel(reason, level);
+  }
+
+  /** How the run stopped early, if it did (./run-stop.ts). */
+  get #stop(): RunStop["stop"] {
+    return this.#stops.stop;
   }
 
   /** More threads may take steps now (the pool grew): hand them what is ready. */
@@ -168,7 +182,7 @@ export class Run {
   #dispatch(u: number, queued: boolean): void {
     const attempt = this.#state.begin(u);
     const placed = this.#tasks.make(u, attempt);
-    if (placed instanceof Error) return this.#then(u, this.#settle.failedBeforeStart(u, attempt, placed));
+    if (placed instanceof Error) return this.#advance.then(u, this.#settle.failedBeforeStart(u, attempt, placed));
     // On the pool unless a backend executes the run's attempts (./attempt-runner.ts).
     const runner = this.#s.runner;
     const flight = runner === undefined ? new Attempt(placed.attempts, placed.task, placed.where, this.#onAttemptEnd, u) : runner.start(placed, u, this.#onAttemptEnd);
@@ -208,117 +222,18 @@ export class Run {
     if (end.kind === "refused") {
       this.#state.unbegin(i);
       if (this.#stop === undefined) this.#ready.push(i);
-      else this.#dropPending("the run was cancelled before this step started");
+      else this.#stops.dropPending("the run was cancelled before this step started");
     } else {
       if (next === -1) this.#started(i, attempt);
-      this.#then(i, this.#settle.ended(i, attempt, end, asked, this.#stop));
+      this.#advance.then(i, this.#settle.ended(i, attempt, end, asked, this.#stop));
     }
     if (next >= 0) this.#started(next, this.#flights.get(next)!.task.attempt);
     this.#pump();
   }
 
-  /** What the loop does once unit `i` settled (or ended an attempt). */
-  #then(i: number, settled: Settled): void {
-    if (settled.completed && i < this.#units.steps) this.#completedStep(i);
-    // A listener or a termination may have stopped the run: its pending steps are settled, not ready.
-    if (settled.ready !== undefined) for (const d of settled.ready) if (this.#state.status[d] === "pending") this.#admit(d);
-    if (settled.again) this.#ready.push(i);
-    if (this.#units.isItem(i) && settled.retryAfterMs === undefined) for (const u of this.#gate.itemSettled(i, this.#stop !== undefined)) this.#ready.push(u);
-    this.#parentsSettled();
-    if (settled.retryAfterMs !== undefined) {
-      this.#retries.set(i, setTimeout(() => this.#guard(() => {
-        this.#retries.delete(i);
-        if (this.#stop !== undefined) return;
-        this.#ready.push(i);
-        this.#pump();
-      }), settled.retryAfterMs));
-    }
-    if (settled.failed) this.#askRedesign(i);
-    if (settled.failFast !== undefined) this.cancel(settled.failFast);
-  }
-
-  /** Step `i` failed for good: `onStepFailed` may answer with a strategy to go on with. */
-  #askRedesign(i: number): void {
-    if (this.#stop === undefined) this.#desk.failed(this.#state.records[i]!);
-  }
-
-  /** `onStepFailed` gave a valid strategy: nothing new starts, what runs ends, then the run hands over. */
-  #redesigned(): boolean {
-    if (this.#stop !== undefined) return false;
-    this.#stop = "redesigned";
-    this.#startNothing();
-    return true;
-  }
-
   /** The strategy `onStepFailed` gave, once the run has handed over to it. */
   get redesign(): Redesigned | undefined {
     return this.#stop === "redesigned" ? this.#desk.taken : undefined;
-  }
-
-  /** Step `i` is ready: it (or its items) waits for a thread, unless its `when` is false (it and its dependents are skipped). */
-  #admit(i: number): void {
-    const admission = this.#gate.admit(i);
-    if (admission.kind === "failed") return this.#then(i, this.#settle.failedBeforeStart(i, this.#state.begin(i), admission.error));
-    if (admission.kind === "units") {
-      if (admission.items !== undefined) {
-        this.#report.waveStart(this.#units.level[i]!);
-        this.#report.stepStart(i, 0, { items: admission.items });
-      }
-      for (const u of admission.units) this.#ready.push(u);
-      return this.#parentsSettled();
-    }
-    this.#settle.skippedByCondition(admission.skipped);
-  }
-
-  /** Step `i` completed: the terminations waiting for it are evaluated. */
-  #completedStep(i: number): void {
-    const fired = this.#conditions.completed(i);
-    if (fired !== undefined) this.#terminate(fired);
-  }
-
-  /** Fan-out steps whose items have all settled: recorded, reported, and their dependents admitted or skipped. */
-  #parentsSettled(): void {
-    for (const p of this.#settle.parentsSettled()) {
-      if (p.status === "completed") {
-        this.#completedStep(p.step);
-        for (const d of p.ready) if (this.#state.status[d] === "pending") this.#admit(d);
-      } else if (p.status === "failed") {
-        this.#askRedesign(p.step);
-        if (this.#s.config.failFast) this.cancel(`step ${this.#state.records[p.step]!.stepId} failed and fail-fast is set`);
-      }
-    }
-  }
-
-  /** A termination holds: nothing new starts, running steps are stopped, pending ones skipped; what finished is kept. */
-  #terminate(fired: Fired): void {
-    if (this.#stop !== undefined || this.#finished) return;
-    this.#stop = "terminated";
-    const t = this.#s.graph.terminations[fired.index]!;
-    this.#terminationReason = fired.reason ?? `terminate[${fired.index}] holds: ${t.when.text}`;
-    this.#report.log("info", `run terminated: ${this.#terminationReason}`);
-    this.#stopEverything(`the run was terminated: ${this.#terminationReason}`, "");
-  }
-
-  /** Nothing new starts (retries included), pending steps settle (`why`), running ones are stopped (`reason`). */
-  #stopEverything(reason: string, why: string): void {
-    this.#startNothing();
-    this.#dropPending(why);
-    for (const attempt of this.#flights.values()) attempt.cancel(reason);
-    this.#pump();
-  }
-
-  /** No retry waits any more, and nothing ready will start. */
-  #startNothing(): void {
-    for (const timer of this.#retries.values()) clearTimeout(timer);
-    this.#retries.clear();
-    this.#ready.drain();
-  }
-
-  /** The run stopped: its pending steps are cancelled, or skipped by its termination. */
-  #dropPending(why: string): void {
-    const settled = this.#stop === "terminated" ? this.#state.terminatePending() : this.#state.cancelPending(new RunCancelledError(why));
-    this.#journal?.settled(settled);
-    this.#parentsSettled();
   }
 
   /** Starts the state file with the state as it is now, before any step runs (rejects if it cannot be written). */
@@ -343,7 +258,7 @@ export class Run {
       runId: this.runId, setup: this.#s, state: this.#state, measured: this.#settle.measured, lanes: this.#lanes, clock: this.#clock,
       gate: this.#gate, journal: this.#journal, report: this.#report, startedAt: this.#epoch,
     };
-    finishRun(run, () => ({ stop: this.#stop, terminationReason: this.#terminationReason })).then(this.#resolve, (bug: unknown) => {
+    finishRun(run, () => ({ stop: this.#stop, terminationReason: this.#stops.terminationReason })).then(this.#resolve, (bug: unknown) => {
       this.#report.log("error", `wavepool bug while finishing the run: ${(bug as Error)?.stack ?? String(bug)}`);
       this.#resolve(resultNow(run, this.#stop));
     });
