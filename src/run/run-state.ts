@@ -1,11 +1,12 @@
-// The state of one run as plain data with pure transitions: step statuses and records, how many
-// dependencies each step still waits for, the context and the outputs. No threads, no timers, no
-// events: the loop (./run.ts) applies what attempts report and tests drive it directly. The items of
-// fan-outs are kept by ./fan-out-items.ts, on the units this state owns.
+// The state of one run as plain data with pure transitions: step statuses and records, the context
+// and the outputs. No threads, no timers, no events: the loop (./run.ts) applies what attempts report
+// and tests drive it directly. How many dependencies each step still waits for is counted by
+// ./dependency-counts.ts; the items of fan-outs are kept by ./fan-out-items.ts, on this state's units.
 import { errorInfo, type ErrorInfo, type WavepoolError } from "../errors.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { WireValue } from "../pool/wire-value.js";
 import { ContextWires } from "./context-wires.js";
+import { DependencyCounts } from "./dependency-counts.js";
 import type { AttemptRecord, PendingApproval, SkipReason, StepRecord, StepStatus } from "./result.js";
 import type { SavedRunState } from "./state-file.js";
 import { FanOutItems, type ParentSettled } from "./fan-out-items.js";
@@ -34,11 +35,8 @@ export class RunState {
   settled = 0;
   /** Steps completed by this run (restored ones are not counted). */
   executed = 0;
-  /** waves mode: the lowest level that still has unsettled steps. */
-  openLevel = 0;
   firstError: ErrorInfo | undefined;
-  readonly #waitingOn: Int32Array;
-  readonly #unsettled: number[];
+  readonly #counts: DependencyCounts;
   /** Units 0..steps-1 are steps; the items of fan-outs follow (./units.ts). */
   readonly #steps: number;
   readonly #items: FanOutItems;
@@ -51,8 +49,7 @@ export class RunState {
       wave: graph.level[i]!, threadId: -1, durationMs: 0, attempts: 0, history: [],
     }));
     this.#steps = graph.steps.length;
-    this.#waitingOn = Int32Array.from(graph.deps, (d) => d.length);
-    this.#unsettled = graph.waves.map((w) => w.length);
+    this.#counts = new DependencyCounts(graph);
     this.context.set("task", task);
     for (const key of Object.keys(inputs)) this.context.set(key, inputs[key]);
     this.#items = new FanOutItems({
@@ -82,11 +79,14 @@ export class RunState {
     });
   }
 
+  /** waves mode: the lowest level that still has unsettled steps. */
+  get openLevel(): number {
+    return this.#counts.openLevel;
+  }
+
   /** The steps that can start now: pending, with every dependency completed. */
   initiallyReady(): number[] {
-    const ready: number[] = [];
-    for (let i = 0; i < this.#steps; i++) if (this.#waitingOn[i] === 0 && this.status[i] === "pending") ready.push(i);
-    return ready;
+    return this.#counts.ready(this.status);
   }
 
   /** Step `i` starts an attempt; returns its number (1 for the first try). */
@@ -137,12 +137,7 @@ export class RunState {
     this.outputs.set(key, output);
     this.#wires.set(key, wire);
     this.#settle(i, "completed");
-    if (i >= this.#steps) return [];
-    const ready: number[] = [];
-    for (const d of this.graph.dependents[i]!) {
-      if (--this.#waitingOn[d]! === 0 && this.status[d] === "pending") ready.push(d);
-    }
-    return ready;
+    return i < this.#steps ? this.#counts.completed(i, this.status) : [];
   }
 
   /** Step `i` failed (or timed out) for good; returns its transitive dependents, now skipped. */
@@ -221,9 +216,7 @@ export class RunState {
     if (error) record.error = errorInfo(error);
     if (i >= this.#steps) return this.#items.itemSettled(i);
     this.settled++;
-    const level = this.graph.level[i]!;
-    this.#unsettled[level]!--;
-    while (this.#unsettled[this.openLevel] === 0) this.openLevel++;
+    this.#counts.settled(i);
   }
 
   /**
