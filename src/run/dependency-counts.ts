@@ -33,6 +33,24 @@ export class DependencyCounts {
     return ready;
   }
 
+  /**
+   * The steps, `pending` in `status`, that depend on step `i` directly or not: those its failure or
+   * skip leaves without an input. Each once, nearest first along each path.
+   */
+  pendingDependents(i: number, status: readonly StepStatus[]): number[] {
+    const found: number[] = [];
+    const seen = new Set<number>();
+    const stack = [...this.#graph.dependents[i]!];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      if (status[d] !== "pending" || seen.has(d)) continue;
+      seen.add(d);
+      found.push(d);
+      stack.push(...this.#graph.dependents[d]!);
+    }
+    return found;
+  }
+
   /** Step `i` settled (however): its level may be done. */
   settled(i: number): void {
     this.#unsettled[this.#graph.level[i]!]!--;

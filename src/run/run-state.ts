@@ -159,15 +159,10 @@ export class RunState {
   }
 
   #skipDependents(i: number, reason: SkipReason): number[] {
-    const skipped: number[] = [];
-    const stack = [...this.graph.dependents[i]!];
-    while (stack.length > 0) {
-      const d = stack.pop()!;
-      if (this.status[d] !== "pending") continue;
+    const skipped = this.#counts.pendingDependents(i, this.status);
+    for (const d of skipped) {
       this.#settle(d, "skipped");
       this.records[d]!.skipReason = reason;
-      skipped.push(d);
-      stack.push(...this.graph.dependents[d]!);
     }
     return skipped;
   }
