@@ -1,8 +1,9 @@
 // What one run writes to its state journal (./state-journal.ts), and when: the state it starts from
 // before any step runs, then a record each time steps settle (completed with its output, paused with
-// its request, failed, skipped, cancelled), and at the end the records that changed after they were
-// written. A step's record is appended before its end is reported, and the run's events wait for the
-// records before them (./run-reporter.ts), so a step end that anyone saw survives `kill -9`.
+// its request, failed, skipped, cancelled) or a `repeat` step finishes an iteration, and at the end
+// the records that changed after they were written. A step's record is appended before its end is
+// reported, and the run's events wait for the records before them (./run-reporter.ts), so a step
+// end (or an iteration's) that anyone saw survives `kill -9`.
 import { encodeParts } from "../pool/value-codec.js";
 import { isEncoded, type WireValue } from "../pool/wire-value.js";
 import type { PendingApproval, StateError } from "./result.js";
@@ -47,6 +48,15 @@ export class RunJournal {
     } else {
       this.#journal.append(pending === undefined ? meta : { ...meta, pending });
     }
+  }
+
+  /**
+   * `repeat` step `i` finished an iteration, with `end.output`, and goes on (or stopped after it): its
+   * record as it is now (counting the iteration) and the iteration's output under the step's output
+   * key, appended like a step's end, so that a resume goes on at the next iteration.
+   */
+  iterated(i: number, end: { output?: unknown; wire: WireValue }): void {
+    this.settled([i], end);
   }
 
   /** Step `i`'s record changed after it settled; it is written again when the run ends. */

@@ -10,7 +10,7 @@ import { DependencyCounts } from "./dependency-counts.js";
 import type { AttemptRecord, PendingApproval, SkipReason, StepRecord, StepStatus } from "./result.js";
 import type { SavedRunState } from "./state-file.js";
 import { FanOutItems, type ParentSettled } from "./fan-out-items.js";
-import { itemOutputs } from "./fan-out-records.js";
+import { restoredSteps, type RestoredStep } from "./restored-steps.js";
 
 export type { ParentSettled } from "./fan-out-items.js";
 
@@ -26,7 +26,7 @@ export class RunState {
   readonly records: StepRecord[];
   /** Every completed output by output key, plus `task` and the inputs. */
   readonly context = new Map<string, unknown>();
-  /** Completed outputs by output key (the context without task and inputs), as the state file keeps them. */
+  /** What the state file keeps: completed outputs by output key (no task, no inputs), and a repeat step's last iteration's while it goes on. */
   readonly outputs = new Map<string, unknown>();
   readonly pendingApprovals: PendingApproval[] = [];
   /** Context values in the form they cross to workers, made once each. */
@@ -64,19 +64,23 @@ export class RunState {
     return this.#steps;
   }
 
-  /** Takes every step a saved state completed as done: its record and output come from the state. */
-  restore(saved: SavedRunState): void {
-    const byId = new Map(saved.steps.map((r) => [r.stepId, r]));
+  /**
+   * Takes every step a saved state completed as done: its record and output come from the state. A
+   * `repeat` step it left between iterations keeps its record (attempts, history, `iterations`) and
+   * its last iteration's output; returns those steps, for ./repeats.ts to go on with.
+   */
+  restore(saved: SavedRunState): RestoredStep[] {
     this.#items.restore(saved);
-    this.graph.steps.forEach((step, i) => {
-      const record = byId.get(step.stepId);
-      if (record?.status !== "completed") return;
-      // A fan-out's output is its items' (a journal does not save it twice).
-      const output = saved.outputs.has(step.outputKey) ? saved.outputs.get(step.outputKey) : itemOutputs(step.outputKey, record.items, saved.outputs);
-      if (output === undefined && !saved.outputs.has(step.outputKey)) return;
-      this.records[i] = structuredClone(record);
+    const { completed, iterating } = restoredSteps(this.graph, saved);
+    for (const { i, record, output } of completed) {
+      this.records[i] = record;
       this.#complete(i, output);
-    });
+    }
+    for (const { i, record, output } of iterating) {
+      this.records[i] = record;
+      this.outputs.set(record.outputKey, output);
+    }
+    return iterating;
   }
 
   /** waves mode: the lowest level that still has unsettled steps. */
@@ -104,6 +108,12 @@ export class RunState {
   /** The attempt ended and will be retried: pending again, its try kept in the history. */
   retry(i: number): void {
     this.status[i] = "pending";
+  }
+
+  /** Iteration `iteration` of repeat step `i` finished with `output`: counted, and kept for a resume to go on from. */
+  iterated(i: number, iteration: number, output: unknown): void {
+    this.records[i]!.iterations = iteration;
+    this.outputs.set(this.records[i]!.outputKey, output);
   }
 
   /** Keeps an attempt that started on a thread in the step's history and as its latest timing. */
