@@ -23,8 +23,9 @@ export const RecordType = {
   /**
    * Steps that settled: their records, and the output of a completed one or the request of a paused
    * one. Also a `repeat` step's finished iteration, as the record of the step in progress (not
-   * completed, `iterations` counting it) with the iteration's output under the step's output key: a
-   * wavepool from before iterations were saved reads it as a step to run, and only loses that work.
+   * completed, `iterations` counting it, only its new attempts) with the iteration's output under the
+   * step's output key: a wavepool from before iterations were saved ignores the record and keeps the
+   * step as it was, to run again, and only loses that work.
    */
   steps: 0x53, // 'S'
 } as const;
