@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RunCancelledError, StepFailedError } from "wavepool";
 import { runResult } from "../src/run/run-result.js";
+import { Repeats } from "../src/run/repeats.js";
 import { RunState } from "../src/run/run-state.js";
 import { strategyOf } from "./helpers.js";
 
@@ -101,4 +102,40 @@ test("restoring a saved state completes its steps without counting them as execu
   state.begin(E);
   state.complete(E, "e");
   assert.equal(state.openLevel, 1);
+});
+
+test("a repeat step saved between iterations is restored pending with its record and last output, and its iterations go on from there", () => {
+  const looping = strategyOf(
+    ["a", "X", "go"], ["r", "X", "{{ a_out }} {{ iteration }} {{ previous }}", "r_out", { repeat: { until: "r_out == 'done'", maxIterations: 5 } }],
+  ).graph();
+  const first = new RunState(looping, "t", {});
+  first.begin(0);
+  first.complete(0, "a");
+  first.begin(1);
+  first.recordAttempt(1, { attempt: 1, iteration: 1, status: "completed", threadId: 3, startedAt: 1, endedAt: 2 });
+  first.iterated(1, 1, "one");
+  first.begin(1);
+  first.pause(1, { stepId: "r", agent: "X", message: "?" });
+  const saved = first.snapshot({ runId: "r", fingerprint: "f", task: "t", inputs: {}, approvals: {} });
+  assert.equal(saved.outputs.get("r_out"), "one", "the state keeps the last iteration's output under the step's key");
+
+  const state = new RunState(looping, "t", {});
+  const iterating = state.restore(saved);
+  assert.deepEqual(iterating.map((s) => [s.i, s.record.iterations, s.output]), [[1, 1, "one"]]);
+  assert.deepEqual(state.status, ["completed", "pending"]);
+  assert.equal(state.records[1]!.status, "pending");
+  assert.equal(state.records[1]!.attempts, 2, "its attempts go on, so a distributed run's job ids do too");
+  assert.equal(state.records[1]!.history.length, 1);
+  assert.deepEqual(state.initiallyReady(), [1]);
+  assert.equal(state.context.has("r_out"), false, "an iteration's output is not the step's output");
+  assert.equal(state.outputs.get("r_out"), "one", "but the state the resumed run saves keeps it");
+  const repeats = new Repeats(looping, (key) => state.context.get(key));
+  repeats.resume(iterating);
+  const locals = repeats.begin(1, state.begin(1));
+  assert.equal(state.records[1]!.attempts, 3);
+  assert.deepEqual([locals.iteration!.value, locals.previous!.value, locals.previous!.wire], [2, "one", "one"]);
+  assert.equal(repeats.tries(1, 3), 1, "the iteration's first try");
+
+  saved.outputs.delete("r_out");
+  assert.deepEqual(new RunState(looping, "t", {}).restore(saved), [], "without the output (a state from before iterations were saved) it starts over");
 });

@@ -20,7 +20,13 @@ export const FILE_HEADER_LENGTH = MAGIC.length + 2;
 export const RecordType = {
   /** The run: fingerprint, task, inputs, approvals, every step record and pending approval. First, once. */
   header: 0x48, // 'H'
-  /** Steps that settled: their records, and the output of a completed one or the request of a paused one. */
+  /**
+   * Steps that settled: their records, and the output of a completed one or the request of a paused
+   * one. Also a `repeat` step's finished iteration, as the record of the step in progress (not
+   * completed, `iterations` counting it, only its new attempts) with the iteration's output under the
+   * step's output key: a wavepool from before iterations were saved ignores the record and keeps the
+   * step as it was, to run again, and only loses that work.
+   */
   steps: 0x53, // 'S'
 } as const;
 

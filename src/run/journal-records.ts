@@ -1,7 +1,7 @@
 // What the records of the state journal mean: a header record with the run (everything but the
 // outputs), then a steps record each time steps settle (their records, and the output of a completed
-// one). Writing a whole state is a header and one record per output; reading replays the records in
-// order over the header, up to the last whole one.
+// one) or a `repeat` step finishes an iteration. Writing a whole state is a header and one record per
+// output; reading replays the records in order over the header, up to the last whole one.
 import { encodeParts, type EncodedParts } from "../pool/value-codec.js";
 import { decodeRecordValues, encodeRecord, FILE_HEADER_LENGTH, frameEnd, frameOf, readRecords, recordParts, RecordType, type SharedIds } from "./journal-format.js";
 import type { PendingApproval, StepRecord } from "./result.js";
@@ -11,6 +11,13 @@ import { checkShape } from "./state-shape.js";
 /** What a steps record says: these records replace the steps' earlier ones (by step id). */
 export interface StepsMeta {
   steps: StepRecord[];
+  /**
+   * A `repeat` step finished an iteration: its record as it is now (not completed, `iterations`
+   * counting it), except that `history` holds only the attempts since the step's last record in the
+   * journal, which it extends; the iteration's output goes with `key`. Only what is new, so that a
+   * step of many iterations does not write its growing history again each time.
+   */
+  iterated?: StepRecord;
   /** The output key of the value that follows the meta in the record, if one does. */
   key?: string;
   /** A step paused: its approval request. */
@@ -114,11 +121,19 @@ export function replayJournal(bytes: Buffer, fail: (why: string, cause?: unknown
       }
       const meta = values[0] as Partial<StepsMeta> | null;
       if (typeof meta !== "object" || meta === null || !Array.isArray(meta.steps)) break;
-      for (const step of meta.steps) {
+      const put = (step: StepRecord): void => {
         const id = (step as Partial<StepRecord> | null)?.stepId;
         const at = index.get(id);
         if (at === undefined) index.set(id, state.steps.push(step) - 1);
         else state.steps[at] = step;
+      };
+      for (const step of meta.steps) put(step);
+      if (meta.iterated !== undefined) {
+        const step = meta.iterated as Partial<StepRecord> | null;
+        if (typeof step !== "object" || step === null || !Array.isArray(step.history)) break;
+        const earlier = state.steps[index.get(step.stepId) ?? -1]?.history;
+        if (Array.isArray(earlier)) earlier.push(...step.history);
+        put({ ...step, history: Array.isArray(earlier) ? earlier : step.history } as StepRecord);
       }
       if (typeof meta.key === "string") state.outputs.set(meta.key, values[1]);
       if (meta.pending !== undefined) state.pendingApprovals.push(meta.pending);

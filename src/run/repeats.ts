@@ -2,11 +2,13 @@
 // iteration's output, and `iteration`, from 1), and after each one whether `until` holds, with the
 // step's own output key holding that iteration's output. A step runs again while it does not, up to
 // `maxIterations`. Retries count within an iteration: each iteration gets the step's full tries.
-import { StrategyValidationError } from "../errors.js";
+// A resumed run goes on from the iterations its saved state finished (./restored-steps.ts).
+import { OutputNotCloneableError, StrategyValidationError } from "../errors.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import { expressionScope } from "../graph/expression.js";
-import type { WireValue } from "../pool/wire-value.js";
+import { toWire, type WireValue } from "../pool/wire-value.js";
 import type { Local, Locals } from "./intent.js";
+import type { RestoredStep } from "./restored-steps.js";
 
 interface Iterating {
   /** The iteration running or about to (1, 2, ...). */
@@ -14,6 +16,8 @@ interface Iterating {
   /** The step's attempt number that began it; 0 until it is dispatched. */
   firstAttempt: number;
   previous: Local;
+  /** `previous` came from a saved state: its wire form is made when the next iteration reads it. */
+  saved?: true;
 }
 
 /** What an iteration's end decides: run `again`, or the step is done (`exhausted`: without `until` holding). */
@@ -41,9 +45,26 @@ export class Repeats {
     return this.#graph.dynamic[i]?.until !== undefined;
   }
 
-  /** Step `i` (a repeat step) starts attempt `attempt`: the locals its template reads. */
+  /**
+   * Repeat steps a saved state left between iterations go on at the next one, reading the last
+   * finished iteration's output as `previous`; `until` is not evaluated again for those done.
+   */
+  resume(steps: readonly RestoredStep[]): void {
+    for (const { i, record, output } of steps) {
+      this.#steps.set(i, { iteration: record.iterations! + 1, firstAttempt: 0, previous: { value: output, wire: undefined }, saved: true });
+    }
+  }
+
+  /**
+   * Step `i` (a repeat step) starts attempt `attempt`: the locals its template reads. Throws
+   * `OutputNotCloneableError` if `previous`, from a saved state, cannot be sent to a worker.
+   */
   begin(i: number, attempt: number): Locals {
     const state = this.#of(i);
+    if (state.saved === true) {
+      state.previous = { value: state.previous.value, wire: this.#wireOf(i, state) };
+      delete state.saved;
+    }
     if (state.firstAttempt === 0) state.firstAttempt = attempt;
     return { previous: state.previous, iteration: { value: state.iteration, wire: state.iteration } };
   }
@@ -87,6 +108,19 @@ export class Repeats {
     state.firstAttempt = 0;
     state.previous = { value: output, wire };
     return { again: true, iteration, exhausted: false };
+  }
+
+  #wireOf(i: number, state: Iterating): WireValue {
+    try {
+      return toWire(state.previous.value);
+    } catch (cause) {
+      const step = this.#graph.steps[i]!;
+      throw new OutputNotCloneableError(
+        `step ${step.stepId} (agent ${step.assignedAgent}) reads previous, the output of its iteration ${state.iteration - 1} in the saved state, ` +
+          `which cannot be sent to a worker thread (${(cause as Error)?.message ?? String(cause)}); resume from the state file, or the state readStateFile read from it`,
+        { stepId: step.stepId, agent: step.assignedAgent, path: "previous", cause },
+      );
+    }
   }
 
   #of(i: number): Iterating {

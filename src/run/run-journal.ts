@@ -1,8 +1,9 @@
 // What one run writes to its state journal (./state-journal.ts), and when: the state it starts from
 // before any step runs, then a record each time steps settle (completed with its output, paused with
-// its request, failed, skipped, cancelled), and at the end the records that changed after they were
-// written. A step's record is appended before its end is reported, and the run's events wait for the
-// records before them (./run-reporter.ts), so a step end that anyone saw survives `kill -9`.
+// its request, failed, skipped, cancelled) or a `repeat` step finishes an iteration, and at the end
+// the records that changed after they were written. A step's record is appended before its end is
+// reported, and the run's events wait for the records before them (./run-reporter.ts), so a step
+// end (or an iteration's) that anyone saw survives `kill -9`.
 import { encodeParts } from "../pool/value-codec.js";
 import { isEncoded, type WireValue } from "../pool/wire-value.js";
 import type { PendingApproval, StateError } from "./result.js";
@@ -20,6 +21,8 @@ export class RunJournal {
   readonly #header: RunHeader;
   /** Steps whose record changed after it was written (a stray warning): written again at the end. */
   readonly #touched = new Set<number>();
+  /** How many attempts of each unit's history the file holds: a repeat step's iterations append only theirs. */
+  #historyWritten: number[] = [];
 
   constructor(journal: StateJournal, state: RunState, header: RunHeader) {
     this.#journal = journal;
@@ -29,6 +32,7 @@ export class RunJournal {
 
   /** Starts the file with the state as it is now (restored steps and their outputs); rejects with a `StateFileError`. */
   open(): Promise<void> {
+    this.#historyWritten = this.#state.records.map((r) => r.history.length);
     return this.#journal.open(this.#snapshot());
   }
 
@@ -40,13 +44,31 @@ export class RunJournal {
     if (indices.length === 0) return;
     const { records } = this.#state;
     const meta = { steps: indices.map((i) => records[i]!), at: Date.now() };
-    for (const i of indices) this.#touched.delete(i);
+    for (const i of indices) {
+      this.#touched.delete(i);
+      this.#historyWritten[i] = records[i]!.history.length;
+    }
     if (completed !== undefined) {
       const output = isEncoded(completed.wire) ? completed.wire : encodeParts(completed.output);
       this.#journal.append({ ...meta, key: records[indices[0]!]!.outputKey }, output);
     } else {
       this.#journal.append(pending === undefined ? meta : { ...meta, pending });
     }
+  }
+
+  /**
+   * `repeat` step `i` finished an iteration, with `end.output`, and goes on (or stopped after it): its
+   * record as it is now (counting the iteration; of its history, the attempts not in the file yet)
+   * and the iteration's output under the step's output key, appended like a step's end, so that a
+   * resume goes on at the next iteration.
+   */
+  iterated(i: number, end: { output?: unknown; wire: WireValue }): void {
+    const record = this.#state.records[i]!;
+    const written = this.#historyWritten[i] ?? 0;
+    this.#historyWritten[i] = record.history.length;
+    this.#touched.delete(i);
+    const output = isEncoded(end.wire) ? end.wire : encodeParts(end.output);
+    this.#journal.append({ steps: [], iterated: { ...record, history: record.history.slice(written) }, key: record.outputKey, at: Date.now() }, output);
   }
 
   /** Step `i`'s record changed after it settled; it is written again when the run ends. */

@@ -71,7 +71,7 @@ export function runParts(runId: string, setup: RunSetup, options: ExecuteOptions
     runId, graph, hub: setup.hub, units, report, approvals: desk, records: state.records, loadTimeoutMs: config.agentLoadTimeoutMs, logLevel,
     current: hooks.current, guard: hooks.guard, recordChanged: (u) => journal?.touched(u),
   });
-  if (setup.restored) state.restore(setup.restored);
+  if (setup.restored) repeats.resume(state.restore(setup.restored));
   const inPool = InPool.of(setup, before, units.stepOf);
   const gate = new Gate({ graph, state, units, conditions, lanes, agents: setup.agents, attempts: hooks.attempts });
   const tasks = new UnitTasks({

@@ -1,20 +1,18 @@
-// The state of one run as plain data with pure transitions: step statuses and records, how many
-// dependencies each step still waits for, the context and the outputs. No threads, no timers, no
-// events: the loop (./run.ts) applies what attempts report and tests drive it directly.
+// The state of one run as plain data with pure transitions: step statuses and records, the context
+// and the outputs. No threads, no timers, no events: the loop (./run.ts) applies what attempts report
+// and tests drive it directly. How many dependencies each step still waits for is counted by
+// ./dependency-counts.ts; the items of fan-outs are kept by ./fan-out-items.ts, on this state's units.
 import { errorInfo, type ErrorInfo, type WavepoolError } from "../errors.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
-import { isEncoded, toWire, type WireValue } from "../pool/wire-value.js";
+import type { WireValue } from "../pool/wire-value.js";
+import { ContextWires } from "./context-wires.js";
+import { DependencyCounts } from "./dependency-counts.js";
 import type { AttemptRecord, PendingApproval, SkipReason, StepRecord, StepStatus } from "./result.js";
 import type { SavedRunState } from "./state-file.js";
-import { itemOutputs, itemRecord, orderedRecords, parentOutcome, type FanOutUnits } from "./fan-out-records.js";
+import { FanOutItems, type ParentSettled } from "./fan-out-items.js";
+import { restoredSteps, type RestoredStep } from "./restored-steps.js";
 
-/** A fan-out step that settled once its items all had, and what that did: `ready` dependents, or `skipped` ones (it failed). */
-export interface ParentSettled {
-  step: number;
-  status: StepStatus;
-  ready: number[];
-  skipped: number[];
-}
+export type { ParentSettled } from "./fan-out-items.js";
 
 /**
  * How a finished run stopped early, if it did: cancelled (signal, fail-fast), ended by a
@@ -28,28 +26,20 @@ export class RunState {
   readonly records: StepRecord[];
   /** Every completed output by output key, plus `task` and the inputs. */
   readonly context = new Map<string, unknown>();
-  /** Completed outputs by output key (the context without task and inputs), as the state file keeps them. */
+  /** What the state file keeps: completed outputs by output key (no task, no inputs), and a repeat step's last iteration's while it goes on. */
   readonly outputs = new Map<string, unknown>();
   readonly pendingApprovals: PendingApproval[] = [];
-  /** Context values in the form they cross to workers, made once each (see `wireOf`). */
-  readonly #wire = new Map<string, WireValue>();
+  /** Context values in the form they cross to workers, made once each. */
+  readonly #wires = new ContextWires(this.context);
   /** Steps settled (completed, failed, skipped, cancelled, paused). */
   settled = 0;
   /** Steps completed by this run (restored ones are not counted). */
   executed = 0;
-  /** waves mode: the lowest level that still has unsettled steps. */
-  openLevel = 0;
   firstError: ErrorInfo | undefined;
-  readonly #waitingOn: Int32Array;
-  readonly #unsettled: number[];
+  readonly #counts: DependencyCounts;
   /** Units 0..steps-1 are steps; the items of fan-outs follow (./units.ts). */
   readonly #steps: number;
-  /** The fan-outs whose lists are known, by step. */
-  readonly #fanOuts = new Map<number, FanOutUnits & { settled: number }>();
-  /** Fan-out steps that settled since `takeSettledParents` was last called. */
-  #parents: ParentSettled[] = [];
-  /** Items a saved state completed, by id (`"<stepId>[<item>]"`): not run again when their fan-out expands. */
-  #restoredItems: Map<string, { record: StepRecord; output: unknown }> | undefined;
+  readonly #items: FanOutItems;
 
   constructor(graph: DependencyGraph, task: string, inputs: Record<string, unknown>) {
     this.graph = graph;
@@ -59,10 +49,14 @@ export class RunState {
       wave: graph.level[i]!, threadId: -1, durationMs: 0, attempts: 0, history: [],
     }));
     this.#steps = graph.steps.length;
-    this.#waitingOn = Int32Array.from(graph.deps, (d) => d.length);
-    this.#unsettled = graph.waves.map((w) => w.length);
+    this.#counts = new DependencyCounts(graph);
     this.context.set("task", task);
     for (const key of Object.keys(inputs)) this.context.set(key, inputs[key]);
+    this.#items = new FanOutItems({
+      graph, status: this.status, records: this.records, context: this.context,
+      complete: (u, output) => this.complete(u, output),
+      fallShort: (i, status) => this.#fallShort(i, status),
+    });
   }
 
   /** How many steps the run has (items aside). */
@@ -70,31 +64,33 @@ export class RunState {
     return this.#steps;
   }
 
-  /** Takes every step a saved state completed as done: its record and output come from the state. */
-  restore(saved: SavedRunState): void {
-    const byId = new Map(saved.steps.map((r) => [r.stepId, r]));
-    this.#restoredItems = new Map();
-    for (const record of saved.steps) {
-      if (record.parent !== undefined && record.status === "completed" && saved.outputs.has(record.outputKey)) {
-        this.#restoredItems.set(record.stepId, { record, output: saved.outputs.get(record.outputKey) });
-      }
-    }
-    this.graph.steps.forEach((step, i) => {
-      const record = byId.get(step.stepId);
-      if (record?.status !== "completed") return;
-      // A fan-out's output is its items' (a journal does not save it twice).
-      const output = saved.outputs.has(step.outputKey) ? saved.outputs.get(step.outputKey) : itemOutputs(step.outputKey, record.items, saved.outputs);
-      if (output === undefined && !saved.outputs.has(step.outputKey)) return;
-      this.records[i] = structuredClone(record);
+  /**
+   * Takes every step a saved state completed as done: its record and output come from the state. A
+   * `repeat` step it left between iterations keeps its record (attempts, history, `iterations`) and
+   * its last iteration's output; returns those steps, for ./repeats.ts to go on with.
+   */
+  restore(saved: SavedRunState): RestoredStep[] {
+    this.#items.restore(saved);
+    const { completed, iterating } = restoredSteps(this.graph, saved);
+    for (const { i, record, output } of completed) {
+      this.records[i] = record;
       this.#complete(i, output);
-    });
+    }
+    for (const { i, record, output } of iterating) {
+      this.records[i] = record;
+      this.outputs.set(record.outputKey, output);
+    }
+    return iterating;
+  }
+
+  /** waves mode: the lowest level that still has unsettled steps. */
+  get openLevel(): number {
+    return this.#counts.openLevel;
   }
 
   /** The steps that can start now: pending, with every dependency completed. */
   initiallyReady(): number[] {
-    const ready: number[] = [];
-    for (let i = 0; i < this.#steps; i++) if (this.#waitingOn[i] === 0 && this.status[i] === "pending") ready.push(i);
-    return ready;
+    return this.#counts.ready(this.status);
   }
 
   /** Step `i` starts an attempt; returns its number (1 for the first try). */
@@ -112,6 +108,12 @@ export class RunState {
   /** The attempt ended and will be retried: pending again, its try kept in the history. */
   retry(i: number): void {
     this.status[i] = "pending";
+  }
+
+  /** Iteration `iteration` of repeat step `i` finished with `output`: counted, and kept for a resume to go on from. */
+  iterated(i: number, iteration: number, output: unknown): void {
+    this.records[i]!.iterations = iteration;
+    this.outputs.set(this.records[i]!.outputKey, output);
   }
 
   /** Keeps an attempt that started on a thread in the step's history and as its latest timing. */
@@ -134,32 +136,18 @@ export class RunState {
     return this.#complete(i, output, wire);
   }
 
-  /**
-   * The wire form of context value `key`, one for every step that reads it: a completed output as
-   * its worker sent it; `task`, an input or a restored output encoded when a step first reads it.
-   * Encoded forms are `EncodedParts`, from which `frameParts` makes the value's state-file bytes
-   * without serialising it again. Throws what `encodeParts` throws for a value that cannot cross.
-   */
+  /** The wire form of context value `key`, one for every step that reads it (./context-wires.ts). */
   wireOf(key: string): WireValue {
-    if (this.#wire.has(key)) return this.#wire.get(key);
-    const wire = toWire(this.context.get(key));
-    this.#wire.set(key, wire);
-    return wire;
+    return this.#wires.of(key);
   }
 
   #complete(i: number, output: unknown, wire?: WireValue): number[] {
     const key = this.records[i]!.outputKey;
     this.context.set(key, output);
     this.outputs.set(key, output);
-    if (isEncoded(wire)) this.#wire.set(key, wire);
-    else this.#wire.delete(key);
+    this.#wires.set(key, wire);
     this.#settle(i, "completed");
-    if (i >= this.#steps) return [];
-    const ready: number[] = [];
-    for (const d of this.graph.dependents[i]!) {
-      if (--this.#waitingOn[d]! === 0 && this.status[d] === "pending") ready.push(d);
-    }
-    return ready;
+    return i < this.#steps ? this.#counts.completed(i, this.status) : [];
   }
 
   /** Step `i` failed (or timed out) for good; returns its transitive dependents, now skipped. */
@@ -181,15 +169,10 @@ export class RunState {
   }
 
   #skipDependents(i: number, reason: SkipReason): number[] {
-    const skipped: number[] = [];
-    const stack = [...this.graph.dependents[i]!];
-    while (stack.length > 0) {
-      const d = stack.pop()!;
-      if (this.status[d] !== "pending") continue;
+    const skipped = this.#counts.pendingDependents(i, this.status);
+    for (const d of skipped) {
       this.#settle(d, "skipped");
       this.records[d]!.skipReason = reason;
-      skipped.push(d);
-      stack.push(...this.graph.dependents[d]!);
     }
     return skipped;
   }
@@ -202,30 +185,31 @@ export class RunState {
 
   /** Every step not started yet ends `cancelled`; returns them. */
   cancelPending(error: WavepoolError): number[] {
-    const cancelled: number[] = [];
-    for (let i = 0; i < this.status.length; i++) {
-      if (this.status[i] !== "pending") continue;
-      this.#settle(i, "cancelled", error);
-      cancelled.push(i);
-    }
-    return cancelled;
+    return this.#settlePending((i) => this.#settle(i, "cancelled", error));
   }
 
   /** A termination ended the run: every step not started yet is skipped (`terminated`); returns them. */
   terminatePending(): number[] {
-    const skipped: number[] = [];
-    for (let i = 0; i < this.status.length; i++) {
-      if (this.status[i] !== "pending") continue;
-      this.records[i]!.skipReason = "terminated";
-      this.#settle(i, "skipped");
-      skipped.push(i);
-    }
-    return skipped;
+    return this.#settlePending((i) => this.#terminated(i));
   }
 
   /** A step that was running ends `cancelled`, or `skipped` (`terminated`) when a termination stopped it. */
   cancelRunning(i: number, error: WavepoolError, terminated = false): void {
-    if (!terminated) return this.#settle(i, "cancelled", error);
+    if (terminated) this.#terminated(i);
+    else this.#settle(i, "cancelled", error);
+  }
+
+  #settlePending(settle: (i: number) => void): number[] {
+    const settled: number[] = [];
+    for (let i = 0; i < this.status.length; i++) {
+      if (this.status[i] !== "pending") continue;
+      settle(i);
+      settled.push(i);
+    }
+    return settled;
+  }
+
+  #terminated(i: number): void {
     this.records[i]!.skipReason = "terminated";
     this.#settle(i, "skipped");
   }
@@ -235,11 +219,9 @@ export class RunState {
     const record = this.records[i]!;
     record.status = status;
     if (error) record.error = errorInfo(error);
-    if (i >= this.#steps) return this.#itemSettled(i);
+    if (i >= this.#steps) return this.#items.itemSettled(i);
     this.settled++;
-    const level = this.graph.level[i]!;
-    this.#unsettled[level]!--;
-    while (this.#unsettled[this.openLevel] === 0) this.openLevel++;
+    this.#counts.settled(i);
   }
 
   /**
@@ -247,49 +229,20 @@ export class RunState {
    * pending, and the items a saved state completed are completed now. Returns the items to run.
    */
   expand(i: number, base: number, count: number): number[] {
-    const step = this.graph.steps[i]!;
-    this.status[i] = "running";
-    this.records[i]!.items = count;
-    this.#fanOuts.set(i, { base, count, settled: 0 });
-    const toRun: number[] = [];
-    for (let k = 0; k < count; k++) {
-      const stepId = `${step.stepId}[${k}]`;
-      const restored = this.#restoredItems?.get(stepId);
-      this.status.push("pending");
-      this.records.push(restored !== undefined ? structuredClone(restored.record) : itemRecord(step, k, this.graph.level[i]!));
-      if (restored !== undefined) this.#complete(base + k, restored.output);
-      else toRun.push(base + k);
-    }
-    if (count === 0) this.#parentSettles(i);
-    return toRun;
+    return this.#items.expand(i, base, count);
   }
 
   /** The fan-out steps that settled since the last call (their items all settled), and what that did. */
   takeSettledParents(): ParentSettled[] {
-    const parents = this.#parents;
-    if (parents.length > 0) this.#parents = [];
-    return parents;
+    return this.#items.takeSettledParents();
   }
 
-  #itemSettled(u: number): void {
-    const i = this.graph.indexOf.get(this.records[u]!.parent!)!;
-    const fan = this.#fanOuts.get(i)!;
-    if (++fan.settled === fan.count) this.#parentSettles(i);
-  }
-
-  /** Every item of fan-out step `i` settled: so does it, completed with their outputs in order, or as its items went. */
-  #parentSettles(i: number): void {
-    const { base, count } = this.#fanOuts.get(i)!;
-    const items = this.records.slice(base, base + count);
-    const status = parentOutcome(this.records[i]!, items);
-    if (status === "completed") {
-      this.executed++;
-      this.#parents.push({ step: i, status, ready: this.#complete(i, items.map((r) => this.context.get(r.outputKey))), skipped: [] });
-      return;
-    }
+  /** Fan-out step `i` settled short of completing, as its items went; returns the dependents its failure skips. */
+  #fallShort(i: number, status: StepStatus): number[] {
     this.#settle(i, status);
-    if (status === "failed") this.firstError ??= this.records[i]!.error;
-    this.#parents.push({ step: i, status, ready: [], skipped: status === "failed" ? this.#skipDependents(i, "dependency") : [] });
+    if (status !== "failed") return [];
+    this.firstError ??= this.records[i]!.error;
+    return this.#skipDependents(i, "dependency");
   }
 
   /**
@@ -303,13 +256,8 @@ export class RunState {
     };
   }
 
-  /** The units of fan-out step `i`'s items (`base`, `count`), once its list is known. */
-  fanOutOf(i: number): { base: number; count: number } | undefined {
-    return this.#fanOuts.get(i);
-  }
-
   /** The records in result order: each step's, its items' after it. */
   orderedRecords(): StepRecord[] {
-    return orderedRecords(this.records, this.#steps, this.#fanOuts);
+    return this.#items.orderedRecords(this.#steps);
   }
 }

@@ -79,15 +79,16 @@ export class Settlement {
         } catch (failure) {
           return this.#fail(i, "failed", failure as WavepoolError, report);
         }
-        state.records[i]!.iterations = it.iteration;
+        state.iterated(i, it.iteration, end.output);
         if (it.again && stop !== undefined) {
-          // The run is stopping: no next iteration, and this one's output is not the step's.
+          // The run is stopping: no next iteration, and this one's output is not the step's, but a resume goes on from it.
           state.cancelRunning(i, new RunCancelledError(`the run stopped after iteration ${it.iteration} of step ${this.#graph.steps[i]!.stepId}`), stop === "terminated");
-          this.#journal?.settled([i]);
+          this.#journal?.iterated(i, end);
           report();
           return {};
         }
         if (it.again) {
+          this.#journal?.iterated(i, end);
           report();
           state.retry(i);
           return { again: true };

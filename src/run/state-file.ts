@@ -21,8 +21,19 @@ export interface SavedRunState {
   runId: string;
   task: string;
   inputs: Record<string, unknown>;
-  /** Every finished output by output key; any structured-clone-safe value round-trips. */
+  /**
+   * Every finished output by output key; any structured-clone-safe value round-trips. A `repeat`
+   * step between iterations (see `steps`) has its last finished iteration's output under its key.
+   */
   outputs: Map<string, unknown>;
+  /**
+   * A record per step (and per item of a fan-out). A `repeat` step the state caught between
+   * iterations (the run was killed in a later one, or it paused, was cancelled or failed there) has
+   * a record that is not `completed`, with `iterations`: how many finished; the last one's output is
+   * in `outputs` under the step's output key, and a resume goes on at the next iteration with it as
+   * `previous`. States written before wavepool saved iterations have `iterations` without that
+   * output: their repeat steps run again from the first iteration.
+   */
   steps: StepRecord[];
   pendingApprovals: PendingApproval[];
   /** Answers given so far, by step id. */
@@ -65,7 +76,12 @@ export function decodeState(bytes: Buffer, source = "the state"): SavedRunState 
 
 /**
  * Reads and decodes a state file. A missing file or a directory is a `StateMismatchError` (the wrong
- * path), other I/O errors a `StateFileError` with the path; never a raw system error.
+ * path), other I/O errors a `StateFileError` with the path; never a raw system error. A `repeat` step
+ * in progress shows as its record's `iterations` and its last iteration's output (`SavedRunState.steps`).
+ * @example
+ * const saved = await readStateFile("run.state");
+ * const polish = saved.steps.find((r) => r.stepId === "polish");
+ * if (polish?.status !== "completed" && polish?.iterations) saved.outputs.get(polish.outputKey); // iteration `iterations`'s output
  */
 export async function readStateFile(file: string): Promise<SavedRunState> {
   let bytes: Buffer;
