@@ -4,13 +4,16 @@
 // the records that changed after they were written. A step's record is appended before its end is
 // reported, and the run's events wait for the records before them (./run-reporter.ts), so a step
 // end (or an iteration's) that anyone saw survives `kill -9`.
-import { encodeParts } from "../pool/value-codec.js";
+import { encodeParts, type EncodedParts } from "../pool/value-codec.js";
 import { isEncoded, type WireValue } from "../pool/wire-value.js";
 import type { PendingApproval, StateError } from "./result.js";
 import type { RunState } from "./run-state.js";
 import type { SavedRunState } from "./state-file.js";
-import type { StateJournal } from "./state-journal.js";
+import { writeStateFile, type StateJournal } from "./state-journal.js";
 import { stateErrorOf } from "./state-target.js";
+
+/** A file is compacted when its run ends only if outputs written over take at least this much. */
+const COMPACT_FROM_BYTES = 1 << 20;
 
 /** What a saved state says about the run besides its steps. */
 export type RunHeader = Pick<SavedRunState, "runId" | "fingerprint" | "task" | "inputs" | "approvals">;
@@ -23,6 +26,9 @@ export class RunJournal {
   readonly #touched = new Set<number>();
   /** How many attempts of each unit's history the file holds: a repeat step's iterations append only theirs. */
   #historyWritten: number[] = [];
+  /** Bytes of the output the file holds last under each key written in this run, and of those written over since. */
+  readonly #outputBytes = new Map<string, number>();
+  #supersededBytes = 0;
 
   constructor(journal: StateJournal, state: RunState, header: RunHeader) {
     this.#journal = journal;
@@ -50,7 +56,9 @@ export class RunJournal {
     }
     if (completed !== undefined) {
       const output = isEncoded(completed.wire) ? completed.wire : encodeParts(completed.output);
-      this.#journal.append({ ...meta, key: records[indices[0]!]!.outputKey }, output);
+      const key = records[indices[0]!]!.outputKey;
+      this.#wrote(key, output);
+      this.#journal.append({ ...meta, key }, output);
     } else {
       this.#journal.append(pending === undefined ? meta : { ...meta, pending });
     }
@@ -68,6 +76,7 @@ export class RunJournal {
     this.#historyWritten[i] = record.history.length;
     this.#touched.delete(i);
     const output = isEncoded(end.wire) ? end.wire : encodeParts(end.output);
+    this.#wrote(record.outputKey, output);
     this.#journal.append({ steps: [], iterated: { ...record, history: record.history.slice(written) }, key: record.outputKey, at: Date.now() }, output);
   }
 
@@ -84,7 +93,8 @@ export class RunJournal {
   /**
    * Writes what changed since it settled, syncs the file and closes it; if the journal could not be
    * kept (a failed write, the file removed), writes the whole state instead. Resolves with what the
-   * result reports as `stateError` if that failed too.
+   * result reports as `stateError` if that failed too. A file that is mostly outputs written over
+   * (a `repeat` step's iterations) is compacted: the state is written anew, atomically, in its place.
    */
   async close(): Promise<StateError | undefined> {
     const records = this.#state.records;
@@ -92,10 +102,29 @@ export class RunJournal {
     this.#touched.clear();
     try {
       await this.#journal.close(() => this.#snapshot());
-      return undefined;
     } catch (error) {
       return stateErrorOf(error, this.#journal.file);
     }
+    if (this.#compactable()) {
+      // The journal is whole and holds the state: a compaction that fails (a full disk) leaves it as it is.
+      await writeStateFile(this.#journal.file, this.#snapshot()).catch(() => undefined);
+    }
+    return undefined;
+  }
+
+  /** An output of `key` goes to the file: the one it held under that key, if any, is written over. */
+  #wrote(key: string, output: EncodedParts): void {
+    let bytes = output.stream.byteLength;
+    for (const buffer of output.shared) bytes += buffer.byteLength;
+    this.#supersededBytes += this.#outputBytes.get(key) ?? 0;
+    this.#outputBytes.set(key, bytes);
+  }
+
+  /** Whether outputs written over take at least a MiB and as much as the outputs the state holds. */
+  #compactable(): boolean {
+    let live = 0;
+    for (const bytes of this.#outputBytes.values()) live += bytes;
+    return this.#supersededBytes >= COMPACT_FROM_BYTES && this.#supersededBytes >= live;
   }
 
   #snapshot(): SavedRunState {
