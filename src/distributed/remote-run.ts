@@ -19,7 +19,7 @@ import { CallReader, type ForwardedCall } from "./call-stream.js";
 import { answerKey, callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, jobsKey, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
 import { EarlyRequests, errorAnswer, sendAnswer, type ApprovalAnswer } from "./remote-approval.js";
 import { rebuildError } from "./remote-end.js";
-import { handedBack } from "./hand-back.js";
+import { handBackMessage, handedBack } from "./hand-back.js";
 import { failedEnd, RemoteFlight } from "./remote-flight.js";
 
 /** BullMQ's highest priority number (the lowest priority). */
@@ -233,10 +233,7 @@ export class RemoteRun implements AttemptRunner {
     const back = handedBack(reason);
     if (back !== undefined) {
       // Its worker stopped (SIGTERM) and handed the step back: not a crash, and not counted as one.
-      const error = new WorkerCrashedError(
-        `the worker ${back.worker} running step ${stepId} (agent ${agent}) was stopped, and handed the step back after its grace period of ${back.graceMs} ms; the step runs again on another worker`,
-        { stepId, agent },
-      );
+      const error = new WorkerCrashedError(handBackMessage(back, stepId, agent), { stepId, agent });
       return { ...failedEnd({ status: "failed", retryable: true, error }, startedAt), worker: back.worker, lost: true };
     }
     const stalled = /stalled/.test(reason);

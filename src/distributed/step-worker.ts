@@ -54,6 +54,13 @@ export interface StepWorker {
    * connections.
    */
   close(): Promise<void>;
+  /**
+   * Ends the grace period at once (closing first if `close()` was not called): every running step is
+   * handed back now, its thread terminated, so the coordinator runs it again at once on another
+   * worker instead of waiting for its lock to expire. What `wavepool worker` does on a second
+   * SIGTERM or Ctrl-C. Resolves as `close()` does.
+   */
+  handBackNow(): Promise<void>;
 }
 
 /** Starts a worker; rejects with `BackendUnavailableError` if Redis cannot be reached. */
@@ -161,7 +168,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   // enqueue its next attempt at once (./hand-back.ts); one that ended otherwise keeps its end.
   const processor = async (job: Job<StepJobData>): Promise<JobResult> => {
     const result = await process_(job);
-    if (running.takeHandedBack(job.id!) && result.kind === "failed" && result.status === "cancelled") throw new Error(handBackReason(id, graceMs));
+    if (running.takeHandedBack(job.id!) && result.kind === "failed" && result.status === "cancelled") throw new Error(handBackReason({ worker: id, graceMs, early: running.early }));
     return result;
   };
 
@@ -183,18 +190,27 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   worker.on("error", (error) => notice.error(error));
   await worker.waitUntilReady();
 
+  const handBack = (now: boolean): void => running.handBack(`the worker ${id} is stopping and hands its steps back to run elsewhere`, now);
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => (closed ??= (async () => {
+    // BullMQ's close takes no job from now on and resolves once the running ones ended; past the
+    // grace period they are handed back. The lock of a step stays renewed until its job ended.
+    const late = setTimeout(() => handBack(false), graceMs);
+    await worker.close();
+    clearTimeout(late);
+    await destroyPool(pool);
+    listener.disconnect();
+    taking.disconnect();
+    await store.quit().catch(() => undefined);
+  })());
+
   return {
     id,
-    async close() {
-      // BullMQ's close takes no job from now on and resolves once the running ones ended; past the
-      // grace period they are handed back. The lock of a step stays renewed until its job ended.
-      const late = setTimeout(() => running.handBack(`the worker ${id} is stopping and hands its steps back to run elsewhere`), graceMs);
-      await worker.close();
-      clearTimeout(late);
-      await destroyPool(pool);
-      listener.disconnect();
-      taking.disconnect();
-      await store.quit().catch(() => undefined);
+    close,
+    handBackNow() {
+      const closing = close();
+      handBack(true);
+      return closing;
     },
   };
 }
