@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { ParallelOrchestrator } from "wavepool";
+import { ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
 import { agent, strategyOf } from "./helpers.js";
 import { redisMissing } from "./fixtures/redis-server.js";
 import { redisSuite } from "./fixtures/redis-suite.js";
@@ -65,4 +65,35 @@ describe("distributed runs: a worker stopped under its steps", { skip: missing }
       assert.equal(next!.status, "completed");
     });
   }
+
+  test("a step handed back while its run is being cancelled ends cancelled, not failed", async (t) => {
+    const queue = `cancel-back-${randomUUID().slice(0, 8)}`;
+    // A grace of 1 ms: SIGTERM hands the step back at once (its signal aborts; it stops when its gate opens).
+    const worker = await redis.workerOn(queue, ["--grace", "1ms"]);
+    const { ran, gates, open } = files(queue);
+    const strategy = strategyOf(["long", "LateStop", "long"], ["after", "LateStop", "after {{ long_out }}"]);
+    // A cancel's own grace of a minute: the step ends when the test opens its gate, not before.
+    const config = new ParallelOrchestratorConfig().withCancelGrace(60_000);
+    const o = new ParallelOrchestrator(strategy, redis.onQueue(queue, config)).addAgent("LateStop", { module: agent("late-stop"), options: { ran, gates } });
+    t.after(() => o.close());
+    const stop = new AbortController();
+    const running = o.execute("go", { signal: stop.signal });
+    await linesOnce(ran, 1);
+    const exited = worker.stop("SIGTERM");
+    // The worker is handing the step back (its agent's signal aborted)...
+    assert.deepEqual((await linesOnce(ran, 2))[1], "long aborted");
+    // ...when its run is cancelled; then the step stops.
+    stop.abort();
+    open("long");
+    const result = await running;
+    assert.equal(await exited, 0);
+
+    assert.equal(result.cancelled, true);
+    const [long, after] = result.steps;
+    assert.equal(long!.status, "cancelled", JSON.stringify(long!.error));
+    assert.equal(long!.error?.code, "WAVEPOOL_RUN_CANCELLED");
+    assert.equal(long!.attempts, 1, "a cancelled run runs no step again");
+    assert.ok(long!.worker!.endsWith(`:${worker.pid}`), `the record names the worker that handed it back: ${long!.worker}`);
+    assert.equal(after!.status, "cancelled");
+  });
 });

@@ -6,6 +6,7 @@ import type { Flight, OnFlightEnd } from "../run/attempt-runner.js";
 import type { Failure } from "../run/step-failure.js";
 import type { Placed } from "../run/step-task.js";
 import { BackendUnavailableError } from "../errors.js";
+import { fromAbort } from "../run/step-failure.js";
 import type { JobResult, StepJobData } from "./job-data.js";
 import type { RemoteRun } from "./remote-run.js";
 
@@ -25,7 +26,8 @@ export class RemoteFlight implements Flight {
   /** What the job is added with. */
   readonly job: { data: StepJobData; priority: number };
   #over = false;
-  #cancelled = false;
+  /** Why the run stopped the attempt, once it did. */
+  #cancelled: string | undefined;
   /** Whether the job's end arrived (from the events, or read from Redis: whichever came first counts). */
   #heard = false;
   /** Settles once the job is added (or failed to be). */
@@ -65,7 +67,16 @@ export class RemoteFlight implements Flight {
   failed(reason: string): void {
     if (this.#heard) return;
     this.#heard = true;
-    this.end(this.#run.lostEnd(this, reason, this.startedAt));
+    const end = this.#run.lostEnd(this, reason, this.startedAt);
+    // Lost (its worker handed it back on SIGTERM, or died) after its run stopped it: the cancel is
+    // why it ended for the run, and a run that stops runs no step again. Recorded as cancelled,
+    // like every other step the cancel stopped, not as failed.
+    if (this.#cancelled !== undefined && end.kind === "failed" && end.lost === true) {
+      const { worker } = end;
+      const cancelled = failedEnd(fromAbort({ kind: "cancel", reason: this.#cancelled }, this.where), this.startedAt);
+      return this.end(worker === undefined ? cancelled : { ...cancelled, worker });
+    }
+    this.end(end);
   }
 
   /**
@@ -88,8 +99,8 @@ export class RemoteFlight implements Flight {
   }
 
   cancel(reason: string): void {
-    if (this.#over || this.#cancelled) return;
-    this.#cancelled = true;
+    if (this.#over || this.#cancelled !== undefined) return;
+    this.#cancelled = reason;
     this.#run.cancel(this, reason);
   }
 
