@@ -11,6 +11,7 @@ import { encodeParts, frameParts, unframeParts, type EncodedParts } from "../poo
 import { isEncoded } from "../pool/wire-value.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { allowedRoots, checkAgentModule } from "./agent-check.js";
+import { ModuleHashes } from "./module-hashes.js";
 import { describeConnection, redisClient, probe, type RedisConnection } from "./connection.js";
 import { OutageNotice } from "./outage-notice.js";
 import { callSender } from "./call-stream.js";
@@ -83,6 +84,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const notice = new OutageNotice(describeConnection(connection), warn);
   for (const client of [store, listener]) notice.watch(client);
   const running = new RunningSteps();
+  // Agent modules' hashes, read again only when their files change.
+  const hashes = new ModuleHashes();
   const ttl = options.outputTtlMs ?? 86_400_000;
 
   // Cancels reach running steps through a channel; one published before the step started is in a key.
@@ -101,7 +104,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     let inputs: Record<string, WireValue>;
     let payload;
     try {
-      await checkAgentModule(data.agent.module, data.agent.sha256, roots, where);
+      await checkAgentModule(data.agent.module, data.agent.sha256, roots, where, hashes);
       payload = decodePayload(data.payload);
       spec = { name: data.agent.name, module: data.agent.module, export: data.agent.export };
       if (payload.options !== undefined) spec.options = payload.options;
