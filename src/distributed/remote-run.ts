@@ -7,7 +7,7 @@
 // For that, finished jobs are kept until their run ends (not removed on completion).
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { BackendUnavailableError, WorkerCrashedError } from "../errors.js";
+import { BackendUnavailableError } from "../errors.js";
 import { decodeParts, unframeParts, type EncodedParts } from "../pool/value-codec.js";
 import { isEncoded, type WireValue } from "../pool/wire-value.js";
 import type { CallListener } from "../pool/host-channel.js";
@@ -19,7 +19,7 @@ import { CallReader, type ForwardedCall } from "./call-stream.js";
 import { answerKey, callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, jobsKey, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
 import { EarlyRequests, errorAnswer, sendAnswer, type ApprovalAnswer } from "./remote-approval.js";
 import { rebuildError } from "./remote-end.js";
-import { handBackMessage, handedBack } from "./hand-back.js";
+import { LostAttempts } from "./lost-attempts.js";
 import { failedEnd, RemoteFlight } from "./remote-flight.js";
 
 /** BullMQ's highest priority number (the lowest priority). */
@@ -61,8 +61,7 @@ export class RemoteRun implements AttemptRunner {
   #closed: Promise<void> | undefined;
   /** Approval requests of jobs not started yet (a resumed run), asked once they start. */
   readonly #early = new EarlyRequests();
-  /** Lost attempts, by unit. */
-  readonly #lost = new Map<number, number>();
+  readonly #lostAttempts: LostAttempts;
   /** Whether the run's set of job ids has had its expiry set by this coordinator. */
   #listed = false;
 
@@ -73,6 +72,7 @@ export class RemoteRun implements AttemptRunner {
     this.#p = parts;
     this.#run = run;
     this.#hashes = hashes;
+    this.#lostAttempts = new LostAttempts(parts.maxLost);
     parts.runs.add(this);
     this.#calls = new CallReader(parts.connect(), callsKey(parts.queueName, run.runId), (jobId, call) => this.#called(jobId, call));
   }
@@ -227,27 +227,9 @@ export class RemoteRun implements AttemptRunner {
     }
   }
 
-  /** The job failed without a result: its worker died (its lock expired) or BullMQ gave up on it. */
+  /** The job failed without a result: its worker handed it back or died (its lock expired), or BullMQ gave up on it. */
   lostEnd(flight: RemoteFlight, reason: string, startedAt: number | undefined): AttemptEnd {
-    const { stepId, agent } = flight.where;
-    const back = handedBack(reason);
-    if (back !== undefined) {
-      // Its worker stopped (SIGTERM) and handed the step back: not a crash, and not counted as one.
-      const error = new WorkerCrashedError(handBackMessage(back, stepId, agent), { stepId, agent });
-      return { ...failedEnd({ status: "failed", retryable: true, error }, startedAt), worker: back.worker, lost: true };
-    }
-    const stalled = /stalled/.test(reason);
-    const lost = (this.#lost.get(flight.unit) ?? 0) + 1;
-    this.#lost.set(flight.unit, lost);
-    const again = stalled && lost <= this.#p.maxLost;
-    const error = new WorkerCrashedError(
-      stalled
-        ? `the worker running step ${stepId} (agent ${agent}) stopped answering (its lock expired: killed, or its machine lost)${again ? "; the step runs again on another worker" : `, ${lost} times: past the limit of ${this.#p.maxLost}`}`
-        : `step ${stepId} (agent ${agent}) failed on its worker: ${reason}`,
-      { stepId, agent },
-    );
-    const end = failedEnd({ status: "failed", retryable: true, error }, startedAt);
-    return again ? { ...end, lost: true } : end;
+    return this.#lostAttempts.endOf(flight, reason, startedAt);
   }
 
   /** Stops `flight`: a job no worker took yet is removed; a running one is told through the cancel channel. */
