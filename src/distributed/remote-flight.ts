@@ -98,6 +98,22 @@ export class RemoteFlight implements Flight {
     }));
   }
 
+  /**
+   * The server (`url`) has been unreachable for longer than the backend's `outageTimeoutMs`: the step
+   * fails (not retried: a try would wait for the same server) rather than wait for it any longer.
+   */
+  unreachable(url: string, downForMs: number): void {
+    if (this.#over) return;
+    const { stepId, agent } = this.where;
+    this.end(failedEnd({
+      status: "failed", retryable: false,
+      error: new BackendUnavailableError(
+        `step ${stepId} (agent ${agent}) cannot finish: Redis at ${url} has been unreachable for ${Math.round(downForMs)} ms, past the backend's outageTimeoutMs; what finished is kept: once the server is back, resume the run (resumeFrom its state) to run the rest`,
+        { stepId, agent, url },
+      ),
+    }));
+  }
+
   cancel(reason: string): void {
     if (this.#over || this.#cancelled !== undefined) return;
     this.#cancelled = reason;

@@ -20,6 +20,7 @@ import { answerKey, callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, 
 import { EarlyRequests, errorAnswer, sendAnswer, type ApprovalAnswer } from "./remote-approval.js";
 import { rebuildError } from "./remote-end.js";
 import { LostAttempts } from "./lost-attempts.js";
+import type { OutageLimit } from "./outage-limit.js";
 import { failedEnd, RemoteFlight } from "./remote-flight.js";
 
 /** BullMQ's highest priority number (the lowest priority). */
@@ -45,6 +46,10 @@ export interface RemoteParts {
   connect(): Redis;
   /** Called once the run is closed. */
   closed(): void;
+  /** How long the server may be unreachable before the run's flights fail. */
+  outage: OutageLimit;
+  /** The server, fit for a message. */
+  url: string;
 }
 
 export class RemoteRun implements AttemptRunner {
@@ -59,6 +64,8 @@ export class RemoteRun implements AttemptRunner {
   /** Writes of keys in `#keys` still under way: the run's end waits for them before it deletes. */
   readonly #writes = new Set<Promise<unknown>>();
   #closed: Promise<void> | undefined;
+  /** Whether the close stopped waiting for the server (lost past the outage limit). */
+  #abandoned = false;
   /** Approval requests of jobs not started yet (a resumed run), asked once they start. */
   readonly #early = new EarlyRequests();
   readonly #lostAttempts: LostAttempts;
@@ -170,6 +177,9 @@ export class RemoteRun implements AttemptRunner {
   /** Adds the job of `flight`; settles once it is added (or failed to be, which ends the flight). */
   #add(flight: RemoteFlight): Promise<void> {
     const { data, priority } = flight.job;
+    // The server is gone past the limit: an add would wait for it.
+    const { outage, url } = this.#p;
+    if (outage.expired) return Promise.resolve().then(() => flight.unreachable(url, outage.downForMs()));
     const keep = { age: FINISHED_JOB_AGE_S };
     return this.#p.queue.add("step", data, { jobId: flight.jobId, priority, removeOnComplete: keep, removeOnFail: keep, attempts: 1 }).then(() => {
       flight.inRedis = true;
@@ -255,23 +265,34 @@ export class RemoteRun implements AttemptRunner {
     this.#early.ended(jobId);
   }
 
-  /** Deletes what the run kept in Redis, once the writes under way have landed. Idempotent. */
+  /**
+   * Deletes what the run kept in Redis, once the writes under way have landed. Idempotent; resolves
+   * without them once the server has been unreachable past the backend's outage limit.
+   */
   close(): Promise<void> {
-    this.#closed ??= (async () => {
-      // Requests of jobs the run never started: their agents wait for nothing more.
-      for (const [jobId, call] of this.#early.drain()) this.#ask(jobId, undefined, -1, call);
-      this.#calls.close();
-      while (this.#writes.size > 0) await Promise.all([...this.#writes]);
-      const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
-      this.#keys.clear();
-      // The run's state is saved by now: its finished jobs are no longer needed to resume it.
-      const { client, queue, queueName } = this.#p;
-      const listed = jobsKey(queueName, this.#run.runId);
-      const jobs = await client.smembers(listed).catch(() => [] as string[]);
-      await Promise.allSettled([client.del(...keys, listed), ...jobs.map((jobId) => queue.remove(jobId))]);
+    // Not waited for past the backend's outage limit: what is left in Redis then expires on its own.
+    this.#closed ??= this.#p.outage.bound(this.#cleanUp()).then(() => {
+      // A clean-up cut short goes no further when the server is back: a resumed run may own the jobs by then.
+      this.#abandoned = true;
       this.#p.runs.delete(this);
       this.#p.closed();
-    })();
+    });
     return this.#closed;
+  }
+
+  async #cleanUp(): Promise<void> {
+    // Requests of jobs the run never started: their agents wait for nothing more.
+    for (const [jobId, call] of this.#early.drain()) this.#ask(jobId, undefined, -1, call);
+    this.#calls.close();
+    while (this.#writes.size > 0) await Promise.all([...this.#writes]);
+    if (this.#abandoned) return;
+    const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
+    this.#keys.clear();
+    // The run's state is saved by now: its finished jobs are no longer needed to resume it.
+    const { client, queue, queueName } = this.#p;
+    const listed = jobsKey(queueName, this.#run.runId);
+    const jobs = await client.smembers(listed).catch(() => [] as string[]);
+    if (this.#abandoned) return;
+    await Promise.allSettled([client.del(...keys, listed), ...jobs.map((jobId) => queue.remove(jobId))]);
   }
 }
