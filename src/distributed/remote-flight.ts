@@ -3,10 +3,9 @@
 // events, a cancel, or read from Redis by a resumed run).
 import type { AttemptEnd } from "../run/attempt.js";
 import type { Flight, OnFlightEnd } from "../run/attempt-runner.js";
-import type { Failure } from "../run/step-failure.js";
+import { fromAbort, type Failure } from "../run/step-failure.js";
 import type { Placed } from "../run/step-task.js";
 import { BackendUnavailableError } from "../errors.js";
-import { fromAbort } from "../run/step-failure.js";
 import type { JobResult, StepJobData } from "./job-data.js";
 import type { RemoteRun } from "./remote-run.js";
 
