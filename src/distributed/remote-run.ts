@@ -149,8 +149,8 @@ export class RemoteRun implements AttemptRunner {
     const flight = new RemoteFlight(this, jobId, placed, unit, onEnd, { data, priority });
     // Listening for the job's end (the backend's events) before it is added.
     this.#p.flights.set(jobId, flight);
-    this.#list(jobId);
-    flight.enqueued = this.#add(flight);
+    // Listed before it is added: a worker removes a job its run does not list as it finishes.
+    flight.enqueued = this.#list(jobId).then(() => this.#add(flight));
     const early = this.#early.take(jobId);
     if (early !== undefined) {
       // Once the run has made the attempt its step's current one (right after this returns).
@@ -163,15 +163,18 @@ export class RemoteRun implements AttemptRunner {
 
   /**
    * Lists `jobId` among the run's jobs (in Redis: a resumed run removes the jobs of steps its state
-   * has as done, which it never adds itself). Not waited for: a list that fails leaves jobs to expire.
+   * has as done, which it never adds itself). Settles once listed; a list that fails leaves jobs to expire.
    */
-  #list(jobId: string): void {
-    const { client, queueName } = this.#p;
+  #list(jobId: string): Promise<void> {
+    const { client, queueName, outage } = this.#p;
+    // The server is gone past the limit: the add that follows ends the flight without waiting for it.
+    if (outage.expired) return Promise.resolve();
     const key = jobsKey(queueName, this.#run.runId);
-    client.sadd(key, jobId).catch(() => undefined);
-    if (this.#listed) return;
+    const listed = client.sadd(key, jobId).then(() => undefined, () => undefined);
+    if (this.#listed) return listed;
     this.#listed = true;
     client.pexpire(key, FINISHED_JOB_AGE_S * 1000).catch(() => undefined);
+    return listed;
   }
 
   /** Adds the job of `flight`; settles once it is added (or failed to be, which ends the flight). */
@@ -266,13 +269,12 @@ export class RemoteRun implements AttemptRunner {
   }
 
   /**
-   * Deletes what the run kept in Redis, once the writes under way have landed. Idempotent; resolves
-   * without them once the server has been unreachable past the backend's outage limit.
+   * Deletes what the run kept in Redis, once the writes under way have landed. Idempotent. Not waited
+   * for past the backend's outage limit (what is left then expires), nor taken further when the
+   * server is back: a resumed run may own the jobs by then.
    */
   close(): Promise<void> {
-    // Not waited for past the backend's outage limit: what is left in Redis then expires on its own.
     this.#closed ??= this.#p.outage.bound(this.#cleanUp()).then(() => {
-      // A clean-up cut short goes no further when the server is back: a resumed run may own the jobs by then.
       this.#abandoned = true;
       this.#p.runs.delete(this);
       this.#p.closed();

@@ -15,7 +15,7 @@ import { ModuleHashes } from "./module-hashes.js";
 import { describeConnection, redisClient, probe, type RedisConnection } from "./connection.js";
 import { OutageNotice } from "./outage-notice.js";
 import { callSender } from "./call-stream.js";
-import { answerKey, callsKey, cancelChannel, cancelKey, decodePayload, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
+import { answerKey, callsKey, cancelChannel, cancelKey, decodePayload, jobsKey, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
 import { runOnPool, type StepOnPool } from "./local-step.js";
 import { awaitAnswer } from "./remote-approval.js";
 import { failedResult, refusedResult } from "./remote-end.js";
@@ -170,10 +170,26 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   // A step stopped because this worker stops fails its job with a reason that makes the coordinator
   // enqueue its next attempt at once (./hand-back.ts); one that ended otherwise keeps its end.
   const processor = async (job: Job<StepJobData>): Promise<JobResult> => {
-    const result = await process_(job);
-    if (running.takeHandedBack(job.id!) && result.kind === "failed" && result.status === "cancelled") throw new Error(handBackReason({ worker: id, graceMs, early: running.early }));
-    return result;
+    let result: JobResult | undefined;
+    try {
+      result = await process_(job);
+      if (running.takeHandedBack(job.id!) && result.kind === "failed" && result.status === "cancelled") throw new Error(handBackReason({ worker: id, graceMs, early: running.early }));
+      return result;
+    } finally {
+      await removeIfRunEnded(job, result);
+    }
   };
+
+  // A job its run no longer lists has no coordinator to read it: its run ended while it ran (a
+  // resumed run that ended while this job of its dead predecessor still ran could not remove it,
+  // locked). It is removed as it finishes (BullMQ's removeOnComplete/removeOnFail, read when the job
+  // is moved to finished), and its output with it, instead of staying for a day.
+  async function removeIfRunEnded(job: Job<StepJobData>, result: JobResult | undefined): Promise<void> {
+    if ((await store.sismember(jobsKey(queue, job.data.runId), job.id!).catch(() => 1)) !== 0) return;
+    job.opts.removeOnComplete = true;
+    job.opts.removeOnFail = true;
+    if (result?.kind === "completed") await store.del(result.ref).catch(() => undefined);
+  }
 
   const threads = pool.options.maxThreads;
   // BullMQ leaves a connection it was given open: closed with the others.
