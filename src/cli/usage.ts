@@ -132,5 +132,7 @@ Options:
 
 SIGTERM or Ctrl-C: stop taking steps, let the running ones finish within
 --grace, hand back those that did not (each runs again at once on another
-worker), exit 0.
+worker), exit 0. A second SIGTERM or Ctrl-C ends the grace at once: every
+running step is stopped and handed back now (not left to wait for its lock),
+then the worker exits 0. A third kills it.
 `;

@@ -1,6 +1,6 @@
 // `wavepool worker`: a worker process of distributed runs. SIGTERM or Ctrl-C stops it taking steps,
-// lets the running ones finish within its grace period, hands back those that did not, and exits 0.
-import { once } from "node:events";
+// lets the running ones finish within its grace period, hands back those that did not, and exits 0;
+// a second one ends the grace period at once. A third gets Node's default: the process is killed.
 import { parseCount, parseDuration, parseFlags, string, strings } from "./args.js";
 import { EXIT, UsageError, type CommandContext } from "./cli-errors.js";
 import { checkRedisUrl, loadDistributed, redisUrl } from "./redis-flags.js";
@@ -58,8 +58,19 @@ export async function workerCommand(argv: string[], _ctx: CommandContext): Promi
   });
   // One line a supervisor (or a test) can wait for: the worker takes steps from now on.
   process.stdout.write(`wavepool worker ${worker.id} ready on queue ${queue ?? "wavepool"}\n`);
-  await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
-  process.stderr.write(`wavepool worker ${worker.id}: stopping (running steps have ${graceMs ?? DEFAULT_GRACE_MS}ms to finish, then are handed back)\n`);
+  // One listener for the signals from now on: without one, a second signal would kill the process
+  // (Node's default), and its running steps would wait for their locks to expire elsewhere.
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    let heard = 0;
+    const onSignal = (received: NodeJS.Signals): void => {
+      if (++heard === 1) return resolve(received);
+      process.off("SIGTERM", onSignal).off("SIGINT", onSignal);
+      process.stderr.write(`wavepool worker ${worker.id}: ${received} again: handing back every running step now\n`);
+      void worker.handBackNow();
+    };
+    process.on("SIGTERM", onSignal).on("SIGINT", onSignal);
+  });
+  process.stderr.write(`wavepool worker ${worker.id}: stopping on ${signal} (running steps have ${graceMs ?? DEFAULT_GRACE_MS}ms to finish, then are handed back; ${signal} again hands them back now)\n`);
   await worker.close();
   return EXIT.ok;
 }

@@ -5,6 +5,7 @@ import { readFile, realpath } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AgentLoadError } from "../errors.js";
+import type { ModuleHashes } from "./module-hashes.js";
 
 /** The sha256 (hex) of the file at `moduleUrl` (a `file:` URL). */
 export async function moduleHash(moduleUrl: string): Promise<string> {
@@ -17,10 +18,13 @@ export function allowedRoots(roots: readonly string[]): Promise<string[]> {
 }
 
 /**
- * Resolves if the module at `moduleUrl` is under one of `roots` and its content hashes to `hash`;
- * rejects with `AgentLoadError` saying which check failed and what to do.
+ * Resolves if the module at `moduleUrl` is under one of `roots` and its content hashes to `hash`
+ * (read from disk only if the file changed since `hashes` last read it); rejects with
+ * `AgentLoadError` saying which check failed and what to do.
  */
-export async function checkAgentModule(moduleUrl: string, hash: string, roots: readonly string[], where: { stepId: string; agent: string }): Promise<void> {
+export async function checkAgentModule(
+  moduleUrl: string, hash: string, roots: readonly string[], where: { stepId: string; agent: string }, hashes: ModuleHashes,
+): Promise<void> {
   const refuse = (why: string, cause?: unknown): AgentLoadError => new AgentLoadError(
     `agent ${where.agent} could not be loaded for step ${where.stepId} on this worker: ${why}`,
     { ...where, ...(cause === undefined ? {} : { cause }) },
@@ -36,7 +40,12 @@ export async function checkAgentModule(moduleUrl: string, hash: string, roots: r
   if (!roots.some((root) => isUnder(path, root))) {
     throw refuse(`its module ${path} is outside the directories this worker may import from (${roots.join(", ")}); start the worker with --allow <dir>`);
   }
-  const mine = await moduleHash(moduleUrl);
+  let mine: string;
+  try {
+    mine = await hashes.of(path);
+  } catch (error) {
+    throw refuse(`its module ${path} cannot be read (${(error as Error)?.message ?? String(error)})`, error);
+  }
   if (mine !== hash) {
     throw refuse(`its module ${path} differs from the coordinator's (sha256 ${mine.slice(0, 12)}... here, ${hash.slice(0, 12)}... there); deploy the same version to every worker`);
   }

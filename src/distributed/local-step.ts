@@ -6,7 +6,7 @@ import type { ApprovalDecision, ApprovalRequest } from "../agent.js";
 import type { HostHub } from "../pool/host-channel.js";
 import { preciseNow } from "../pool/precise-time.js";
 import type { AgentSpec, PauseAnswer, StepTask, WireValue } from "../pool/protocol.js";
-import { clockTimes, createClock, markRunEnded, resetSlot } from "../pool/step-clock.js";
+import { clockTimes, createClock, markRunEnded, Phase, phaseOf, resetSlot, threadOf } from "../pool/step-clock.js";
 import { Attempt, type AttemptEnd } from "../run/attempt.js";
 import { runConstants } from "../run/run-constants.js";
 import type { ForwardedCall } from "./call-stream.js";
@@ -16,6 +16,11 @@ export interface LocalStep {
   /** The step's end (a thread that refused it is handed it again: never `refused`). */
   ended: Promise<Exclude<AttemptEnd, { kind: "refused" }>>;
   cancel(reason: string): void;
+  /**
+   * Cancels the step and terminates its thread at once, without the cancel's grace for the agent to
+   * stop on its own (its worker is going away now): it still ends `cancelled`.
+   */
+  stopNow(reason: string): void;
 }
 
 export interface StepOnPool {
@@ -69,11 +74,20 @@ export function runOnPool(s: StepOnPool): LocalStep {
     };
     start();
   });
+  const cancel = (reason: string): void => {
+    cancelled ??= reason;
+    current?.cancel(reason);
+  };
   return {
     ended,
-    cancel(reason) {
-      cancelled ??= reason;
-      current?.cancel(reason);
+    cancel,
+    stopNow(reason) {
+      cancel(reason);
+      // As the attempt's own grace timer would, later: a step not on a thread yet (or done) skips itself.
+      const thread = threadOf(clock, 0);
+      const phase = phaseOf(clock, 0);
+      if (thread < 0 || phase === Phase.queued || phase === Phase.done) return;
+      for (const t of s.pool.threads) if (t.threadId === thread) void t.terminate();
     },
   };
 }

@@ -9,6 +9,7 @@ import type { AttemptRunner, Backend, BackendRun } from "../run/attempt-runner.j
 import { moduleHash } from "./agent-check.js";
 import { describeConnection, probe, redisClient, type RedisConnection } from "./connection.js";
 import { outputKey, PREFIX, type JobResult } from "./job-data.js";
+import { OutageLimit } from "./outage-limit.js";
 import type { RemoteFlight } from "./remote-flight.js";
 import { RemoteRun } from "./remote-run.js";
 
@@ -28,7 +29,26 @@ export interface RedisBackendOptions {
    * that it fails with `WorkerCrashedError` (and the retry policy decides). @default 1
    */
   maxLostAttempts?: number;
+  /**
+   * How long (ms) a run waits for a Redis server it lost mid-run. Past it, the run ends instead of
+   * waiting: its steps in flight fail with `BackendUnavailableError` naming the server, steps it would
+   * start fail the same way, what completed stays in the result and the state file (resume with
+   * `resumeFrom` once the server is back), and `execute` resolves. `0` or `Infinity`: wait forever.
+   *
+   * The default leaves room for what usually ends on its own: ioredis and BullMQ reconnect by
+   * themselves (at most 2 s apart), a restart of redis-server takes seconds (more to load a large
+   * dataset), and a Sentinel or managed failover about half a minute to a minute (Sentinel's default
+   * `down-after-milliseconds` alone is 30 s). A run that heard nothing for two minutes is one its user
+   * would rather see end with what it has. Workers keep running their steps through an outage either
+   * way. A run started while the server is down fails at once, whatever this is.
+   * @default 120000
+   * @example redisBackend({ connection: "redis://127.0.0.1:6379", outageTimeoutMs: 30_000 })
+   */
+  outageTimeoutMs?: number;
 }
+
+/** `outageTimeoutMs` when not given (see there why). */
+const DEFAULT_OUTAGE_TIMEOUT_MS = 120_000;
 
 /**
  * A backend for `ParallelOrchestratorConfig#withBackend`.
@@ -51,6 +71,10 @@ class RedisBackend implements Backend {
   /** The ids of the runs open on this backend: two runs of one id would share their jobs. */
   readonly #runIds = new Set<string>();
   #connected: Promise<{ queue: Queue; events: QueueEvents; client: Redis }> | undefined;
+  /** The server, fit for a message (its password masked). */
+  readonly #url: string;
+  /** How long a run waits for a server it lost; flights end with it past that. */
+  readonly #outage: OutageLimit;
 
   constructor(options: RedisBackendOptions) {
     if (typeof options !== "object" || options === null || (typeof options.connection !== "string" && typeof options.connection !== "object")) {
@@ -65,6 +89,14 @@ class RedisBackend implements Backend {
         throw new RangeError(`Expected \`${name}\` to be an integer from ${min} and up, got \`${String(value)}\` (${typeof value})`);
       }
     }
+    const outage = options.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS;
+    if (typeof outage !== "number" || !(outage === Infinity || (Number.isInteger(outage) && outage >= 0 && outage <= 2_147_483_647))) {
+      throw new RangeError(`Expected \`outageTimeoutMs\` to be a whole number of milliseconds from 0 to 2147483647, or Infinity (0 and Infinity wait forever), got \`${String(outage)}\` (${typeof outage})`);
+    }
+    this.#url = describeConnection(options.connection);
+    this.#outage = new OutageLimit(outage, () => {
+      for (const flight of [...this.#flights.values()]) flight.unreachable(this.#url, this.#outage.downForMs());
+    });
     this.#o = options;
     this.#queueName = queue;
     this.concurrency = options.concurrency ?? 64;
@@ -82,7 +114,7 @@ class RedisBackend implements Backend {
     try {
       return new RemoteRun({
         queue, client, queueName: this.#queueName, flights: this.#flights, runs: this.#runs, maxLost: this.#o.maxLostAttempts ?? 1,
-        connect: () => this.#reader(), closed: () => this.#runIds.delete(run.runId),
+        connect: () => this.#reader(), closed: () => this.#runIds.delete(run.runId), outage: this.#outage, url: this.#url,
       }, run, await this.#hashes(run));
     } catch (error) {
       this.#runIds.delete(run.runId);
@@ -153,12 +185,13 @@ class RedisBackend implements Backend {
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     // Connected now: a later "ready" is the server back after an outage, perhaps restarted empty.
     client.on("ready", () => void this.#recheck(queue, client));
+    this.#outage.watch(client);
     return { queue, events, client };
   }
 
   /** Ends the flights whose job the server no longer has (nor its output, if it completed just before). */
   async #recheck(queue: Queue, client: Redis): Promise<void> {
-    const url = describeConnection(this.#o.connection);
+    const url = this.#url;
     for (const flight of [...this.#flights.values()]) {
       if (!flight.inRedis) continue;
       const there = await client.exists(queue.toKey(flight.jobId), outputKey(this.#queueName, flight.jobId)).catch(() => 1);
@@ -173,7 +206,13 @@ class RedisBackend implements Backend {
     const parts = await connected.catch(() => undefined);
     if (parts === undefined) return;
     await Promise.all([...this.#runs].map((run) => run.close()));
-    await Promise.allSettled([parts.events.close(), parts.queue.close()]);
+    // Its own disconnects to come are no outage.
+    this.#outage.stop();
+    // Our connections first: nothing of ours reads from the server from now on. BullMQ's closes then
+    // stop its objects' loops; the close of a QueueEvents that lived through an outage (a restarted
+    // server) was seen never to resolve (once in a few), holding nothing open: it is not waited for.
     for (const client of this.#clients.splice(0)) client.disconnect();
+    void parts.events.close().catch(() => undefined);
+    await parts.queue.close().catch(() => undefined);
   }
 }

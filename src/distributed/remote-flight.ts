@@ -3,7 +3,7 @@
 // events, a cancel, or read from Redis by a resumed run).
 import type { AttemptEnd } from "../run/attempt.js";
 import type { Flight, OnFlightEnd } from "../run/attempt-runner.js";
-import type { Failure } from "../run/step-failure.js";
+import { fromAbort, type Failure } from "../run/step-failure.js";
 import type { Placed } from "../run/step-task.js";
 import { BackendUnavailableError } from "../errors.js";
 import type { JobResult, StepJobData } from "./job-data.js";
@@ -25,7 +25,8 @@ export class RemoteFlight implements Flight {
   /** What the job is added with. */
   readonly job: { data: StepJobData; priority: number };
   #over = false;
-  #cancelled = false;
+  /** Why the run stopped the attempt, once it did. */
+  #cancelled: string | undefined;
   /** Whether the job's end arrived (from the events, or read from Redis: whichever came first counts). */
   #heard = false;
   /** Settles once the job is added (or failed to be). */
@@ -65,7 +66,16 @@ export class RemoteFlight implements Flight {
   failed(reason: string): void {
     if (this.#heard) return;
     this.#heard = true;
-    this.end(this.#run.lostEnd(this, reason, this.startedAt));
+    const end = this.#run.lostEnd(this, reason, this.startedAt);
+    // Lost (its worker handed it back on SIGTERM, or died) after its run stopped it: the cancel is
+    // why it ended for the run, and a run that stops runs no step again. Recorded as cancelled,
+    // like every other step the cancel stopped, not as failed.
+    if (this.#cancelled !== undefined && end.kind === "failed" && end.lost === true) {
+      const { worker } = end;
+      const cancelled = failedEnd(fromAbort({ kind: "cancel", reason: this.#cancelled }, this.where), this.startedAt);
+      return this.end(worker === undefined ? cancelled : { ...cancelled, worker });
+    }
+    this.end(end);
   }
 
   /**
@@ -87,9 +97,25 @@ export class RemoteFlight implements Flight {
     }));
   }
 
+  /**
+   * The server (`url`) has been unreachable for longer than the backend's `outageTimeoutMs`: the step
+   * fails (not retried: a try would wait for the same server) rather than wait for it any longer.
+   */
+  unreachable(url: string, downForMs: number): void {
+    if (this.#over) return;
+    const { stepId, agent } = this.where;
+    this.end(failedEnd({
+      status: "failed", retryable: false,
+      error: new BackendUnavailableError(
+        `step ${stepId} (agent ${agent}) cannot finish: Redis at ${url} has been unreachable for ${Math.round(downForMs)} ms, past the backend's outageTimeoutMs; what finished is kept: once the server is back, resume the run (resumeFrom its state) to run the rest`,
+        { stepId, agent, url },
+      ),
+    }));
+  }
+
   cancel(reason: string): void {
-    if (this.#over || this.#cancelled) return;
-    this.#cancelled = true;
+    if (this.#over || this.#cancelled !== undefined) return;
+    this.#cancelled = reason;
     this.#run.cancel(this, reason);
   }
 

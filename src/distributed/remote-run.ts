@@ -7,7 +7,7 @@
 // For that, finished jobs are kept until their run ends (not removed on completion).
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { BackendUnavailableError, WorkerCrashedError } from "../errors.js";
+import { BackendUnavailableError } from "../errors.js";
 import { decodeParts, unframeParts, type EncodedParts } from "../pool/value-codec.js";
 import { isEncoded, type WireValue } from "../pool/wire-value.js";
 import type { CallListener } from "../pool/host-channel.js";
@@ -19,7 +19,8 @@ import { CallReader, type ForwardedCall } from "./call-stream.js";
 import { answerKey, callsKey, cancelChannel, cancelKey, encodePayload, jobIdOf, jobsKey, type JobResult, type StepJobData, type StepPayload } from "./job-data.js";
 import { EarlyRequests, errorAnswer, sendAnswer, type ApprovalAnswer } from "./remote-approval.js";
 import { rebuildError } from "./remote-end.js";
-import { handedBack } from "./hand-back.js";
+import { LostAttempts } from "./lost-attempts.js";
+import type { OutageLimit } from "./outage-limit.js";
 import { failedEnd, RemoteFlight } from "./remote-flight.js";
 
 /** BullMQ's highest priority number (the lowest priority). */
@@ -45,6 +46,10 @@ export interface RemoteParts {
   connect(): Redis;
   /** Called once the run is closed. */
   closed(): void;
+  /** How long the server may be unreachable before the run's flights fail. */
+  outage: OutageLimit;
+  /** The server, fit for a message. */
+  url: string;
 }
 
 export class RemoteRun implements AttemptRunner {
@@ -59,10 +64,11 @@ export class RemoteRun implements AttemptRunner {
   /** Writes of keys in `#keys` still under way: the run's end waits for them before it deletes. */
   readonly #writes = new Set<Promise<unknown>>();
   #closed: Promise<void> | undefined;
+  /** Whether the close stopped waiting for the server (lost past the outage limit). */
+  #abandoned = false;
   /** Approval requests of jobs not started yet (a resumed run), asked once they start. */
   readonly #early = new EarlyRequests();
-  /** Lost attempts, by unit. */
-  readonly #lost = new Map<number, number>();
+  readonly #lostAttempts: LostAttempts;
   /** Whether the run's set of job ids has had its expiry set by this coordinator. */
   #listed = false;
 
@@ -73,6 +79,7 @@ export class RemoteRun implements AttemptRunner {
     this.#p = parts;
     this.#run = run;
     this.#hashes = hashes;
+    this.#lostAttempts = new LostAttempts(parts.maxLost);
     parts.runs.add(this);
     this.#calls = new CallReader(parts.connect(), callsKey(parts.queueName, run.runId), (jobId, call) => this.#called(jobId, call));
   }
@@ -142,8 +149,8 @@ export class RemoteRun implements AttemptRunner {
     const flight = new RemoteFlight(this, jobId, placed, unit, onEnd, { data, priority });
     // Listening for the job's end (the backend's events) before it is added.
     this.#p.flights.set(jobId, flight);
-    this.#list(jobId);
-    flight.enqueued = this.#add(flight);
+    // Listed before it is added: a worker removes a job its run does not list as it finishes.
+    flight.enqueued = this.#list(jobId).then(() => this.#add(flight));
     const early = this.#early.take(jobId);
     if (early !== undefined) {
       // Once the run has made the attempt its step's current one (right after this returns).
@@ -156,20 +163,26 @@ export class RemoteRun implements AttemptRunner {
 
   /**
    * Lists `jobId` among the run's jobs (in Redis: a resumed run removes the jobs of steps its state
-   * has as done, which it never adds itself). Not waited for: a list that fails leaves jobs to expire.
+   * has as done, which it never adds itself). Settles once listed; a list that fails leaves jobs to expire.
    */
-  #list(jobId: string): void {
-    const { client, queueName } = this.#p;
+  #list(jobId: string): Promise<void> {
+    const { client, queueName, outage } = this.#p;
+    // The server is gone past the limit: the add that follows ends the flight without waiting for it.
+    if (outage.expired) return Promise.resolve();
     const key = jobsKey(queueName, this.#run.runId);
-    client.sadd(key, jobId).catch(() => undefined);
-    if (this.#listed) return;
+    const listed = client.sadd(key, jobId).then(() => undefined, () => undefined);
+    if (this.#listed) return listed;
     this.#listed = true;
     client.pexpire(key, FINISHED_JOB_AGE_S * 1000).catch(() => undefined);
+    return listed;
   }
 
   /** Adds the job of `flight`; settles once it is added (or failed to be, which ends the flight). */
   #add(flight: RemoteFlight): Promise<void> {
     const { data, priority } = flight.job;
+    // The server is gone past the limit: an add would wait for it.
+    const { outage, url } = this.#p;
+    if (outage.expired) return Promise.resolve().then(() => flight.unreachable(url, outage.downForMs()));
     const keep = { age: FINISHED_JOB_AGE_S };
     return this.#p.queue.add("step", data, { jobId: flight.jobId, priority, removeOnComplete: keep, removeOnFail: keep, attempts: 1 }).then(() => {
       flight.inRedis = true;
@@ -227,30 +240,9 @@ export class RemoteRun implements AttemptRunner {
     }
   }
 
-  /** The job failed without a result: its worker died (its lock expired) or BullMQ gave up on it. */
+  /** The job failed without a result: its worker handed it back or died (its lock expired), or BullMQ gave up on it. */
   lostEnd(flight: RemoteFlight, reason: string, startedAt: number | undefined): AttemptEnd {
-    const { stepId, agent } = flight.where;
-    const back = handedBack(reason);
-    if (back !== undefined) {
-      // Its worker stopped (SIGTERM) and handed the step back: not a crash, and not counted as one.
-      const error = new WorkerCrashedError(
-        `the worker ${back.worker} running step ${stepId} (agent ${agent}) was stopped, and handed the step back after its grace period of ${back.graceMs} ms; the step runs again on another worker`,
-        { stepId, agent },
-      );
-      return { ...failedEnd({ status: "failed", retryable: true, error }, startedAt), worker: back.worker, lost: true };
-    }
-    const stalled = /stalled/.test(reason);
-    const lost = (this.#lost.get(flight.unit) ?? 0) + 1;
-    this.#lost.set(flight.unit, lost);
-    const again = stalled && lost <= this.#p.maxLost;
-    const error = new WorkerCrashedError(
-      stalled
-        ? `the worker running step ${stepId} (agent ${agent}) stopped answering (its lock expired: killed, or its machine lost)${again ? "; the step runs again on another worker" : `, ${lost} times: past the limit of ${this.#p.maxLost}`}`
-        : `step ${stepId} (agent ${agent}) failed on its worker: ${reason}`,
-      { stepId, agent },
-    );
-    const end = failedEnd({ status: "failed", retryable: true, error }, startedAt);
-    return again ? { ...end, lost: true } : end;
+    return this.#lostAttempts.endOf(flight, reason, startedAt);
   }
 
   /** Stops `flight`: a job no worker took yet is removed; a running one is told through the cancel channel. */
@@ -276,23 +268,33 @@ export class RemoteRun implements AttemptRunner {
     this.#early.ended(jobId);
   }
 
-  /** Deletes what the run kept in Redis, once the writes under way have landed. Idempotent. */
+  /**
+   * Deletes what the run kept in Redis, once the writes under way have landed. Idempotent. Not waited
+   * for past the backend's outage limit (what is left then expires), nor taken further when the
+   * server is back: a resumed run may own the jobs by then.
+   */
   close(): Promise<void> {
-    this.#closed ??= (async () => {
-      // Requests of jobs the run never started: their agents wait for nothing more.
-      for (const [jobId, call] of this.#early.drain()) this.#ask(jobId, undefined, -1, call);
-      this.#calls.close();
-      while (this.#writes.size > 0) await Promise.all([...this.#writes]);
-      const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
-      this.#keys.clear();
-      // The run's state is saved by now: its finished jobs are no longer needed to resume it.
-      const { client, queue, queueName } = this.#p;
-      const listed = jobsKey(queueName, this.#run.runId);
-      const jobs = await client.smembers(listed).catch(() => [] as string[]);
-      await Promise.allSettled([client.del(...keys, listed), ...jobs.map((jobId) => queue.remove(jobId))]);
+    this.#closed ??= this.#p.outage.bound(this.#cleanUp()).then(() => {
+      this.#abandoned = true;
       this.#p.runs.delete(this);
       this.#p.closed();
-    })();
+    });
     return this.#closed;
+  }
+
+  async #cleanUp(): Promise<void> {
+    // Requests of jobs the run never started: their agents wait for nothing more.
+    for (const [jobId, call] of this.#early.drain()) this.#ask(jobId, undefined, -1, call);
+    this.#calls.close();
+    while (this.#writes.size > 0) await Promise.all([...this.#writes]);
+    if (this.#abandoned) return;
+    const keys = [callsKey(this.#p.queueName, this.#run.runId), ...this.#keys];
+    this.#keys.clear();
+    // The run's state is saved by now: its finished jobs are no longer needed to resume it.
+    const { client, queue, queueName } = this.#p;
+    const listed = jobsKey(queueName, this.#run.runId);
+    const jobs = await client.smembers(listed).catch(() => [] as string[]);
+    if (this.#abandoned) return;
+    await Promise.allSettled([client.del(...keys, listed), ...jobs.map((jobId) => queue.remove(jobId))]);
   }
 }

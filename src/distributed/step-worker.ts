@@ -11,10 +11,11 @@ import { encodeParts, frameParts, unframeParts, type EncodedParts } from "../poo
 import { isEncoded } from "../pool/wire-value.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
 import { allowedRoots, checkAgentModule } from "./agent-check.js";
+import { ModuleHashes } from "./module-hashes.js";
 import { describeConnection, redisClient, probe, type RedisConnection } from "./connection.js";
 import { OutageNotice } from "./outage-notice.js";
 import { callSender } from "./call-stream.js";
-import { answerKey, callsKey, cancelChannel, cancelKey, decodePayload, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
+import { answerKey, callsKey, cancelChannel, cancelKey, decodePayload, jobsKey, outputKey, PREFIX, type JobResult, type StepJobData } from "./job-data.js";
 import { runOnPool, type StepOnPool } from "./local-step.js";
 import { awaitAnswer } from "./remote-approval.js";
 import { failedResult, refusedResult } from "./remote-end.js";
@@ -54,6 +55,13 @@ export interface StepWorker {
    * connections.
    */
   close(): Promise<void>;
+  /**
+   * Ends the grace period at once (closing first if `close()` was not called): every running step is
+   * handed back now, its thread terminated, so the coordinator runs it again at once on another
+   * worker instead of waiting for its lock to expire. What `wavepool worker` does on a second
+   * SIGTERM or Ctrl-C. Resolves as `close()` does.
+   */
+  handBackNow(): Promise<void>;
 }
 
 /** Starts a worker; rejects with `BackendUnavailableError` if Redis cannot be reached. */
@@ -76,6 +84,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   const notice = new OutageNotice(describeConnection(connection), warn);
   for (const client of [store, listener]) notice.watch(client);
   const running = new RunningSteps();
+  // Agent modules' hashes, read again only when their files change.
+  const hashes = new ModuleHashes();
   const ttl = options.outputTtlMs ?? 86_400_000;
 
   // Cancels reach running steps through a channel; one published before the step started is in a key.
@@ -94,7 +104,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     let inputs: Record<string, WireValue>;
     let payload;
     try {
-      await checkAgentModule(data.agent.module, data.agent.sha256, roots, where);
+      await checkAgentModule(data.agent.module, data.agent.sha256, roots, where, hashes);
       payload = decodePayload(data.payload);
       spec = { name: data.agent.name, module: data.agent.module, export: data.agent.export };
       if (payload.options !== undefined) spec.options = payload.options;
@@ -160,10 +170,26 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   // A step stopped because this worker stops fails its job with a reason that makes the coordinator
   // enqueue its next attempt at once (./hand-back.ts); one that ended otherwise keeps its end.
   const processor = async (job: Job<StepJobData>): Promise<JobResult> => {
-    const result = await process_(job);
-    if (running.takeHandedBack(job.id!) && result.kind === "failed" && result.status === "cancelled") throw new Error(handBackReason(id, graceMs));
-    return result;
+    let result: JobResult | undefined;
+    try {
+      result = await process_(job);
+      if (running.takeHandedBack(job.id!) && result.kind === "failed" && result.status === "cancelled") throw new Error(handBackReason({ worker: id, graceMs, early: running.early }));
+      return result;
+    } finally {
+      await removeIfRunEnded(job, result);
+    }
   };
+
+  // A job its run no longer lists has no coordinator to read it: its run ended while it ran (a
+  // resumed run that ended while this job of its dead predecessor still ran could not remove it,
+  // locked). It is removed as it finishes (BullMQ's removeOnComplete/removeOnFail, read when the job
+  // is moved to finished), and its output with it, instead of staying for a day.
+  async function removeIfRunEnded(job: Job<StepJobData>, result: JobResult | undefined): Promise<void> {
+    if ((await store.sismember(jobsKey(queue, job.data.runId), job.id!).catch(() => 1)) !== 0) return;
+    job.opts.removeOnComplete = true;
+    job.opts.removeOnFail = true;
+    if (result?.kind === "completed") await store.del(result.ref).catch(() => undefined);
+  }
 
   const threads = pool.options.maxThreads;
   // BullMQ leaves a connection it was given open: closed with the others.
@@ -183,18 +209,27 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   worker.on("error", (error) => notice.error(error));
   await worker.waitUntilReady();
 
+  const handBack = (now: boolean): void => running.handBack(`the worker ${id} is stopping and hands its steps back to run elsewhere`, now);
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => (closed ??= (async () => {
+    // BullMQ's close takes no job from now on and resolves once the running ones ended; past the
+    // grace period they are handed back. The lock of a step stays renewed until its job ended.
+    const late = setTimeout(() => handBack(false), graceMs);
+    await worker.close();
+    clearTimeout(late);
+    await destroyPool(pool);
+    listener.disconnect();
+    taking.disconnect();
+    await store.quit().catch(() => undefined);
+  })());
+
   return {
     id,
-    async close() {
-      // BullMQ's close takes no job from now on and resolves once the running ones ended; past the
-      // grace period they are handed back. The lock of a step stays renewed until its job ended.
-      const late = setTimeout(() => running.handBack(`the worker ${id} is stopping and hands its steps back to run elsewhere`), graceMs);
-      await worker.close();
-      clearTimeout(late);
-      await destroyPool(pool);
-      listener.disconnect();
-      taking.disconnect();
-      await store.quit().catch(() => undefined);
+    close,
+    handBackNow() {
+      const closing = close();
+      handBack(true);
+      return closing;
     },
   };
 }
