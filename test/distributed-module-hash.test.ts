@@ -93,6 +93,7 @@ describe("distributed runs: a module changed on disk", { skip: missing }, () => 
     assert.equal(mine!.status, "failed", JSON.stringify(mine));
     assert.equal(mine!.error?.code, "WAVEPOOL_AGENT_LOAD");
     assert.match(mine!.error!.message, /differs from the coordinator's/);
+    assert.ok(mine!.worker?.endsWith(`:${worker.pid}`), `the record names the worker that refused it: ${mine!.worker}`);
     assert.equal(worker.child.exitCode, null, "the worker that refused it is the one that ran it, not restarted");
     // The next run hashes the new version on both sides: the worker takes it.
     const third = await o.execute("go");

@@ -119,7 +119,7 @@ describe("distributed runs", { skip: missing }, () => {
   test("a worker refuses a module outside its allowed roots, and one whose content differs", async (t) => {
     const queue = `refuse-${randomUUID().slice(0, 8)}`;
     const own = mkdtempSync(join(dir, "own-"));
-    await workersOn(queue, 1, ["--allow", own]);
+    const [worker] = await workersOn(queue, 1, ["--allow", own]);
     // The module the worker may import, and then changes under the run (its hash is taken at start).
     const module = join(own, "agent.mjs");
     const agentJs = pathToFileURL(fileURLToPath(new URL("../src/agent.js", import.meta.url))).href;
@@ -142,6 +142,12 @@ describe("distributed runs", { skip: missing }, () => {
     assert.equal(theirs!.status, "failed");
     assert.equal(theirs!.error?.code, "WAVEPOOL_AGENT_LOAD");
     assert.match(theirs!.error!.message, /outside the directories this worker may import from/);
+    // Refused before any thread ran them: no attempt, but the record names the worker that refused.
+    for (const refused of [mine!, theirs!]) {
+      assert.ok(refused.worker?.endsWith(`:${worker!.pid}`), `${refused.stepId} names its worker: ${refused.worker}`);
+      assert.equal(refused.threadId, -1);
+      assert.deepEqual(refused.history, []);
+    }
   });
 
   test("wavepool run --redis (and WAVEPOOL_REDIS_URL) runs on workers with a local run's output; a worker exits 0 on SIGTERM", async () => {

@@ -1,6 +1,8 @@
 // Imports each agent module once per thread and keeps it: later steps of the same agent pay nothing.
 // Every import runs in a frame of its own (./stray-errors.ts), so what a module's top level leaves
 // behind (a timer that throws later) is blamed on that module, not on a step that happened to load it.
+// Modules are kept by URL: a distributed worker names each version of a file by its hash in the URL
+// (`?sha256=`, src/distributed/agent-check.ts), so a changed file is a new module here, not the old one.
 import { isAgent, type Agent } from "../src/agent.js";
 import type { AgentSpec } from "../src/pool/protocol.js";
 import { runInFrame, type Frame } from "./stray-errors.js";

@@ -12,6 +12,21 @@ export async function moduleHash(moduleUrl: string): Promise<string> {
   return createHash("sha256").update(await readFile(fileURLToPath(moduleUrl))).digest("hex");
 }
 
+/**
+ * The URL a worker thread imports the module at `moduleUrl` by once its content was checked to hash
+ * to `sha256`: the same URL with `?sha256=<hex>`. ESM caches a module per URL, so a thread that
+ * imported one version of a file imports the next one anew instead of running the old code, and an
+ * unchanged file keeps hitting the thread's cache. The old version stays in the thread's memory
+ * (ESM never unloads a module): one copy per version a thread ran, which a deploy adds to rarely.
+ * Only the agent file is versioned: the modules it imports are cached by their own URLs, so a
+ * thread keeps the version of those it imported first (and a CommonJS file is cached by its path).
+ */
+export function versionedUrl(moduleUrl: string, sha256: string): string {
+  const url = new URL(moduleUrl);
+  url.searchParams.set("sha256", sha256);
+  return url.href;
+}
+
 /** The real paths of `roots` (symlinks resolved), as a worker checks modules against them. */
 export function allowedRoots(roots: readonly string[]): Promise<string[]> {
   return Promise.all(roots.map((root) => realpath(resolve(root))));

@@ -10,7 +10,7 @@ import type { AgentSpec, WireValue } from "../pool/protocol.js";
 import { encodeParts, frameParts, unframeParts, type EncodedParts } from "../pool/value-codec.js";
 import { isEncoded } from "../pool/wire-value.js";
 import { createPool, destroyPool, guardPool } from "../pool/worker-pool.js";
-import { allowedRoots, checkAgentModule } from "./agent-check.js";
+import { allowedRoots, checkAgentModule, versionedUrl } from "./agent-check.js";
 import { ModuleHashes } from "./module-hashes.js";
 import { describeConnection, redisClient, probe, type RedisConnection } from "./connection.js";
 import { OutageNotice } from "./outage-notice.js";
@@ -106,7 +106,8 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     try {
       await checkAgentModule(data.agent.module, data.agent.sha256, roots, where, hashes);
       payload = decodePayload(data.payload);
-      spec = { name: data.agent.name, module: data.agent.module, export: data.agent.export };
+      // Imported under a URL naming the version just checked: a thread that ran an older one runs this one.
+      spec = { name: data.agent.name, module: versionedUrl(data.agent.module, data.agent.sha256), export: data.agent.export };
       if (payload.options !== undefined) spec.options = payload.options;
       inputs = { ...payload.inputs, ...(await fetchInputs(data.refs)) };
     } catch (error) {

@@ -66,6 +66,12 @@ export class Settlement {
       if (iteration !== undefined) record.iteration = iteration;
       if (error !== undefined) record.error = error;
       state.recordAttempt(i, record);
+    } else if (end.worker !== undefined) {
+      // Ended on a worker before it started (refused there with AgentLoadError: its module outside
+      // --allow, or another version): no attempt to keep, but the record names that worker, and its
+      // thread with it (-1 for a refusal), not a thread an earlier attempt ran on elsewhere.
+      state.records[i]!.worker = end.worker;
+      state.records[i]!.threadId = end.threadId;
     }
     const dynamic = iteration === undefined ? undefined : { iteration };
     const report = (): void => this.#report.stepEnd(i, attempt, status, end.threadId, state.records[i]!.durationMs, error, dynamic);
