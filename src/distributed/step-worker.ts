@@ -96,7 +96,9 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     running.get(jobId)?.cancel(space < 0 ? "the run was cancelled" : message.slice(space + 1));
   });
 
-  const process_ = async (job: Job<StepJobData>): Promise<JobResult> => {
+  // `ended`: the step ended on a thread; the check of its run's job list (removeIfRunEnded, below) is
+  // sent then, so that it travels with the output's write instead of costing a round trip after it.
+  const process_ = async (job: Job<StepJobData>, ended: (listed: Promise<number>) => void): Promise<JobResult> => {
     const data = job.data;
     const jobId = job.id!;
     const where = { stepId: data.stepId, agent: data.agent.name };
@@ -140,6 +142,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       const why = await store.get(cancelKey(queue, jobId));
       if (why !== null) step.cancel(why);
       const end = await step.ended;
+      ended(listedNow(job));
       // The job completes once its calls are in the stream: the coordinator reads them before its end.
       const lastCall = await calls.flushed();
       const sent = lastCall === undefined ? {} : { lastCall };
@@ -172,21 +175,27 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   // enqueue its next attempt at once (./hand-back.ts); one that ended otherwise keeps its end.
   const processor = async (job: Job<StepJobData>): Promise<JobResult> => {
     let result: JobResult | undefined;
+    let listed: Promise<number> | undefined;
     try {
-      result = await process_(job);
+      result = await process_(job, (check) => (listed = check));
       if (running.takeHandedBack(job.id!) && result.kind === "failed" && result.status === "cancelled") throw new Error(handBackReason({ worker: id, graceMs, early: running.early }));
       return result;
     } finally {
-      await removeIfRunEnded(job, result);
+      await removeIfRunEnded(job, result, listed ?? listedNow(job));
     }
   };
+
+  /** 1 if the job's run still lists it (or Redis could not say), 0 if not. */
+  function listedNow(job: Job<StepJobData>): Promise<number> {
+    return store.sismember(jobsKey(queue, job.data.runId), job.id!).catch(() => 1);
+  }
 
   // A job its run no longer lists has no coordinator to read it: its run ended while it ran (a
   // resumed run that ended while this job of its dead predecessor still ran could not remove it,
   // locked). It is removed as it finishes (BullMQ's removeOnComplete/removeOnFail, read when the job
   // is moved to finished), and its output with it, instead of staying for a day.
-  async function removeIfRunEnded(job: Job<StepJobData>, result: JobResult | undefined): Promise<void> {
-    if ((await store.sismember(jobsKey(queue, job.data.runId), job.id!).catch(() => 1)) !== 0) return;
+  async function removeIfRunEnded(job: Job<StepJobData>, result: JobResult | undefined, listed: Promise<number>): Promise<void> {
+    if ((await listed) !== 0) return;
     job.opts.removeOnComplete = true;
     job.opts.removeOnFail = true;
     if (result?.kind === "completed") await store.del(result.ref).catch(() => undefined);
