@@ -8,7 +8,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { BackendUnavailableError } from "../errors.js";
-import { decodeParts, unframeParts, type EncodedParts } from "../pool/value-codec.js";
+import { unframeParts, type EncodedParts } from "../pool/value-codec.js";
 import { isEncoded, type WireValue } from "../pool/wire-value.js";
 import type { CallListener } from "../pool/host-channel.js";
 import type { AttemptEnd } from "../run/attempt.js";
@@ -217,7 +217,10 @@ export class RemoteRun implements AttemptRunner {
     flight.completed(result);
   }
 
-  /** The end a job's result stands for; a completed one's output is read from Redis. */
+  /**
+   * The end a job's result stands for; a completed one's output is read from Redis, and decoded
+   * when the run applies the end (`withOutput`, ../run/attempt.ts), as a local attempt's is.
+   */
   async endOf(flight: RemoteFlight, result: JobResult): Promise<AttemptEnd> {
     // Every call the attempt made is reported before its end.
     await this.#calls.reached(result.lastCall);
@@ -232,9 +235,8 @@ export class RemoteRun implements AttemptRunner {
     try {
       if (bytes === null) throw new Error(`its stored output ${result.ref} is gone from Redis`);
       const wire = unframeParts(bytes);
-      const output = decodeParts(wire.stream, wire.shared);
       this.#stored.set(wire, result.ref);
-      return { kind: "completed", output, wire, threadId, startedAt: result.startedAt, endedAt, worker };
+      return { kind: "completed", wire, threadId, startedAt: result.startedAt, endedAt, worker };
     } catch (error) {
       return { kind: "failed", failure: fromUnreadableOutput(error, flight.where), threadId, startedAt: result.startedAt, endedAt, worker };
     }

@@ -197,11 +197,11 @@ export class Attempt implements Flight {
  */
 export function withOutput(end: AttemptEnd, where: Where): AttemptEnd {
   if (end.kind !== "completed" || "output" in end) return end;
-  const { wire, threadId, startedAt: started, endedAt } = end;
   try {
-    return { kind: "completed", output: fromWire(wire), wire, threadId, startedAt: started, endedAt };
+    return { ...end, output: fromWire(end.wire) };
   } catch (error) {
-    return { kind: "failed", failure: fromUnreadableOutput(error, where), threadId, startedAt: started, endedAt };
+    const { wire: _wire, ...rest } = end;
+    return { ...rest, kind: "failed", failure: fromUnreadableOutput(error, where) };
   }
 }
 
