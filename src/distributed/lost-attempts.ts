@@ -1,8 +1,10 @@
 // What a job that failed without a result stands for, on the coordinator's side: a step its worker
 // handed back (SIGTERM), one whose worker died (its lock expired: run again at once, a bounded
-// number of times per unit), or one that failed on its worker for another reason.
+// number of times per unit), or one that failed on its worker for another reason. A job lost after
+// its run stopped it ends as that stop.
 import { WorkerCrashedError } from "../errors.js";
 import type { AttemptEnd } from "../run/attempt.js";
+import { fromAbort } from "../run/step-failure.js";
 import { handBackMessage, handedBack } from "./hand-back.js";
 import { failedEnd, type RemoteFlight } from "./remote-flight.js";
 
@@ -18,6 +20,16 @@ export class LostAttempts {
 
   /** The end of `flight`, whose job failed with `reason` (BullMQ's `failedReason`). */
   endOf(flight: RemoteFlight, reason: string, startedAt: number | undefined): AttemptEnd {
+    const end = this.#lostEnd(flight, reason, startedAt);
+    // Lost (handed back, or its worker died) after its run stopped it: the cancel is why it ended for
+    // the run, and a run that stops runs no step again. Cancelled, like every other step it stopped.
+    const cancelled = flight.cancelledFor;
+    if (cancelled === undefined || end.kind !== "failed" || end.lost !== true) return end;
+    const stopped = failedEnd(fromAbort({ kind: "cancel", reason: cancelled }, flight.where), startedAt);
+    return end.worker === undefined ? stopped : { ...stopped, worker: end.worker };
+  }
+
+  #lostEnd(flight: RemoteFlight, reason: string, startedAt: number | undefined): AttemptEnd {
     const { stepId, agent } = flight.where;
     const back = handedBack(reason);
     if (back !== undefined) {

@@ -3,7 +3,7 @@
 // events, a cancel, or read from Redis by a resumed run).
 import type { AttemptEnd } from "../run/attempt.js";
 import type { Flight, OnFlightEnd } from "../run/attempt-runner.js";
-import { fromAbort, type Failure } from "../run/step-failure.js";
+import type { Failure } from "../run/step-failure.js";
 import type { Placed } from "../run/step-task.js";
 import { BackendUnavailableError } from "../errors.js";
 import type { JobResult, StepJobData } from "./job-data.js";
@@ -48,34 +48,24 @@ export class RemoteFlight implements Flight {
 
   /** BullMQ said the job was there already. */
   attached(): void {
-    this.#run.attach(this).catch((error: unknown) => this.end(failedEnd({
-      status: "failed", retryable: true,
-      error: new BackendUnavailableError(`the job of step ${this.where.stepId} could not be looked up: ${(error as Error)?.message ?? String(error)}`, { stepId: this.where.stepId, cause: error }),
-    })));
+    this.#run.attach(this).catch((error: unknown) => this.#failedOnRedis("its job could not be looked up", error));
   }
 
   completed(result: JobResult): void {
     if (this.#heard) return;
     this.#heard = true;
-    this.#run.endOf(this, result).then((end) => this.end(end), (error: unknown) => this.end(failedEnd({
-      status: "failed", retryable: true,
-      error: new BackendUnavailableError(`the output of step ${this.where.stepId} could not be read: ${(error as Error)?.message ?? String(error)}`, { stepId: this.where.stepId, cause: error }),
-    })));
+    this.#run.endOf(this, result).then((end) => this.end(end), (error: unknown) => this.#failedOnRedis("its output could not be read", error));
   }
 
   failed(reason: string): void {
     if (this.#heard) return;
     this.#heard = true;
-    const end = this.#run.lostEnd(this, reason, this.startedAt);
-    // Lost (its worker handed it back on SIGTERM, or died) after its run stopped it: the cancel is
-    // why it ended for the run, and a run that stops runs no step again. Recorded as cancelled,
-    // like every other step the cancel stopped, not as failed.
-    if (this.#cancelled !== undefined && end.kind === "failed" && end.lost === true) {
-      const { worker } = end;
-      const cancelled = failedEnd(fromAbort({ kind: "cancel", reason: this.#cancelled }, this.where), this.startedAt);
-      return this.end(worker === undefined ? cancelled : { ...cancelled, worker });
-    }
-    this.end(end);
+    this.end(this.#run.lostEnd(this, reason, this.startedAt));
+  }
+
+  /** Why the run stopped the attempt, if it did. */
+  get cancelledFor(): string | undefined {
+    return this.#cancelled;
   }
 
   /**
@@ -110,6 +100,15 @@ export class RemoteFlight implements Flight {
         `step ${stepId} (agent ${agent}) cannot finish: Redis at ${url} has been unreachable for ${Math.round(downForMs)} ms, past the backend's outageTimeoutMs; what finished is kept: once the server is back, resume the run (resumeFrom its state) to run the rest`,
         { stepId, agent, url },
       ),
+    }));
+  }
+
+  /** Redis failed a request about the job (`what`): the attempt fails, and may be tried again. */
+  #failedOnRedis(what: string, error: unknown): void {
+    const { stepId } = this.where;
+    this.end(failedEnd({
+      status: "failed", retryable: true,
+      error: new BackendUnavailableError(`step ${stepId}: ${what}: ${(error as Error)?.message ?? String(error)}`, { stepId, cause: error }),
     }));
   }
 
