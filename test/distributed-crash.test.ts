@@ -20,6 +20,7 @@ import { agent, strategyOf } from "./helpers.js";
 import { CRASH_STEPS, crashStrategy, gateAgent } from "./fixtures/crash-strategy.js";
 import { redisMissing, type WorkerProcess } from "./fixtures/redis-server.js";
 import { redisSuite } from "./fixtures/redis-suite.js";
+import { assertHandedBack } from "./fixtures/handed-back.js";
 import { linesOnce } from "./fixtures/file-lines.js";
 
 const missing = redisMissing();
@@ -224,14 +225,7 @@ describe("a coordinator or a worker that stops mid-run", { skip: missing }, () =
 
     assert.equal(result.success, true, JSON.stringify(result.steps.map((s) => s.error)));
     const [long, next] = result.steps;
-    assert.equal(long!.attempts, 2);
-    const [first, second] = long!.history;
-    assert.equal(first!.status, "failed");
-    assert.equal(first!.error?.code, "WAVEPOOL_WORKER_CRASHED");
-    assert.match(first!.error!.message, /was stopped, and handed the step back after its grace period of 300 ms/);
-    assert.ok(first!.worker!.endsWith(`:${victim}`), `the first attempt names the stopped worker: ${first!.worker}`);
-    assert.equal(second!.status, "completed");
-    assert.ok(!second!.worker!.endsWith(`:${victim}`), `the step ran again on the other worker, not on ${second!.worker}`);
+    assertHandedBack(long!, victim, /was stopped, and handed the step back after its grace period of 300 ms/);
     assert.equal(next!.attempts, 1);
     assert.deepEqual(readFileSync(ran, "utf8").split("\n").filter(Boolean).map((l) => l.split(" ")[0]), ["long", "long", "after"]);
   });

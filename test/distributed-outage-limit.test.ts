@@ -7,12 +7,13 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { ParallelOrchestrator, ParallelOrchestratorConfig, readStateFile } from "wavepool";
 import { redisBackend } from "wavepool/distributed";
 import { agent, strategyOf } from "./helpers.js";
-import { redisMissing, startWorker, type WorkerProcess } from "./fixtures/redis-server.js";
-import { linesOf, startRedisVariant, type RestartableRedis } from "./fixtures/redis-variants.js";
+import { redisMissing } from "./fixtures/redis-server.js";
+import { redisSuite } from "./fixtures/redis-suite.js";
+import { linesOf, startRedisVariant } from "./fixtures/redis-variants.js";
 
 const missing = redisMissing();
 const dir = mkdtempSync(join(tmpdir(), "wavepool-outage-limit-"));
@@ -30,20 +31,11 @@ test("outageTimeoutMs is checked where it is given: a whole number of ms, or Inf
 });
 
 describe("distributed runs: Redis lost past outageTimeoutMs", { skip: missing }, () => {
-  let redis: RestartableRedis;
-  const workers: WorkerProcess[] = [];
-  before(async () => {
-    redis = await startRedisVariant();
-  });
-  after(async () => {
-    await Promise.all(workers.map((w) => w.stop("SIGKILL")));
-    await redis?.stop();
-  });
+  const suite = redisSuite(() => startRedisVariant());
 
   test("a run whose server stays down past the limit ends: its running step fails naming the server, what completed is kept, and a resume completes the rest", async (t) => {
     const queue = `limit-${randomUUID().slice(0, 8)}`;
-    const worker = await startWorker(redis.url, queue, ["--threads", "2"]);
-    workers.push(worker);
+    await suite.workerOn(queue, ["--threads", "2"]);
     const ran = join(dir, `${queue}.ran`);
     const state = join(dir, `${queue}.state`);
     const gates = mkdtempSync(join(dir, "gates-"));
@@ -51,7 +43,7 @@ describe("distributed runs: Redis lost past outageTimeoutMs", { skip: missing },
     // b and d are ready together after a, and run one at a time: the one left waits for a slot.
     const strategy = strategyOf(["a", "Gate", "a"], ["b", "Gate", "b {{ a_out.intent }}"], ["c", "Gate", "c {{ b_out.intent }}"], ["d", "Gate", "d {{ a_out.intent }}"]);
     const orchestrator = (outageTimeoutMs?: number): ParallelOrchestrator => {
-      const backend = redisBackend({ connection: redis.url, queue, ...(outageTimeoutMs === undefined ? {} : { outageTimeoutMs }) });
+      const backend = redisBackend({ connection: suite.url, queue, ...(outageTimeoutMs === undefined ? {} : { outageTimeoutMs }) });
       const config = new ParallelOrchestratorConfig().withMaxConcurrentTasks(1).withBackend(backend);
       return new ParallelOrchestrator(strategy, config).addAgent("Gate", { module: agent("gate"), options: { ran, gates } });
     };
@@ -61,7 +53,7 @@ describe("distributed runs: Redis lost past outageTimeoutMs", { skip: missing },
     const running = o.execute("go", { saveStateTo: state });
     // `a` completed and `b` or `d` runs on the worker: the server goes, and stays away.
     const started = (await linesOf(ran, 2))[1]!.split(" ")[0]!;
-    await redis.stop();
+    await suite.server.stop();
     const result = await running;
 
     assert.equal(result.success, false);
@@ -72,7 +64,7 @@ describe("distributed runs: Redis lost past outageTimeoutMs", { skip: missing },
       assert.equal(step.status, "failed", step.stepId);
       assert.equal(step.attempts, 1, "not retried: a try would wait for the same server");
       assert.equal(step.error?.code, "WAVEPOOL_BACKEND_UNAVAILABLE");
-      assert.match(step.error!.message, new RegExp(`step ${step.stepId} \\(agent Gate\\) cannot finish: Redis at redis://127\\.0\\.0\\.1:${redis.port}/? has been unreachable for \\d+ ms, past the backend's outageTimeoutMs; .*resume the run`));
+      assert.match(step.error!.message, new RegExp(`step ${step.stepId} \\(agent Gate\\) cannot finish: Redis at redis://127\\.0\\.0\\.1:${suite.server.port}/? has been unreachable for \\d+ ms, past the backend's outageTimeoutMs; .*resume the run`));
     }
     assert.ok(["b", "d"].includes(started), started);
     assert.notEqual(c!.status, "completed");
@@ -83,7 +75,7 @@ describe("distributed runs: Redis lost past outageTimeoutMs", { skip: missing },
 
     // Back (empty): a resume runs b and c, not a.
     for (const id of ["b", "c", "d"]) open(id);
-    await redis.start();
+    await suite.server.start();
     const resumer = orchestrator();
     t.after(() => resumer.close());
     const resumed = await resumer.execute("go", { resumeFrom: state });

@@ -9,38 +9,30 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { BackendUnavailableError, ParallelOrchestrator, ParallelOrchestratorConfig } from "wavepool";
 import { redisBackend } from "wavepool/distributed";
 import { agent, strategyOf } from "./helpers.js";
-import { redisMissing, startWorker, type WorkerProcess } from "./fixtures/redis-server.js";
-import { linesOf, saidOnStderr, startRedisVariant, type RestartableRedis } from "./fixtures/redis-variants.js";
+import { redisMissing } from "./fixtures/redis-server.js";
+import { redisSuite } from "./fixtures/redis-suite.js";
+import { linesOf, saidOnStderr, startRedisVariant } from "./fixtures/redis-variants.js";
 
 const missing = redisMissing();
 const dir = mkdtempSync(join(tmpdir(), "wavepool-outage-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("distributed runs: Redis restarted", { skip: missing }, () => {
-  let redis: RestartableRedis;
-  const workers: WorkerProcess[] = [];
-  before(async () => {
-    redis = await startRedisVariant();
-  });
-  after(async () => {
-    await Promise.all(workers.map((w) => w.stop("SIGKILL")));
-    await redis?.stop();
-  });
+  const suite = redisSuite(() => startRedisVariant());
 
   function orchestrator(queue: string, ran: string, ms: number): ParallelOrchestrator {
     const strategy = strategyOf(["a", "PidMark", "a"], ["b", "PidMark", "b {{ a_out }}"]);
-    return new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withBackend(redisBackend({ connection: redis.url, queue })))
+    return new ParallelOrchestrator(strategy, new ParallelOrchestratorConfig().withBackend(redisBackend({ connection: suite.url, queue })))
       .addAgent("PidMark", { module: agent("pid-mark"), options: { ran, ms } });
   }
 
   test("while Redis is down a run fails at once; a worker idle meanwhile reconnects and serves the next runs, of a new coordinator and of one that lived through it", async (t) => {
     const queue = `idle-${randomUUID().slice(0, 8)}`;
-    const worker = await startWorker(redis.url, queue);
-    workers.push(worker);
+    const worker = await suite.workerOn(queue);
     const ran = join(dir, `${queue}.ran`);
     const before = orchestrator(queue, ran, 1);
     t.after(() => before.close());
@@ -50,15 +42,15 @@ describe("distributed runs: Redis restarted", { skip: missing }, () => {
     // Every "error" of a client is heard: ioredis prints the ones nobody listens to.
     const printed = t.mock.method(console, "error");
     const noticed = saidOnStderr(worker, /ECONNREFUSED/);
-    await redis.stop();
+    await suite.server.stop();
     await noticed;
     // A run while the server is down fails at once, as a first one would, instead of waiting for it.
     await assert.rejects(before.execute("go"), (error: unknown) => {
       assert.ok(error instanceof BackendUnavailableError, String(error));
-      assert.equal(error.url, redis.url);
+      assert.equal(error.url, suite.url);
       return true;
     });
-    await redis.start();
+    await suite.server.start();
 
     const fresh = orchestrator(queue, ran, 1);
     t.after(() => fresh.close());
@@ -72,7 +64,7 @@ describe("distributed runs: Redis restarted", { skip: missing }, () => {
     // Its connections retried many times while the server was away: the worker said so once each way.
     const lines = worker.stderr().split("\n").filter((line) => line !== "");
     assert.deepEqual(lines.map((line) => line.replace(/ \(.*$/, "").replace(/; .*$/, "")), [
-      `wavepool worker: lost Redis at ${redis.url}`, `wavepool worker: Redis at ${redis.url} is back`,
+      `wavepool worker: lost Redis at ${suite.url}`, `wavepool worker: Redis at ${suite.url} is back`,
     ], worker.stderr());
     const unheard = printed.mock.calls.filter((call) => String(call.arguments[0]).includes("Unhandled error"));
     assert.deepEqual(unheard.map((call) => String(call.arguments[1]).split("\n")[0]), [], "every client of the coordinator heard its errors");
@@ -80,23 +72,22 @@ describe("distributed runs: Redis restarted", { skip: missing }, () => {
 
   test("a run whose server restarts empty under a running step fails with BackendUnavailableError naming the step; the worker serves the next run", async (t) => {
     const queue = `lost-${randomUUID().slice(0, 8)}`;
-    const worker = await startWorker(redis.url, queue);
-    workers.push(worker);
+    const worker = await suite.workerOn(queue);
     const ran = join(dir, `${queue}.ran`);
     const o = orchestrator(queue, ran, 2_000);
     t.after(() => o.close());
     const running = o.execute("go");
     // The worker runs `a`: the server goes, and comes back without the job.
     await linesOf(ran, 1);
-    await redis.stop();
-    await redis.start();
+    await suite.server.stop();
+    await suite.server.start();
     const result = await running;
     assert.equal(result.success, false);
     const [a, b] = result.steps;
     assert.equal(a!.status, "failed");
     assert.equal(a!.attempts, 1, "not retried: the outputs it would read went with the server");
     assert.equal(a!.error?.code, "WAVEPOOL_BACKEND_UNAVAILABLE");
-    assert.match(a!.error!.message, new RegExp(`step a \\(agent PidMark\\) cannot finish: its job is gone from Redis at redis://127\\.0\\.0\\.1:${redis.port}`));
+    assert.match(a!.error!.message, new RegExp(`step a \\(agent PidMark\\) cannot finish: its job is gone from Redis at redis://127\\.0\\.0\\.1:${suite.server.port}`));
     assert.notEqual(b!.status, "completed");
 
     // The worker finishes (or drops) its orphan step, and takes the next run's steps.
